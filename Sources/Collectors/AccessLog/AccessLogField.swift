@@ -1,0 +1,65 @@
+/// The fields of an access-log record; the raw value is the key in Istio's JSON encoding.
+public enum AccessLogField: String, Sendable, CaseIterable {
+    case startTime = "start_time"
+    case method
+    case path
+    case `protocol`
+    case responseCode = "response_code"
+    case responseFlags = "response_flags"
+    case responseCodeDetails = "response_code_details"
+    case connectionTerminationDetails = "connection_termination_details"
+    case upstreamTransportFailureReason = "upstream_transport_failure_reason"
+    case bytesReceived = "bytes_received"
+    case bytesSent = "bytes_sent"
+    case duration
+    case upstreamServiceTime = "upstream_service_time"
+    case xForwardedFor = "x_forwarded_for"
+    case userAgent = "user_agent"
+    case requestID = "request_id"
+    case authority
+    case upstreamHost = "upstream_host"
+    case upstreamCluster = "upstream_cluster"
+    case upstreamLocalAddress = "upstream_local_address"
+    case downstreamLocalAddress = "downstream_local_address"
+    case downstreamRemoteAddress = "downstream_remote_address"
+    case requestedServerName = "requested_server_name"
+    case routeName = "route_name"
+
+    /// The field an Envoy operator fills, or nil for operators meshtop does not model.
+    public init?(operator op: EnvoyOperator) {
+        switch op.name {
+        case "START_TIME": self = .startTime
+        case "PROTOCOL": self = .protocol
+        case "RESPONSE_CODE": self = .responseCode
+        case "RESPONSE_FLAGS": self = .responseFlags
+        case "RESPONSE_CODE_DETAILS": self = .responseCodeDetails
+        case "CONNECTION_TERMINATION_DETAILS": self = .connectionTerminationDetails
+        case "UPSTREAM_TRANSPORT_FAILURE_REASON": self = .upstreamTransportFailureReason
+        case "BYTES_RECEIVED": self = .bytesReceived
+        case "BYTES_SENT": self = .bytesSent
+        case "DURATION": self = .duration
+        case "UPSTREAM_HOST": self = .upstreamHost
+        case "UPSTREAM_CLUSTER", "UPSTREAM_CLUSTER_RAW": self = .upstreamCluster
+        case "UPSTREAM_LOCAL_ADDRESS": self = .upstreamLocalAddress
+        case "DOWNSTREAM_LOCAL_ADDRESS": self = .downstreamLocalAddress
+        case "DOWNSTREAM_REMOTE_ADDRESS": self = .downstreamRemoteAddress
+        case "REQUESTED_SERVER_NAME": self = .requestedServerName
+        case "ROUTE_NAME": self = .routeName
+        case "REQ":
+            switch op.headerNames.first {
+            case ":method": self = .method
+            case "x-envoy-original-path", ":path": self = .path
+            case "x-forwarded-for": self = .xForwardedFor
+            case "user-agent": self = .userAgent
+            case "x-request-id": self = .requestID
+            case ":authority", "host": self = .authority
+            default: return nil
+            }
+        case "RESP":
+            guard op.headerNames.first == "x-envoy-upstream-service-time" else { return nil }
+            self = .upstreamServiceTime
+        default:
+            return nil
+        }
+    }
+}

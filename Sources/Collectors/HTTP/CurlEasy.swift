@@ -1,0 +1,128 @@
+import CCurl
+import Foundation
+
+/// The single owner of one libcurl easy handle (and of every C object the handle borrows).
+///
+/// Not thread-safe by design: one handle belongs to one thread at a time, and reusing it
+/// keeps the connection to the same host alive between calls.
+public final class CurlEasy {
+    private let handle: UnsafeMutableRawPointer
+    private var requestHeaders: UnsafeMutablePointer<curl_slist>?
+
+    private static let globalInit: CURLcode = mt_curl_global_init_all()
+
+    /// libcurl's own version string, e.g. "7.88.1".
+    public static var libraryVersion: String { String(cString: mt_curl_version_string()) }
+
+    public init() throws(CurlError) {
+        guard Self.globalInit == CURLE_OK, let handle = curl_easy_init() else {
+            throw CurlError(kind: .other, code: -1, message: "libcurl could not be initialised")
+        }
+        self.handle = handle
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        curl_slist_free_all(requestHeaders)
+    }
+
+    public func perform(_ request: CurlRequest) throws(CurlError) -> CurlResponse {
+        curl_easy_reset(handle)
+        curl_slist_free_all(requestHeaders)
+        requestHeaders = nil
+
+        let sink = ResponseSink()
+        let sinkPointer = Unmanaged.passRetained(sink)
+        defer { sinkPointer.release() }
+
+        _ = mt_curl_easy_setopt_string(handle, CURLOPT_URL, request.url)
+        // Timeouts via signals are unsafe in a multi-threaded process.
+        _ = mt_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        _ = mt_curl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeoutMilliseconds)
+        _ = mt_curl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, request.totalTimeoutMilliseconds)
+        _ = mt_curl_easy_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, curlBodyCallback)
+        _ = mt_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer.toOpaque())
+        _ = mt_curl_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
+        _ = mt_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, sinkPointer.toOpaque())
+
+        switch request.method {
+        case "GET": _ = mt_curl_easy_setopt_long(handle, CURLOPT_HTTPGET, 1)
+        case "HEAD": _ = mt_curl_easy_setopt_long(handle, CURLOPT_NOBODY, 1)
+        default: _ = mt_curl_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+        }
+        if let body = request.body {
+            _ = mt_curl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+            // COPYPOSTFIELDS copies, so the Swift array need not outlive this call.
+            body.withUnsafeBufferPointer { buffer in
+                _ = mt_curl_easy_setopt_pointer(
+                    handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+            }
+        }
+        for header in request.headers {
+            requestHeaders = curl_slist_append(requestHeaders, "\(header.name): \(header.value)")
+        }
+        if request.body != nil, !request.headers.contains(where: { $0.name.lowercased() == "content-type" }) {
+            // curl would otherwise announce a form body.
+            requestHeaders = curl_slist_append(requestHeaders, "Content-Type: application/json")
+        }
+        if requestHeaders != nil {
+            _ = mt_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, requestHeaders)
+        }
+
+        let code = curl_easy_perform(handle)
+        guard code == CURLE_OK else {
+            throw CurlError(kind: Self.kind(of: code), code: Int(code.rawValue), message: Self.message(for: code))
+        }
+        var status = 0
+        _ = mt_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return CurlResponse(status: status, headers: sink.headers, body: sink.body)
+    }
+
+    private static func message(for code: CURLcode) -> String {
+        String(cString: curl_easy_strerror(code)).lowercased()
+    }
+
+    private static func kind(of code: CURLcode) -> CurlError.Kind {
+        switch code {
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: .connect
+        case CURLE_OPERATION_TIMEDOUT: .timeout
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM: .tls
+        default: .other
+        }
+    }
+}
+
+/// Collects what curl's callbacks deliver; reached from C through `Unmanaged`.
+private final class ResponseSink {
+    var body: [UInt8] = []
+    var headers: [(name: String, value: String)] = []
+}
+
+private let curlBodyCallback: mt_curl_data_callback = { pointer, size, count, userdata in
+    guard let pointer, let userdata else { return 0 }
+    let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
+    let length = size * count
+    pointer.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
+        sink.body.append(contentsOf: UnsafeBufferPointer(start: bytes, count: length))
+    }
+    return length
+}
+
+private let curlHeaderCallback: mt_curl_data_callback = { pointer, size, count, userdata in
+    guard let pointer, let userdata else { return 0 }
+    let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
+    let length = size * count
+    let line = pointer.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
+        String(decoding: UnsafeBufferPointer(start: bytes, count: length), as: UTF8.self)
+    }
+    if line.hasPrefix("HTTP/") {
+        // A new status line (after 100-continue or a redirect) starts a new header block.
+        sink.headers.removeAll()
+    } else if let colon = line.firstIndex(of: ":") {
+        let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        sink.headers.append((name: name, value: value))
+    }
+    return length
+}
+

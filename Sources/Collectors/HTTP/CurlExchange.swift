@@ -1,0 +1,49 @@
+/// A request for the libcurl client.
+public struct CurlRequest: Sendable {
+    public var url: String
+    public var method: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]?
+    public var connectTimeoutMilliseconds: Int
+    public var totalTimeoutMilliseconds: Int
+
+    public init(
+        url: String, method: String = "GET", headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
+        connectTimeoutMilliseconds: Int = 1_000, totalTimeoutMilliseconds: Int = 2_000
+    ) {
+        self.url = url
+        self.method = method
+        self.headers = headers
+        self.body = body
+        self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
+        self.totalTimeoutMilliseconds = totalTimeoutMilliseconds
+    }
+}
+
+/// A response: status, headers as received, and the body bytes.
+public struct CurlResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The first header of that name, compared case-insensitively (HTTP/1.1 servers
+    /// such as etcd's gateway send `X-Etcd-Index`, HTTP/2 sends lower case).
+    public func header(_ name: String) -> String? {
+        let wanted = name.lowercased()
+        return headers.first { $0.name.lowercased() == wanted }?.value
+    }
+}
+
+public struct CurlError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable { case connect, timeout, tls, other }
+    public let kind: Kind
+    public let code: Int
+    public let message: String
+    public var description: String { message }
+}

@@ -1,0 +1,58 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The one place the service is assembled; `main` and the tests both call it.
+func buildApplication(_ config: ServiceConfig) throws -> some ApplicationProtocol {
+    var logger = Logger(label: "storage-service")
+    logger.logLevel = config.logLevel
+
+    let accessLog: AccessLogSink? =
+        switch config.accessLog {
+        case .none: nil
+        case .stdout: .stdout
+        case .file(let path): try AccessLogSink(path: path)
+        }
+    let telemetry = Telemetry(
+        accessLog: accessLog, istioMetrics: config.istioMetrics, identity: config.identity, port: config.port)
+
+    var services: [any Service] = []
+    let store: any EtcdStore
+    if config.etcdAPI == .memory {
+        store = MemoryStore()
+    } else {
+        let endpoints = try config.etcdEndpoints.map { url in
+            guard let endpoint = EtcdEndpoint(url) else {
+                throw ServiceConfigError("etcd endpoint '\(url)' is not an http:// or https:// URL")
+            }
+            return endpoint
+        }
+        guard !endpoints.isEmpty else { throw ServiceConfigError("no etcd endpoint given") }
+        let http = EtcdHTTP(
+            endpoints: endpoints, timeout: config.etcdTimeout, tls: try config.etcdTLS.configuration(),
+            observer: telemetry)
+        services.append(EtcdClientService(http: http))
+        store = config.etcdAPI == .v2 ? EtcdV2Store(http: http) : EtcdV3Store(http: http)
+    }
+
+    let router = Router(context: ServiceRequestContext.self)
+    router.middlewares.add(TelemetryMiddleware(telemetry: telemetry))
+    router.middlewares.add(JSONErrorMiddleware())
+    StorageRoutes(store: store, telemetry: telemetry).register(on: router)
+
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "storage-service"),
+        services: services,
+        logger: logger)
+}
+
+/// Closes the etcd connection pool after the server has drained on shutdown.
+private struct EtcdClientService: Service {
+    let http: EtcdHTTP
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await http.shutdown()
+    }
+}

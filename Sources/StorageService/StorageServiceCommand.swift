@@ -1,0 +1,91 @@
+import ArgumentParser
+import Collectors
+import Foundation
+import Hummingbird
+import Logging
+
+@main
+struct StorageServiceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "storage-service",
+        abstract: "Stores keys and values in etcd behind a small HTTP API and web UI.",
+        discussion: """
+            Environment fallbacks: PORT, ETCD_ENDPOINTS (comma-separated), POD_NAMESPACE (metric labels).
+            """)
+
+    @Option(help: "Address to listen on.")
+    var host = "0.0.0.0"
+
+    @Option(help: "Port to listen on (env PORT; default 9080).")
+    var port: Int?
+
+    @Option(help: "etcd client URLs, comma-separated (env ETCD_ENDPOINTS; default http://127.0.0.1:2379).")
+    var etcd: String?
+
+    @Option(help: "etcd API: v3 (JSON gateway), v2 (keys API, needs --enable-v2) or memory (no etcd).")
+    var etcdApi = "v3"
+
+    @Option(help: "Timeout of one etcd call, e.g. 2s or 500ms.")
+    var etcdTimeout = "2s"
+
+    @Option(help: "CA bundle to verify etcd's certificate.")
+    var etcdCacert: String?
+
+    @Option(help: "Client certificate for etcd (mTLS).")
+    var etcdCert: String?
+
+    @Option(help: "Client key for etcd (mTLS).")
+    var etcdKey: String?
+
+    @Option(help: "Write Istio-format access-log lines to PATH, or '-' for stdout.")
+    var accessLog: String?
+
+    @Flag(help: "Also export istio_requests_total and istio_request_duration_milliseconds.")
+    var istioMetrics = false
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func makeConfig(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceConfig {
+        var config = ServiceConfig()
+        config.host = host
+        if let port {
+            config.port = port
+        } else if let text = environment["PORT"] {
+            guard let value = Int(text) else { throw ValidationError("PORT '\(text)' is not a number") }
+            config.port = value
+        }
+        guard (0...65535).contains(config.port) else { throw ValidationError("port \(config.port) is out of range") }
+        if let list = etcd ?? environment["ETCD_ENDPOINTS"] {
+            config.etcdEndpoints = list.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+        }
+        guard let api = ServiceConfig.EtcdAPI(rawValue: etcdApi) else {
+            throw ValidationError("--etcd-api must be v3, v2 or memory, not '\(etcdApi)'")
+        }
+        config.etcdAPI = api
+        guard let timeout = DurationText.parse(etcdTimeout), timeout > .zero else {
+            throw ValidationError("--etcd-timeout '\(etcdTimeout)' is not a duration such as 2s or 500ms")
+        }
+        config.etcdTimeout = timeout
+        config.etcdTLS = .init(caFile: etcdCacert, certFile: etcdCert, keyFile: etcdKey)
+        if let accessLog { config.accessLog = accessLog == "-" ? .stdout : .file(accessLog) }
+        config.istioMetrics = istioMetrics
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error")
+        }
+        config.logLevel = level
+        if let namespace = environment["POD_NAMESPACE"], !namespace.isEmpty { config.identity.namespace = namespace }
+        return config
+    }
+
+    func run() async throws {
+        let config = try makeConfig()
+        do {
+            let app = try buildApplication(config)
+            try await app.runService()
+        } catch let error as ServiceConfigError {
+            throw ValidationError(error.description)
+        }
+    }
+}

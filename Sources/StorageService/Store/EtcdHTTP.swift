@@ -1,0 +1,137 @@
+import AsyncHTTPClient
+import Collectors
+import Foundation
+import Hummingbird
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// The HTTP leg to etcd shared by the v3 and v2 stores: one pooled keep-alive client,
+/// several endpoints with fail-over on connection errors, a per-call timeout, the mesh
+/// headers forwarded, and every call reported to the observer.
+final class EtcdHTTP: Sendable {
+    struct Reply: Sendable {
+        var status: Int
+        var body: ByteBuffer
+    }
+
+    let endpoints: [EtcdEndpoint]
+    private let client: HTTPClient
+    private let timeout: Duration
+    private let observer: (any EtcdCallObserver)?
+    /// The endpoint that answered last; calls start there so a dead member costs one failed connect.
+    private let preferred = Mutex(0)
+
+    init(endpoints: [EtcdEndpoint], timeout: Duration, tls: TLSConfiguration?, observer: (any EtcdCallObserver)?) {
+        precondition(!endpoints.isEmpty, "at least one etcd endpoint")
+        var configuration = HTTPClient.Configuration()
+        configuration.tlsConfiguration = tls
+        configuration.timeout.connect = .milliseconds(min(1_000, Int64(timeout.milliseconds)))
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 32
+        // Fail over to the next endpoint at once instead of retrying a dead one until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.decompression = .disabled
+        self.client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+        self.endpoints = endpoints
+        self.timeout = timeout
+        self.observer = observer
+    }
+
+    func shutdown() async throws {
+        try await client.shutdown()
+    }
+
+    /// Sends the call to the preferred endpoint, then to each other one while connections fail.
+    func send(
+        operation: String, method: HTTPMethod, path: String, body: [UInt8]?, contentType: String,
+        headers: MeshHeaders, timeout: Duration? = nil
+    ) async throws(StoreError) -> Reply {
+        let first = preferred.withLock { $0 }
+        var lastConnectError = "no endpoint"
+        for attempt in 0..<endpoints.count {
+            let index = (first + attempt) % endpoints.count
+            let endpoint = endpoints[index]
+            switch await sendOnce(operation, method, path, body, contentType, headers, endpoint, timeout ?? self.timeout) {
+            case .success(let reply):
+                if index != first { preferred.withLock { $0 = index } }
+                return reply
+            case .failure(.unavailable(let message)):
+                lastConnectError = "\(endpoint.hostPort): \(message)"
+                continue
+            case .failure(let error):
+                throw error
+            }
+        }
+        throw .unavailable(lastConnectError)
+    }
+
+    private func sendOnce(
+        _ operation: String, _ method: HTTPMethod, _ path: String, _ body: [UInt8]?, _ contentType: String,
+        _ headers: MeshHeaders, _ endpoint: EtcdEndpoint, _ timeout: Duration
+    ) async -> Result<Reply, StoreError> {
+        var request = HTTPClientRequest(url: endpoint.baseURL + path)
+        request.method = method
+        for header in headers.outbound { request.headers.add(name: header.name, value: header.value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let startTime = EnvoyTimestamp.now()
+        let started = ContinuousClock.now
+        var call = EtcdCall(
+            operation: operation, method: method.rawValue, path: path, endpoint: endpoint, requestID: headers.requestID,
+            startTime: startTime, durationSeconds: 0, bytesSent: body?.count ?? 0, bytesReceived: 0, outcome: .failed)
+        defer {
+            call.durationSeconds = (ContinuousClock.now - started).seconds
+            observer?.etcdCallFinished(call)
+        }
+        do {
+            let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.nanoseconds)))
+            let bytes = try await response.body.collect(upTo: 8 << 20)
+            call.bytesReceived = bytes.readableBytes
+            call.outcome = .answered(status: Int(response.status.code))
+            return .success(Reply(status: Int(response.status.code), body: bytes))
+        } catch {
+            let failure = Self.classify(error)
+            switch failure {
+            case .timeout: call.outcome = .timedOut
+            case .unavailable: call.outcome = .connectFailed
+            case .rejected: call.outcome = .failed
+            }
+            return .failure(failure)
+        }
+    }
+
+    private static func classify(_ error: any Error) -> StoreError {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .writeTimeout:
+                return .timeout("no answer within the call timeout")
+            case .connectTimeout:
+                return .unavailable("connect timed out")
+            default:
+                return .unavailable(String(describing: error))
+            }
+        }
+        if let error = error as? NIOConnectionError {
+            let reason = error.connectionErrors.last.map { String(describing: $0.error) } ?? "connection failed"
+            return .unavailable(reason)
+        }
+        if error is NIOTooManyBytesError {
+            return .rejected(status: 502, message: "etcd answer larger than 8 MiB")
+        }
+        return .unavailable(String(describing: error))
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+
+    var milliseconds: Double { seconds * 1_000 }
+    var nanoseconds: Double { seconds * 1e9 }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import NIOHTTP1
+
+/// Keys in etcd's v3 key space through its JSON gateway (etcd 3.4–3.6). A key `k` is stored
+/// as `/k`, so the node key is the etcd key itself and a list is one prefix range.
+struct EtcdV3Store: EtcdStore {
+    let http: EtcdHTTP
+
+    private struct KeyValue: Decodable {
+        var key: String?
+        var value: String?
+        var create_revision: String?
+        var mod_revision: String?
+    }
+
+    private struct Header: Decodable {
+        var revision: String?
+    }
+
+    private struct Answer: Decodable {
+        var header: Header?
+        var kvs: [KeyValue]?
+        var prev_kv: KeyValue?
+        var prev_kvs: [KeyValue]?
+        var error: String?
+        var message: String?
+        var code: Int?
+    }
+
+    func put(key: String, value: String, headers: MeshHeaders) async throws(StoreError) -> PutResult {
+        let name = "/" + key
+        let answer = try await call(
+            "put", "/v3/kv/put", ["key": Self.base64(name), "value": Self.base64(value), "prev_kv": true], headers)
+        let revision = Int64(answer.header?.revision ?? "") ?? 0
+        let previous = answer.prev_kv.flatMap(Self.node)
+        let node = StoredNode(
+            key: name, value: value, modifiedIndex: revision, createdIndex: previous?.createdIndex ?? revision)
+        return PutResult(node: node, prevNode: previous)
+    }
+
+    func get(key: String, headers: MeshHeaders) async throws(StoreError) -> StoredNode? {
+        let answer = try await call("get", "/v3/kv/range", ["key": Self.base64("/" + key)], headers)
+        return answer.kvs?.first.flatMap(Self.node)
+    }
+
+    func list(headers: MeshHeaders) async throws(StoreError) -> [StoredNode] {
+        // "/" to "0" (the byte after '/') is every key that starts with '/'.
+        let answer = try await call(
+            "list", "/v3/kv/range",
+            ["key": Self.base64("/"), "range_end": Self.base64("0"), "sort_order": "ASCEND", "sort_target": "KEY"],
+            headers)
+        return (answer.kvs ?? []).compactMap(Self.node)
+    }
+
+    func delete(key: String, headers: MeshHeaders) async throws(StoreError) -> DeleteResult? {
+        let name = "/" + key
+        let answer = try await call(
+            "delete", "/v3/kv/deleterange", ["key": Self.base64(name), "prev_kv": true], headers)
+        guard let previous = answer.prev_kvs?.first.flatMap(Self.node) else { return nil }
+        let revision = Int64(answer.header?.revision ?? "") ?? previous.modifiedIndex
+        let node = StoredNode(key: name, value: nil, modifiedIndex: revision, createdIndex: previous.createdIndex)
+        return DeleteResult(node: node, prevNode: previous)
+    }
+
+    func ping(headers: MeshHeaders) async throws(StoreError) {
+        _ = try await call("status", "/v3/maintenance/status", [:], headers, timeout: .seconds(1))
+    }
+
+    private func call(
+        _ operation: String, _ path: String, _ body: [String: Any], _ headers: MeshHeaders, timeout: Duration? = nil
+    ) async throws(StoreError) -> Answer
+    {
+        let bytes: [UInt8]
+        do {
+            bytes = Array(try JSONSerialization.data(withJSONObject: body))
+        } catch {
+            throw .rejected(status: 500, message: "could not encode the etcd request")
+        }
+        let reply = try await http.send(
+            operation: operation, method: .POST, path: path, body: bytes, contentType: "application/json",
+            headers: headers, timeout: timeout)
+        let answer: Answer
+        do {
+            answer = try JSONDecoder().decode(Answer.self, from: Data(buffer: reply.body))
+        } catch {
+            throw .rejected(status: 502, message: "etcd answered \(reply.status) with a body that is not JSON")
+        }
+        guard (200..<300).contains(reply.status) else {
+            let message = answer.message ?? answer.error ?? "HTTP \(reply.status)"
+            throw .rejected(status: Self.status(forGRPCCode: answer.code, httpStatus: reply.status), message: message)
+        }
+        return answer
+    }
+
+    /// The gateway reports gRPC codes; the HTTP status a caller of this service should see.
+    static func status(forGRPCCode code: Int?, httpStatus: Int) -> Int {
+        switch code {
+        case 3: 400  // InvalidArgument, e.g. "request is too large"
+        case 4: 504  // DeadlineExceeded
+        case 8: 507  // ResourceExhausted, e.g. "database space exceeded"
+        case 14: 503  // Unavailable, e.g. no leader
+        default: httpStatus == 503 ? 503 : 502
+        }
+    }
+
+    private static func base64(_ text: String) -> String {
+        Data(text.utf8).base64EncodedString()
+    }
+
+    private static func decode(_ base64: String?) -> String? {
+        guard let base64, let data = Data(base64Encoded: base64) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func node(_ kv: KeyValue) -> StoredNode? {
+        guard let key = decode(kv.key) else { return nil }
+        return StoredNode(
+            key: key, value: decode(kv.value) ?? "", modifiedIndex: Int64(kv.mod_revision ?? "") ?? 0,
+            createdIndex: Int64(kv.create_revision ?? "") ?? 0)
+    }
+}

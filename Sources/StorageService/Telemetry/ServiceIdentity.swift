@@ -1,0 +1,9 @@
+/// How this service names itself in Istio-style labels. In a pod the namespace comes
+/// from the downward API (POD_NAMESPACE); callers without a mesh identity are "unknown",
+/// as Istio reports them.
+struct ServiceIdentity: Sendable {
+    var workload = "storage-service"
+    var namespace = "default"
+
+    var serviceHost: String { "\(workload).\(namespace).svc.cluster.local" }
+}
