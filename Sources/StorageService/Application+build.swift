@@ -14,7 +14,7 @@ func buildApplication(_ config: ServiceConfig) throws -> some ApplicationProtoco
         case .file(let path): try AccessLogSink(path: path)
         }
     let telemetry = Telemetry(
-        accessLog: accessLog, istioMetrics: config.istioMetrics, identity: config.identity, port: config.port)
+        accessLog: accessLog, istioMetrics: config.istioMetrics, identity: config.identity)
 
     var services: [any Service] = []
     let store: any EtcdStore

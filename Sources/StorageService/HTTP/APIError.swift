@@ -46,21 +46,20 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return error.response
-        } catch let error as HTTPError {
-            return APIError(error.status, Self.message(for: error)).response
         } catch let error as any HTTPResponseError {
-            return APIError(error.status, error.status.reasonPhrase.lowercased()).response
+            // Hummingbird's own errors (HTTPError, the body-size limit) carry no useful text.
+            return APIError(error.status, Self.message(for: error)).response
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(error)"])
             return APIError(.internalServerError, "internal error").response
         }
     }
 
-    private static func message(for error: HTTPError) -> String {
+    private static func message(for error: any HTTPResponseError) -> String {
         switch error.status {
         case .contentTooLarge: "request body is larger than 1.5 MiB"
         case .notFound: "no such route"
-        default: error.body ?? error.status.reasonPhrase.lowercased()
+        default: (error as? HTTPError)?.body ?? error.status.reasonPhrase.lowercased()
         }
     }
 }

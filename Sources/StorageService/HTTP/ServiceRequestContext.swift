@@ -8,11 +8,14 @@ struct ServiceRequestContext: RequestContext {
     var mesh = MeshHeaders(requestID: "")
     let localAddress: String?
     let remoteAddress: String?
+    /// The port this request arrived on, for the `inbound|PORT||` cluster name.
+    let localPort: Int?
 
     init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.localAddress = Self.describe(source.channel.localAddress)
         self.remoteAddress = Self.describe(source.channel.remoteAddress)
+        self.localPort = source.channel.localAddress?.port
     }
 
     /// The body limit is checked while reading: 1 MiB of value plus JSON and escaping room.

@@ -18,7 +18,6 @@ final class Telemetry: EtcdCallObserver, Sendable {
     private let writer = AccessLogWriter(format: IstioFormats.istio)
     private let istioMetrics: Bool
     private let identity: ServiceIdentity
-    private let port: Int
     private let handles = Mutex<[HandleKey: Handles]>([:])
 
     private struct HandleKey: Hashable {
@@ -33,14 +32,13 @@ final class Telemetry: EtcdCallObserver, Sendable {
         var recorder: CoreMetrics.Recorder?
     }
 
-    init(accessLog: AccessLogSink?, istioMetrics: Bool, identity: ServiceIdentity, port: Int) {
+    init(accessLog: AccessLogSink?, istioMetrics: Bool, identity: ServiceIdentity) {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.valueHistogramBuckets["istio_request_duration_milliseconds"] = Self.envoyBuckets
         self.factory = factory
         self.accessLog = accessLog
         self.istioMetrics = istioMetrics
         self.identity = identity
-        self.port = port
     }
 
     func metricsResponse() -> Response {
@@ -68,6 +66,7 @@ final class Telemetry: EtcdCallObserver, Sendable {
         var forwardedFor: String?
         var authority: String?
         var localAddress: String?
+        var localPort: Int?
         var remoteAddress: String?
     }
 
@@ -104,7 +103,7 @@ final class Telemetry: EtcdCallObserver, Sendable {
         record.requestID = request.requestID
         record.authority = request.authority
         record.upstreamHost = request.localAddress
-        record.upstreamCluster = "inbound|\(port)||"
+        record.upstreamCluster = "inbound|\(request.localPort.map(String.init) ?? "")||"
         record.downstreamLocalAddress = request.localAddress
         record.downstreamRemoteAddress = request.remoteAddress
         record.routeName = "default"

@@ -30,7 +30,7 @@ struct TelemetryMiddleware: RouterMiddleware {
                 route: context.endpointPath ?? "unmatched", status: Int(response.status.code), bytesReceived: received,
                 bytesSent: response.body.contentLength ?? 0, requestID: context.mesh.requestID,
                 userAgent: request.headers[.userAgent], forwardedFor: request.headers[HTTPField.Name("x-forwarded-for")!],
-                authority: request.head.authority, localAddress: context.localAddress,
+                authority: request.head.authority, localAddress: context.localAddress, localPort: context.localPort,
                 remoteAddress: context.remoteAddress))
         return response
     }

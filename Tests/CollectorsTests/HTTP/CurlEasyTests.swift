@@ -1,0 +1,86 @@
+import Collectors
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite struct CurlEasyTests {
+    private func makeApp() -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/v2/keys/") { _, _ in
+            Response(
+                status: .ok, headers: [HTTPField.Name("X-Etcd-Index")!: "15", HTTPField.Name("X-Raft-Term")!: "2"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"action":"get"}"#)))
+        }
+        router.post("/echo") { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 20)
+            let id = request.headers[HTTPField.Name("x-request-id")!] ?? "none"
+            return Response(
+                status: .created, headers: [HTTPField.Name("X-Seen-Id")!: id], body: .init(byteBuffer: body))
+        }
+        router.get("/slow") { _, _ in
+            try await Task.sleep(for: .seconds(2))
+            return "late"
+        }
+        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+    @Test func getCapturesHeadersCaseInsensitively() async throws {
+        try await makeApp().test(.live) { client in
+            let port = try #require(client.port)
+            let response = try await OffPool.run {
+                try CurlEasy().perform(CurlRequest(url: "http://127.0.0.1:\(port)/v2/keys/"))
+            }
+            #expect(response.status == 200)
+            #expect(response.header("x-etcd-index") == "15")
+            #expect(response.header("X-RAFT-TERM") == "2")
+            #expect(String(decoding: response.body, as: UTF8.self) == #"{"action":"get"}"#)
+        }
+    }
+
+    @Test func postSendsBodyAndHeadersAndReusesTheHandle() async throws {
+        try await makeApp().test(.live) { client in
+            let port = try #require(client.port)
+            let statuses = try await OffPool.run {
+                let curl = try CurlEasy()
+                var seen: [(Int, String?, String)] = []
+                for n in 0..<3 {
+                    let response = try curl.perform(
+                        CurlRequest(
+                            url: "http://127.0.0.1:\(port)/echo", method: "POST", headers: [("x-request-id", "id-\(n)")],
+                            body: Array("payload \(n) 中".utf8)))
+                    seen.append((response.status, response.header("x-seen-id"), String(decoding: response.body, as: UTF8.self)))
+                }
+                return seen
+            }
+            #expect(statuses.map(\.0) == [201, 201, 201])
+            #expect(statuses.map(\.1) == ["id-0", "id-1", "id-2"])
+            #expect(statuses.map(\.2) == ["payload 0 中", "payload 1 中", "payload 2 中"])
+        }
+    }
+
+    @Test func refusedConnectionIsAConnectError() async throws {
+        // Port 1 on loopback has no listener in a test environment.
+        let error = await OffPool.run { () -> CurlError? in
+            do {
+                _ = try CurlEasy().perform(CurlRequest(url: "http://127.0.0.1:1/"))
+                return nil
+            } catch let error as CurlError { return error } catch { return nil }
+        }
+        #expect(error?.kind == .connect)
+    }
+
+    @Test func slowAnswerIsATimeout() async throws {
+        try await makeApp().test(.live) { client in
+            let port = try #require(client.port)
+            let error = await OffPool.run { () -> CurlError? in
+                do {
+                    _ = try CurlEasy().perform(CurlRequest(url: "http://127.0.0.1:\(port)/slow", totalTimeoutMilliseconds: 200))
+                    return nil
+                } catch let error as CurlError { return error } catch { return nil }
+            }
+            #expect(error?.kind == .timeout)
+        }
+    }
+}
