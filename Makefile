@@ -1,0 +1,54 @@
+# The README's two commands are `make demo` and `make test`; both install what is missing.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+SWIFT ?= swift
+TEST_LOG := .build/test-output.log
+
+.PHONY: help deps build release test test-swift test-web run-service demo bench
+
+help:
+	@echo "make test         install what is missing, build, run every test"
+	@echo "make demo         the whole stack on this machine (not built yet: see README)"
+	@echo "make build        debug build of meshtop and storage-service"
+	@echo "make release      release build"
+	@echo "make run-service  local etcd + storage-service on loopback until Ctrl-C"
+	@echo "make bench        storage-service vs etcd benchmark (bench/service.sh)"
+
+deps:
+	@deploy/local/ensure-deps.sh
+
+build: deps
+	@$(SWIFT) build -q
+
+release: deps
+	@$(SWIFT) build -q -c release
+
+test: deps
+	@$(MAKE) --no-print-directory test-swift test-web
+
+# Swift Testing prints a line per test; on success keep the failures (none) and the totals.
+test-swift:
+	@mkdir -p .build
+	@$(SWIFT) build -q --build-tests
+	@if $(SWIFT) test --skip-build >$(TEST_LOG) 2>&1; then \
+		grep -E '^✔ Test run' $(TEST_LOG) || tail -n 3 $(TEST_LOG); \
+	else \
+		grep -E '✘|error:|Fatal|fatal' $(TEST_LOG) | head -n 60; tail -n 5 $(TEST_LOG); exit 1; \
+	fi
+
+test-web:
+	@STORAGE_SERVICE_BIN=$(CURDIR)/.build/debug/storage-service python3 -m pytest -q -p no:cacheprovider Tests/web
+
+run-service: build
+	@deploy/local/run-service.sh
+
+demo:
+	@echo "make demo: the local demo stack (etcd + Prometheus + storage-service + load + dashboard) is not built yet." >&2
+	@echo "Until it is, 'make run-service' starts etcd and storage-service on loopback." >&2
+	@exit 2
+
+bench:
+	@deploy/local/ensure-deps.sh bench
+	@bash bench/service.sh
