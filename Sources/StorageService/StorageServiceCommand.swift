@@ -11,7 +11,8 @@ struct StorageServiceCommand: AsyncParsableCommand {
         abstract: "Stores keys and values in etcd behind a small HTTP API and web UI.",
         discussion: """
             Environment fallbacks: PORT, ETCD_ENDPOINTS (comma-separated), POD_NAMESPACE (metric labels).
-            """)
+            """,
+        version: "storage-service 0.1.0")
 
     @Option(help: "Address to listen on.")
     var host = "0.0.0.0"
@@ -77,6 +78,21 @@ struct StorageServiceCommand: AsyncParsableCommand {
         config.logLevel = level
         if let namespace = environment["POD_NAMESPACE"], !namespace.isEmpty { config.identity.namespace = namespace }
         return config
+    }
+
+    /// Bad usage exits 2 with one line on stderr (ArgumentParser's own default is 64 with
+    /// the usage text); --help, --version and runtime errors are reported as usual.
+    static func main() async {
+        do {
+            var command = try parse()
+            try await command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data("storage-service: \(message(for: error)) (see --help)\n".utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
     }
 
     func run() async throws {

@@ -14,11 +14,15 @@ struct EtcdIntegrationTests {
     static let apis: [ServiceConfig.EtcdAPI] = [.v3, .v2]
 
     private func withService(
-        _ api: ServiceConfig.EtcdAPI, accessLog: String? = nil,
+        _ api: ServiceConfig.EtcdAPI, accessLog: String? = nil, deadEndpointFirst: Bool = false,
         _ body: @Sendable (EtcdServer, HTTPClient, Int) async throws -> Void
     ) async throws {
         let etcd = try await EtcdServer(enableV2: api == .v2)
-        let app = try buildApplication(ServiceHarness.config(etcd: etcd, api: api, accessLog: accessLog))
+        var config = ServiceHarness.config(etcd: etcd, api: api, accessLog: accessLog)
+        if deadEndpointFirst {
+            config.etcdEndpoints.insert("http://127.0.0.1:\(FreePort.next())", at: 0)
+        }
+        let app = try buildApplication(config)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
             try await app.test(.live) { client in
@@ -182,5 +186,28 @@ struct EtcdIntegrationTests {
         #expect(outbound.contains(#"" \#(expectedPath) HTTP/1.1" "#) || outbound.contains(#" \#(expectedPath) HTTP/1.1""#))
         #expect(outbound.contains("outbound|"))
         #expect(outbound.contains(#""storage-service""#))
+    }
+
+    @Test(arguments: apis)
+    func failsOverPastADeadEndpoint(_ api: ServiceConfig.EtcdAPI) async throws {
+        try await withService(api, deadEndpointFirst: true) { _, http, port in
+            for n in 0..<3 {
+                let reply = try await ServiceHarness.call(
+                    http, port: port, .PUT, "/storage", body: ServiceHarness.putBody("failover", "try \(n)"))
+                #expect(reply.status == 201)
+            }
+            let got = try await ServiceHarness.call(http, port: port, .GET, "/storage/failover")
+            #expect((try got.json()["node"] as? [String: Any])?["value"] as? String == "try 2")
+        }
+    }
+
+    @Test func oneMebibyteValueRoundTrips() async throws {
+        try await withService(.v3) { _, http, port in
+            let value = String(repeating: "0123456789abcdef", count: 65_536)
+            let put = try await ServiceHarness.call(http, port: port, .PUT, "/storage", body: ServiceHarness.putBody("large", value))
+            #expect(put.status == 201, "\(put.body.prefix(200))")
+            let got = try await ServiceHarness.call(http, port: port, .GET, "/storage/large")
+            #expect((try got.json()["node"] as? [String: Any])?["value"] as? String == value)
+        }
     }
 }

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+@testable import StorageService
+
+@Suite struct CommandTests {
+    @Test func flagsWinOverEnvironment() throws {
+        let command = try StorageServiceCommand.parse(["--port", "7001", "--etcd", "http://a:1", "--etcd-api", "v2"])
+        let config = try command.makeConfig(environment: ["PORT": "7000", "ETCD_ENDPOINTS": "http://b:2"])
+        #expect(config.port == 7001)
+        #expect(config.etcdEndpoints == ["http://a:1"])
+        #expect(config.etcdAPI == .v2)
+    }
+
+    @Test func environmentFallbacks() throws {
+        let command = try StorageServiceCommand.parse(["--etcd-timeout", "500ms", "--access-log", "-"])
+        let config = try command.makeConfig(
+            environment: ["PORT": "7000", "ETCD_ENDPOINTS": "http://b:2, http://c:3,", "POD_NAMESPACE": "mesh"])
+        #expect(config.port == 7000)
+        #expect(config.etcdEndpoints == ["http://b:2", "http://c:3"])
+        #expect(config.etcdTimeout == .milliseconds(500))
+        #expect(config.accessLog == .stdout)
+        #expect(config.identity.namespace == "mesh")
+        #expect(config.etcdAPI == .v3)
+    }
+
+    @Test(arguments: [
+        (["--etcd-api", "v4"], [String: String]()), (["--etcd-timeout", "soon"], [:]), ([], ["PORT": "eighty"]),
+        (["--port", "70000"], [:]), (["--log-level", "loud"], [:]),
+    ])
+    func badValuesAreRejected(_ arguments: [String], _ environment: [String: String]) throws {
+        let command = try StorageServiceCommand.parse(arguments)
+        #expect(throws: (any Error).self) { try command.makeConfig(environment: environment) }
+    }
+
+    /// The built binary, as a user runs it: bad usage is one line on stderr and exit 2.
+    @Test func badUsageExitsTwoWithOneLine() throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("storage-service")
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build storage-service first")
+        for arguments in [["--etcd-api", "v4"], ["--no-such-flag"], ["--etcd", "ftp://x"]] {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments + ["--port", "0"]
+            let stderr = Pipe()
+            process.standardError = stderr
+            process.standardOutput = Pipe()
+            try process.run()
+            process.waitUntilExit()
+            let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(process.terminationStatus == 2, "\(arguments)")
+            #expect(text.hasPrefix("storage-service: "))
+            #expect(text.split(separator: "\n").count == 1, "\(text)")
+        }
+    }
+}
