@@ -45,6 +45,15 @@ public final class CurlEasy {
         _ = mt_curl_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
         _ = mt_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, sinkPointer.toOpaque())
 
+        if let tls = request.tls {
+            if let caFile = tls.caFile { _ = mt_curl_easy_setopt_string(handle, CURLOPT_CAINFO, caFile) }
+            if let certFile = tls.certFile { _ = mt_curl_easy_setopt_string(handle, CURLOPT_SSLCERT, certFile) }
+            if let keyFile = tls.keyFile { _ = mt_curl_easy_setopt_string(handle, CURLOPT_SSLKEY, keyFile) }
+            if tls.insecure {
+                _ = mt_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0)
+                _ = mt_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
+            }
+        }
         switch request.method {
         case "GET": _ = mt_curl_easy_setopt_long(handle, CURLOPT_HTTPGET, 1)
         case "HEAD": _ = mt_curl_easy_setopt_long(handle, CURLOPT_NOBODY, 1)

@@ -1,3 +1,19 @@
+/// TLS material for one request: etcd in production wants mutual TLS.
+public struct CurlTLS: Sendable, Equatable {
+    public var caFile: String?
+    public var certFile: String?
+    public var keyFile: String?
+    /// Skip verification of the server's certificate; only when the user asks for it.
+    public var insecure: Bool
+
+    public init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil, insecure: Bool = false) {
+        self.caFile = caFile
+        self.certFile = certFile
+        self.keyFile = keyFile
+        self.insecure = insecure
+    }
+}
+
 /// A request for the libcurl client.
 public struct CurlRequest: Sendable {
     public var url: String
@@ -6,10 +22,11 @@ public struct CurlRequest: Sendable {
     public var body: [UInt8]?
     public var connectTimeoutMilliseconds: Int
     public var totalTimeoutMilliseconds: Int
+    public var tls: CurlTLS?
 
     public init(
         url: String, method: String = "GET", headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
-        connectTimeoutMilliseconds: Int = 1_000, totalTimeoutMilliseconds: Int = 2_000
+        connectTimeoutMilliseconds: Int = 1_000, totalTimeoutMilliseconds: Int = 2_000, tls: CurlTLS? = nil
     ) {
         self.url = url
         self.method = method
@@ -17,6 +34,7 @@ public struct CurlRequest: Sendable {
         self.body = body
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
         self.totalTimeoutMilliseconds = totalTimeoutMilliseconds
+        self.tls = tls
     }
 }
 

@@ -210,4 +210,34 @@ struct EtcdIntegrationTests {
             #expect((try got.json()["node"] as? [String: Any])?["value"] as? String == value)
         }
     }
+
+    @Test func mutualTLSToEtcd() async throws {
+        let etcd = try await EtcdServer(mutualTLS: true)
+        let certificates = try #require(etcd.certificates)
+        var config = ServiceHarness.config(etcd: etcd, api: .v3)
+        config.etcdTLS = .init(caFile: certificates.ca, certFile: certificates.clientCert, keyFile: certificates.clientKey)
+        var withoutClientCert = config
+        withoutClientCert.etcdTLS = .init(caFile: certificates.ca)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { _ = etcd }
+        do {
+            try await buildApplication(config).test(.live) { client in
+                let port = try #require(client.port)
+                let put = try await ServiceHarness.call(http, port: port, .PUT, "/storage", body: ServiceHarness.putBody("tls", "mutual"))
+                #expect(put.status == 201, "\(put.body)")
+                let got = try await ServiceHarness.call(http, port: port, .GET, "/storage/tls")
+                #expect((try got.json()["node"] as? [String: Any])?["value"] as? String == "mutual")
+            }
+            // etcd refuses a client without a certificate of its CA.
+            try await buildApplication(withoutClientCert).test(.live) { client in
+                let port = try #require(client.port)
+                let refused = try await ServiceHarness.call(http, port: port, .GET, "/storage/tls")
+                #expect(refused.status == 503, "\(refused.body)")
+            }
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
+    }
 }

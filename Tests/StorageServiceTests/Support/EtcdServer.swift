@@ -21,16 +21,19 @@ final class EtcdServer: @unchecked Sendable {
     let peerPort = FreePort.next()
     let enableV2: Bool
     let directory: URL
+    /// Set for a server that only accepts TLS clients with a certificate of its CA.
+    private(set) var certificates: TestCertificates?
     private var process: Process?
     private let logURL: URL
 
-    var clientURL: String { "http://127.0.0.1:\(clientPort)" }
+    var clientURL: String { "\(certificates == nil ? "http" : "https")://127.0.0.1:\(clientPort)" }
 
-    init(enableV2: Bool = false) async throws {
+    init(enableV2: Bool = false, mutualTLS: Bool = false) async throws {
         self.enableV2 = enableV2
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-etcd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         logURL = directory.appendingPathComponent("etcd.log")
+        if mutualTLS { certificates = try TestCertificates(in: directory) }
         try await start()
     }
 
@@ -52,6 +55,9 @@ final class EtcdServer: @unchecked Sendable {
             "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
             "--initial-cluster", "default=\(peer)",
         ] + (enableV2 ? ["--enable-v2"] : [])
+            + (certificates.map {
+                ["--cert-file", $0.serverCert, "--key-file", $0.serverKey, "--trusted-ca-file", $0.ca, "--client-cert-auth"]
+            } ?? [])
         if !FileManager.default.fileExists(atPath: logURL.path) {
             FileManager.default.createFile(atPath: logURL.path, contents: nil)
         }
@@ -79,12 +85,13 @@ final class EtcdServer: @unchecked Sendable {
     private func waitUntilHealthy() async throws {
         let deadline = Date().addingTimeInterval(20)
         let url = clientURL + "/health"
+        let tls = certificates.map { CurlTLS(caFile: $0.ca, certFile: $0.clientCert, keyFile: $0.clientKey) }
         while Date() < deadline {
             if let process, !process.isRunning {
                 throw TestFailure("etcd exited with \(process.terminationStatus):\n\(logTail())")
             }
             let response = try? await OffPool.run {
-                try CurlEasy().perform(CurlRequest(url: url, connectTimeoutMilliseconds: 200, totalTimeoutMilliseconds: 500))
+                try CurlEasy().perform(CurlRequest(url: url, connectTimeoutMilliseconds: 200, totalTimeoutMilliseconds: 500, tls: tls))
             }
             if let response, response.status == 200, String(decoding: response.body, as: UTF8.self).contains("true") {
                 return
