@@ -46,7 +46,7 @@ enum WebUI {
         <h1>storage-service</h1>
         <p class="sub">Keys and values stored in etcd.</p>
         <form id="add">
-          <input name="key" placeholder="key" required maxlength="256" autocomplete="off">
+          <input name="key" placeholder="key (up to 256 bytes)" required autocomplete="off">
           <input name="value" placeholder="value" autocomplete="off">
           <button type="submit">Store</button>
         </form>
@@ -88,10 +88,17 @@ enum WebUI {
           return data;
         }
 
+        // Control characters (ESC, BEL, CR …) would be invisible; show them as \xNN.
+        // Tab and newline stay, the value cell keeps line breaks.
+        function visible(text) {
+          return text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g,
+            (c) => "\\x" + c.charCodeAt(0).toString(16).padStart(2, "0"));
+        }
+
         function cell(text, className) {
           const td = document.createElement("td");
           td.className = className;
-          td.textContent = text;
+          td.textContent = visible(text);
           return td;
         }
 
@@ -124,6 +131,8 @@ enum WebUI {
             await refresh();
           } catch (e) {
             show("Could not remove " + key + ": " + e.message, true);
+            // Someone else may have removed it already: show what is stored now.
+            refresh().catch(() => {});
           }
         }
 

@@ -58,7 +58,7 @@ final class EtcdHTTP: Sendable {
                 if index != first { preferred.withLock { $0 = index } }
                 return reply
             case .failure(.unavailable(let message)):
-                lastConnectError = "\(endpoint.hostPort): \(message)"
+                lastConnectError = message
                 continue
             case .failure(let error):
                 throw error
@@ -104,6 +104,8 @@ final class EtcdHTTP: Sendable {
         }
     }
 
+    /// Short, stable reasons: they reach HTTP clients, so they name no internal address
+    /// and carry no library error dump (the access log has the endpoint and the flags).
     private static func classify(_ error: any Error) -> StoreError {
         if let error = error as? HTTPClientError {
             switch error {
@@ -111,18 +113,26 @@ final class EtcdHTTP: Sendable {
                 return .timeout("no answer within the call timeout")
             case .connectTimeout:
                 return .unavailable("connect timed out")
+            case .remoteConnectionClosed:
+                return .unavailable("connection closed by etcd")
             default:
-                return .unavailable(String(describing: error))
+                return .unavailable("request failed")
             }
         }
         if let error = error as? NIOConnectionError {
-            let reason = error.connectionErrors.last.map { String(describing: $0.error) } ?? "connection failed"
-            return .unavailable(reason)
+            let errnos = error.connectionErrors.compactMap { ($0.error as? IOError)?.errnoCode }
+            if errnos.contains(ECONNREFUSED) { return .unavailable("connection refused") }
+            if errnos.contains(ETIMEDOUT) { return .unavailable("connect timed out") }
+            return .unavailable(error.dnsAAAAError != nil || error.dnsAError != nil ? "name not resolved" : "connect failed")
         }
+        if let error = error as? IOError {
+            return .unavailable(error.errnoCode == ECONNREFUSED ? "connection refused" : "connection failed")
+        }
+        if error is NIOSSLError { return .unavailable("TLS handshake failed") }
         if error is NIOTooManyBytesError {
             return .rejected(status: 502, message: "etcd answer larger than 8 MiB")
         }
-        return .unavailable(String(describing: error))
+        return .unavailable("connection failed")
     }
 }
 
