@@ -97,14 +97,15 @@ to_ms() {
 
 # One wrk run; prints "rps p50_ms". Aborts if any answer was not 2xx: a benchmark of errors
 # (a missing key, etcd refusing) would look fast and mean nothing.
-run_wrk() { # name url [lua script]
-    local name=$1 url=$2 script=${3:-}
+run_wrk() { # name connections url [lua script]
+    local name=$1 connections=$2 url=$3 script=${4:-}
+    local threads=$((connections < THREADS ? connections : THREADS))
     local out="$TMP/wrk-$name.txt"
-    log "wrk $name: $url for $DURATION"
+    log "wrk $name: $url, $connections connections, for $DURATION"
     # In the background and waited for, so that Ctrl-C interrupts the wait: in the foreground,
     # wrk would print partial results and exit 0, and they would be parsed as a finished run.
     # (This is a $(...) subshell; the script's own traps do not apply here.)
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency ${script:+-s "$script"} "$url" >"$out" &
+    wrk -t"$threads" -c"$connections" -d"$DURATION" --latency ${script:+-s "$script"} "$url" >"$out" &
     WRK_PID=$!
     trap 'kill "$WRK_PID" 2>/dev/null; exit 130' INT TERM
     wait "$WRK_PID"
@@ -113,12 +114,17 @@ run_wrk() { # name url [lua script]
         cat "$out" >&2
         die "$name answered with non-2xx statuses"
     fi
-    local rps p50
+    local rps p50 count
     rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
     p50=$(awk '$1 == "50%" { print $2 }' "$out")
-    [[ -n "$rps" && -n "$p50" ]] || { cat "$out" >&2; die "could not parse the wrk output of $name"; }
-    echo "$rps $(to_ms "$p50")"
+    count=$(awk '/requests in/ { print $1 }' "$out")
+    [[ -n "$rps" && -n "$p50" && -n "$count" ]] || { cat "$out" >&2; die "could not parse the wrk output of $name"; }
+    echo "$rps $(to_ms "$p50") $count"
 }
+
+# CPU time a process has used so far, in clock ticks (user + system), from /proc.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+TICKS_PER_SECOND=$(getconf CLK_TCK)
 
 # --- build ---
 
@@ -171,21 +177,42 @@ curl -fsS -X POST -H 'Content-Type: application/json' --data "{\"key\":\"$ETCD_K
 # --- runs ---
 
 # Assigned first, not read from <(...): set -e then stops the script if a run failed.
-SERVICE_RESULT=$(run_wrk service "$SERVICE_URL/storage/bench")
-ETCD_RESULT=$(run_wrk etcd "$ETCD_URL/v3/kv/range" "$TMP/range.lua")
-read -r SERVICE_RPS SERVICE_P50 <<<"$SERVICE_RESULT"
-read -r ETCD_RPS ETCD_P50 <<<"$ETCD_RESULT"
+# The throughput pair also records how much CPU each server spent per request: on a small
+# machine wrk, etcd and the service share the cores, so CPU per request decides the ratio.
+SERVICE_TICKS0=$(cpu_ticks "$SERVICE_PID")
+ETCD_TICKS0=$(cpu_ticks "$ETCD_PID")
+SERVICE_RESULT=$(run_wrk service "$CONNECTIONS" "$SERVICE_URL/storage/bench")
+SERVICE_TICKS1=$(cpu_ticks "$SERVICE_PID")
+ETCD_TICKS1=$(cpu_ticks "$ETCD_PID")
+ETCD_RESULT=$(run_wrk etcd "$CONNECTIONS" "$ETCD_URL/v3/kv/range" "$TMP/range.lua")
+ETCD_TICKS2=$(cpu_ticks "$ETCD_PID")
+# One connection: latency without queueing, i.e. what one proxied read adds.
+SERVICE_SERIAL=$(run_wrk service-serial 1 "$SERVICE_URL/storage/bench")
+ETCD_SERIAL=$(run_wrk etcd-serial 1 "$ETCD_URL/v3/kv/range" "$TMP/range.lua")
+read -r SERVICE_RPS SERVICE_P50 SERVICE_COUNT <<<"$SERVICE_RESULT"
+read -r ETCD_RPS ETCD_P50 ETCD_COUNT <<<"$ETCD_RESULT"
+read -r _ SERIAL_SERVICE_P50 _ <<<"$SERVICE_SERIAL"
+read -r _ SERIAL_ETCD_P50 _ <<<"$ETCD_SERIAL"
+
+per_request_ms() { awk -v t="$1" -v n="$2" -v hz="$TICKS_PER_SECOND" 'BEGIN { printf "%.3f", t * 1000 / hz / n }'; }
+CPU_SERVICE=$(per_request_ms $((SERVICE_TICKS1 - SERVICE_TICKS0)) "$SERVICE_COUNT")
+CPU_ETCD_BEHIND=$(per_request_ms $((ETCD_TICKS1 - ETCD_TICKS0)) "$SERVICE_COUNT")
+CPU_ETCD_DIRECT=$(per_request_ms $((ETCD_TICKS2 - ETCD_TICKS1)) "$ETCD_COUNT")
+SERIAL_ADDED=$(awk -v a="$SERIAL_SERVICE_P50" -v b="$SERIAL_ETCD_P50" 'BEGIN { printf "%.2f", a - b }')
 
 RATIO=$(awk -v a="$SERVICE_RPS" -v b="$ETCD_RPS" 'BEGIN { printf "%.2f", a / b }')
 ADDED=$(awk -v a="$SERVICE_P50" -v b="$ETCD_P50" 'BEGIN { printf "%.2f", a - b }')
 
 if ((JSON)); then
-    printf '{"duration":"%s","threads":%d,"connections":%d,"service":{"rps":%s,"p50_ms":%s},"etcd":{"rps":%s,"p50_ms":%s},"ratio_rps":%s,"p50_added_ms":%s}\n' \
-        "$DURATION" "$THREADS" "$CONNECTIONS" "$SERVICE_RPS" "$SERVICE_P50" "$ETCD_RPS" "$ETCD_P50" "$RATIO" "$ADDED"
+    printf '{"duration":"%s","threads":%d,"connections":%d,"service":{"rps":%s,"p50_ms":%s,"cpu_ms_per_request":%s},"etcd":{"rps":%s,"p50_ms":%s,"cpu_ms_per_request":%s},"ratio_rps":%s,"p50_added_ms":%s,"serial_p50_ms":{"service":%s,"etcd":%s,"added":%s}}\n' \
+        "$DURATION" "$THREADS" "$CONNECTIONS" "$SERVICE_RPS" "$SERVICE_P50" "$CPU_SERVICE" "$ETCD_RPS" "$ETCD_P50" \
+        "$CPU_ETCD_DIRECT" "$RATIO" "$ADDED" "$SERIAL_SERVICE_P50" "$SERIAL_ETCD_P50" "$SERIAL_ADDED"
 else
     printf '%-40s %12s %10s\n' target rps "p50 ms"
     printf '%-40s %12.2f %10.2f\n' "service GET /storage/bench" "$SERVICE_RPS" "$SERVICE_P50"
     printf '%-40s %12.2f %10.2f\n' "etcd POST /v3/kv/range" "$ETCD_RPS" "$ETCD_P50"
     echo "ratio service/etcd rps = $RATIO"
-    echo "p50 added = $ADDED ms"
+    echo "p50 added = $ADDED ms  (at $CONNECTIONS connections)"
+    echo "p50 added = $SERIAL_ADDED ms  (one connection: service $SERIAL_SERVICE_P50 ms, etcd $SERIAL_ETCD_P50 ms)"
+    echo "cpu per request: service $CPU_SERVICE ms + etcd behind it $CPU_ETCD_BEHIND ms; etcd direct $CPU_ETCD_DIRECT ms"
 fi
