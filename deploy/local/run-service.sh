@@ -21,6 +21,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# A server already on one of the ports would answer the readiness checks below in place of ours.
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for p in "$etcd_port" "$((etcd_port + 1))" "$port"; do
+    if port_in_use "$p"; then
+        echo "run-service: port $p on 127.0.0.1 is in use; choose others with ETCD_PORT=… PORT=…" >&2
+        exit 2
+    fi
+done
+
 peer=$((etcd_port + 1))
 etcd --name local --data-dir "$data/etcd" --enable-v2 \
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
