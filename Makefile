@@ -5,6 +5,9 @@ SHELL := /bin/bash
 
 SWIFT ?= swift
 TEST_LOG := .build/test-output.log
+BUILD_LOG := .build/build-output.log
+# Quiet on success: the build's output (package checkouts, progress) is shown only when it fails.
+QUIET_BUILD = mkdir -p .build && $(SWIFT) build -q $(1) >$(BUILD_LOG) 2>&1 || { cat $(BUILD_LOG); exit 1; }
 
 .PHONY: help deps build release test test-swift test-web run-service demo bench
 
@@ -20,18 +23,17 @@ deps:
 	@deploy/local/ensure-deps.sh
 
 build: deps
-	@$(SWIFT) build -q
+	@$(call QUIET_BUILD,)
 
 release: deps
-	@$(SWIFT) build -q -c release
+	@$(call QUIET_BUILD,-c release)
 
 test: deps
 	@$(MAKE) --no-print-directory test-swift test-web
 
 # Swift Testing prints a line per test; on success keep the failures (none) and the totals.
 test-swift:
-	@mkdir -p .build
-	@$(SWIFT) build -q --build-tests
+	@$(call QUIET_BUILD,--build-tests)
 	@if $(SWIFT) test --skip-build >$(TEST_LOG) 2>&1; then \
 		grep -E '^✔ Test run' $(TEST_LOG) || tail -n 3 $(TEST_LOG); \
 	else \

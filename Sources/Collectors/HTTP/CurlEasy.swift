@@ -62,9 +62,13 @@ public final class CurlEasy {
         if let body = request.body {
             _ = mt_curl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
             // COPYPOSTFIELDS copies, so the Swift array need not outlive this call.
-            body.withUnsafeBufferPointer { buffer in
-                _ = mt_curl_easy_setopt_pointer(
-                    handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+            if body.isEmpty {
+                _ = mt_curl_easy_setopt_string(handle, CURLOPT_COPYPOSTFIELDS, "")
+            } else {
+                body.withUnsafeBytes { bytes in
+                    _ = mt_curl_easy_setopt_pointer(
+                        handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress!))
+                }
             }
         }
         for header in request.headers {

@@ -3,7 +3,7 @@ import HTTPTypes
 
 /// The request id and the tracing headers of one inbound request, to forward on every
 /// call it makes (Istio's tracing needs applications to pass these along).
-struct MeshHeaders: Sendable, Equatable {
+struct MeshHeaders: Sendable {
     static let forwarded: [HTTPField.Name] = [
         "traceparent", "tracestate", "b3", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid",
         "x-b3-sampled", "x-b3-flags", "x-ot-span-context", "baggage",
@@ -13,10 +13,6 @@ struct MeshHeaders: Sendable, Equatable {
 
     var requestID: String
     var fields: [(name: String, value: String)]
-
-    static func == (lhs: MeshHeaders, rhs: MeshHeaders) -> Bool {
-        lhs.requestID == rhs.requestID && lhs.fields.elementsEqual(rhs.fields) { $0 == $1 }
-    }
 
     init(requestID: String = UUID().uuidString.lowercased(), fields: [(name: String, value: String)] = []) {
         self.requestID = requestID

@@ -50,37 +50,42 @@ struct StorageRoutes: Sendable {
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         let (key, value) = try Self.decodePut(body)
-        do {
-            let result = try await store.put(key: key, value: value, headers: context.mesh)
-            return JSONBody.response(.created, NodeAnswer(action: "set", node: result.node, prevNode: result.prevNode))
-        } catch {
-            throw APIError(error)
+        let result = try await storeCall { () async throws(StoreError) in
+            try await store.put(key: key, value: value, headers: context.mesh)
         }
+        return JSONBody.response(.created, NodeAnswer(action: "set", node: result.node, prevNode: result.prevNode))
     }
 
     private func get(_ context: ServiceRequestContext) async throws -> Response {
         let key = try StorageKey.fromPath(try context.parameters.require("key"))
-        let node: StoredNode?
-        do { node = try await store.get(key: key, headers: context.mesh) } catch { throw APIError(error) }
+        let node = try await storeCall { () async throws(StoreError) in
+            try await store.get(key: key, headers: context.mesh)
+        }
         guard let node else { return JSONBody.response(.notFound, KeyNotFound(cause: "/" + key)) }
         return JSONBody.response(.ok, NodeAnswer(action: "get", node: node))
     }
 
     private func list(_ context: ServiceRequestContext) async throws -> Response {
-        do {
-            let nodes = try await store.list(headers: context.mesh)
-            return JSONBody.response(.ok, DirectoryAnswer(node: Directory(nodes: nodes)))
-        } catch {
-            throw APIError(error)
-        }
+        let nodes = try await storeCall { () async throws(StoreError) in try await store.list(headers: context.mesh) }
+        return JSONBody.response(.ok, DirectoryAnswer(node: Directory(nodes: nodes)))
     }
 
     private func delete(_ context: ServiceRequestContext) async throws -> Response {
         let key = try StorageKey.fromPath(try context.parameters.require("key"))
-        let result: DeleteResult?
-        do { result = try await store.delete(key: key, headers: context.mesh) } catch { throw APIError(error) }
+        let result = try await storeCall { () async throws(StoreError) in
+            try await store.delete(key: key, headers: context.mesh)
+        }
         guard let result else { return JSONBody.response(.notFound, KeyNotFound(cause: "/" + key)) }
         return JSONBody.response(.ok, NodeAnswer(action: "delete", node: result.node, prevNode: result.prevNode))
+    }
+
+    /// Runs one store operation and turns its failure into the HTTP error it stands for.
+    private func storeCall<T>(_ operation: () async throws(StoreError) -> T) async throws(APIError) -> T {
+        do {
+            return try await operation()
+        } catch {
+            throw APIError(error)
+        }
     }
 
     private func ready(_ context: ServiceRequestContext) async -> Response {

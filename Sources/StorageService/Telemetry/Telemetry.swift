@@ -25,8 +25,7 @@ final class Telemetry: EtcdCallObserver, Sendable {
         var labels: [String]
     }
 
-    private struct Handles: @unchecked Sendable {
-        // Counter and Timer are classes whose handlers are thread-safe; they are only read after creation.
+    private struct Handles: Sendable {
         var counter: CoreMetrics.Counter
         var timer: CoreMetrics.Timer?
         var recorder: CoreMetrics.Recorder?

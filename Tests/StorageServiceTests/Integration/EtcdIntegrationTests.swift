@@ -30,10 +30,11 @@ struct EtcdIntegrationTests {
             }
         } catch {
             try? await http.shutdown()
+            etcd.stop()
             throw error
         }
         try await http.shutdown()
-        _ = etcd
+        etcd.stop()
     }
 
     @Test(arguments: apis)
@@ -219,7 +220,7 @@ struct EtcdIntegrationTests {
         var withoutClientCert = config
         withoutClientCert.etcdTLS = .init(caFile: certificates.ca)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { _ = etcd }
+        defer { etcd.stop() }
         do {
             try await buildApplication(config).test(.live) { client in
                 let port = try #require(client.port)

@@ -3,7 +3,8 @@ import Foundation
 
 /// A real etcd 3.4 on free loopback ports with its data in a temporary directory.
 /// Started and stopped by the tests themselves; keeps its data across stop/start so a
-/// restart is a restart, not a new cluster.
+/// restart is a restart, not a new cluster. Each test drives its server from one task at a
+/// time, which is why the mutable process handle needs no lock.
 final class EtcdServer: @unchecked Sendable {
     static let binary: String? = {
         let candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin")

@@ -16,7 +16,6 @@ enum ServiceHarness {
         config.port = 0
         config.etcdEndpoints = [etcd.clientURL]
         config.etcdAPI = api
-        config.etcdTimeout = .milliseconds(800)
         config.accessLog = accessLog.map { .file($0) }
         config.logLevel = .warning
         return config
