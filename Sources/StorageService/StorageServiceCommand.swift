@@ -90,7 +90,7 @@ struct StorageServiceCommand: AsyncParsableCommand {
         // cooperative pool and the loops (measured in bench/service.sh).
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         do {
-            var command = try parse()
+            let command = try parse()
             try await command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {
