@@ -25,6 +25,23 @@ public enum AccessLogField: String, Sendable, CaseIterable {
     case requestedServerName = "requested_server_name"
     case routeName = "route_name"
 
+    /// Written as a number; `-` or digits on the wire.
+    public var isNumeric: Bool {
+        switch self {
+        case .responseCode, .bytesReceived, .bytesSent, .duration, .upstreamServiceTime: true
+        default: false
+        }
+    }
+
+    /// Free text from clients: the only values in which Envoy lets a raw `"` through.
+    /// Any other field holding a quote means the line was split in the wrong place.
+    public var mayContainQuote: Bool {
+        switch self {
+        case .path, .userAgent, .xForwardedFor, .upstreamTransportFailureReason, .connectionTerminationDetails: true
+        default: false
+        }
+    }
+
     /// The field an Envoy operator fills, or nil for operators meshtop does not model.
     public init?(operator op: EnvoyOperator) {
         switch op.name {

@@ -33,8 +33,48 @@ public struct AccessLogRecord: Sendable, Equatable {
     public var routeName: String?
     public var direction: Direction = .unknown
     public var source: String?
+    /// Fields meshtop does not model, by their JSON key (e.g. `istio_policy_status`), kept so
+    /// nothing in a line is lost.
+    public var extra: [String: String] = [:]
 
     public init() {}
+
+    public mutating func set(_ field: AccessLogField, text value: String?) {
+        switch field {
+        case .startTime: startTime = value
+        case .method: method = value
+        case .path: path = value
+        case .protocol: self.protocol = value
+        case .responseFlags: responseFlags = value
+        case .responseCodeDetails: responseCodeDetails = value
+        case .connectionTerminationDetails: connectionTerminationDetails = value
+        case .upstreamTransportFailureReason: upstreamTransportFailureReason = value
+        case .xForwardedFor: xForwardedFor = value
+        case .userAgent: userAgent = value
+        case .requestID: requestID = value
+        case .authority: authority = value
+        case .upstreamHost: upstreamHost = value
+        case .upstreamCluster: upstreamCluster = value
+        case .upstreamLocalAddress: upstreamLocalAddress = value
+        case .downstreamLocalAddress: downstreamLocalAddress = value
+        case .downstreamRemoteAddress: downstreamRemoteAddress = value
+        case .requestedServerName: requestedServerName = value
+        case .routeName: routeName = value
+        case .responseCode, .bytesReceived, .bytesSent, .duration, .upstreamServiceTime:
+            set(field, number: value.flatMap { Int($0) })
+        }
+    }
+
+    public mutating func set(_ field: AccessLogField, number value: Int?) {
+        switch field {
+        case .responseCode: responseCode = value
+        case .bytesReceived: bytesReceived = value
+        case .bytesSent: bytesSent = value
+        case .duration: duration = value
+        case .upstreamServiceTime: upstreamServiceTime = value
+        default: set(field, text: value.map(String.init))
+        }
+    }
 
     /// The value as it is written in a TEXT line; nil is written as "-".
     public func text(for field: AccessLogField) -> String? {
@@ -64,5 +104,31 @@ public struct AccessLogRecord: Sendable, Equatable {
         case .requestedServerName: requestedServerName
         case .routeName: routeName
         }
+    }
+}
+
+extension AccessLogRecord.Direction {
+    /// Istio names inbound clusters `inbound|PORT||…` and outbound ones `outbound|PORT||HOST`;
+    /// formats without a cluster give only the upstream host, which is loopback (the app,
+    /// or 127.0.0.6 for Istio's inbound passthrough) on the server side.
+    public init(cluster: String?, upstreamHost: String?) {
+        if let cluster {
+            if cluster.hasPrefix("inbound|") || cluster.hasPrefix("InboundPassthroughCluster") {
+                self = .inbound
+                return
+            }
+            if cluster.hasPrefix("outbound|") || cluster == "PassthroughCluster" || cluster == "BlackHoleCluster" {
+                self = .outbound
+                return
+            }
+        }
+        if let host = upstreamHost {
+            let address = host.hasPrefix("[") ? String(host.dropFirst().prefix { $0 != "]" }) : String(host.prefix { $0 != ":" })
+            if address == "127.0.0.1" || address == "127.0.0.6" || address == "::1" {
+                self = .inbound
+                return
+            }
+        }
+        self = .unknown
     }
 }

@@ -2,11 +2,15 @@
 public struct AccessLogWriter: Sendable {
     public let format: EnvoyFormat
     private let fields: [AccessLogField?]
+    private let extraKeys: [String?]
 
     public init(format: EnvoyFormat = IstioFormats.istio) {
         self.format = format
         self.fields = format.tokens.map { token in
             if case .command(let op) = token { AccessLogField(operator: op) } else { nil }
+        }
+        self.extraKeys = format.tokens.map { token in
+            if case .command(let op) = token, AccessLogField(operator: op) == nil { AccessLogParser.extraKey(for: op) } else { nil }
         }
     }
 
@@ -20,7 +24,8 @@ public struct AccessLogWriter: Sendable {
             case .literal(let text):
                 out += text
             case .command(let op):
-                guard let field = fields[index], let value = record.text(for: field), !value.isEmpty else {
+                let value = fields[index].flatMap { record.text(for: $0) } ?? extraKeys[index].flatMap { record.extra[$0] }
+                guard let value, !value.isEmpty else {
                     out += "-"
                     continue
                 }
