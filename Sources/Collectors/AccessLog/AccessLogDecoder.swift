@@ -1,0 +1,115 @@
+/// Turns the lines of one source into records, in a fixed format or detecting it.
+///
+/// With `.auto` the first format that parses a line is kept; after a run of lines it
+/// cannot parse, the format that parsed them takes over (a pod restarted with another
+/// Istio version). No line is lost to detection: every line is tried against every
+/// format until one reads it. A line no format reads is counted, and the last few are
+/// kept for the user to see.
+public struct AccessLogDecoder: Sendable {
+    public enum Choice: Sendable, Equatable {
+        case auto
+        case json
+        case text(EnvoyFormat)
+    }
+
+    enum Candidate: Sendable {
+        case json(JSONAccessLogParser)
+        case text(name: String, parser: AccessLogParser)
+
+        var name: String {
+            switch self {
+            case .json: "json"
+            case .text(let name, _): name
+            }
+        }
+
+        func parse(_ line: UnsafeBufferPointer<UInt8>) -> AccessLogRecord? {
+            switch self {
+            case .json(let parser): parser.parse(bytes: line)
+            case .text(_, let parser): parser.parse(bytes: line)
+            }
+        }
+    }
+
+    public static let switchAfterFailures = 4
+    public static let keptSamples = 5
+
+    private let candidates: [Candidate]
+    private var current: Int?
+    private var failuresInARun = 0
+    private var pending: Int?
+
+    public private(set) var parsed = 0
+    public private(set) var malformed = 0
+    public private(set) var malformedSamples: [String] = []
+
+    /// The name of the format in use ("istio", "json", "custom", …), nil before the first record.
+    public var formatName: String? { current.map { candidates[$0].name } }
+
+    public init(_ choice: Choice = .auto) {
+        switch choice {
+        case .auto:
+            var all: [Candidate] = [.json(JSONAccessLogParser())]
+            for (name, source) in IstioFormats.named {
+                if let format = try? EnvoyFormat(source) { all.append(.text(name: name, parser: AccessLogParser(format: format))) }
+            }
+            candidates = all
+        case .json:
+            candidates = [.json(JSONAccessLogParser())]
+        case .text(let format):
+            let name = IstioFormats.named.first { $0.source == format.source }?.name ?? "custom"
+            candidates = [.text(name: name, parser: AccessLogParser(format: format))]
+        }
+        if candidates.count == 1 { current = 0 }
+    }
+
+    /// Parses a format argument: `auto`, `json`, a built-in name, or an Envoy format string.
+    public static func choice(for argument: String) throws(EnvoyFormatError) -> Choice {
+        switch argument {
+        case "auto": return .auto
+        case "json": return .json
+        default:
+            if let format = IstioFormats.format(named: argument) { return .text(format) }
+            guard argument.contains("%") else {
+                throw EnvoyFormatError(offset: 0, reason: "'\(argument)' is neither a format name nor a format string")
+            }
+            return .text(try EnvoyFormat(argument))
+        }
+    }
+
+    public mutating func decode(_ line: String) -> AccessLogRecord? {
+        var line = line
+        return line.withUTF8 { decode(bytes: $0) }
+    }
+
+    public mutating func decode(bytes line: UnsafeBufferPointer<UInt8>) -> AccessLogRecord? {
+        // Blank lines (a trailing newline, a log shipper's keep-alive) are not malformed.
+        if !line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }) {
+            return nil
+        }
+        if let current, let record = candidates[current].parse(line) {
+            failuresInARun = 0
+            parsed += 1
+            return record
+        }
+        for (index, candidate) in candidates.enumerated() where index != current {
+            guard let record = candidate.parse(line) else { continue }
+            if current == nil {
+                current = index
+            } else {
+                failuresInARun = pending == index ? failuresInARun + 1 : 1
+                pending = index
+                if failuresInARun >= Self.switchAfterFailures {
+                    current = index
+                    failuresInARun = 0
+                }
+            }
+            parsed += 1
+            return record
+        }
+        malformed += 1
+        if malformedSamples.count == Self.keptSamples { malformedSamples.removeFirst() }
+        malformedSamples.append(ControlBytes.sanitize(bytes: line.prefix(300)))
+        return nil
+    }
+}
