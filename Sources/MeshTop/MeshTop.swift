@@ -1,5 +1,6 @@
 import ArgumentParser
 import Collectors
+import Foundation
 
 @main
 struct MeshTop: ParsableCommand {
@@ -9,10 +10,11 @@ struct MeshTop: ParsableCommand {
         commandName: "meshtop",
         abstract: "A terminal dashboard for a service mesh under load: Istio metrics, Envoy access logs, etcd.",
         discussion: """
-            The dashboard and its one-shot modes (logs, health, snapshot, load) are being built; \
-            this release carries the package, its C bindings and the storage-service workload.
+            The dashboard (top) and the health, snapshot and load modes are being built; \
+            `meshtop logs` reads access logs today.
             """,
-        version: versionText
+        version: versionText,
+        subcommands: [LogsCommand.self]
     )
 
     /// `--version`: meshtop's own version and the C libraries it is linked against.
@@ -20,8 +22,22 @@ struct MeshTop: ParsableCommand {
         "meshtop \(version) (libcurl \(CurlEasy.libraryVersion), \(Terminal.libraryVersion))"
     }
 
+    /// Bad usage exits 2 with one line on stderr (ArgumentParser's default is 64 with the
+    /// usage text); --help, --version and other errors are reported as ArgumentParser does.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data("meshtop: \(message(for: error)) (see --help)\n".utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+
     func run() throws {
-        print("meshtop \(Self.version): the dashboard is not built yet; run `meshtop --help`.")
-        throw ExitCode(2)
+        throw ValidationError("the dashboard is not built yet; try `meshtop logs FILE`")
     }
 }

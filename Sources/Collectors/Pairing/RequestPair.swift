@@ -19,9 +19,13 @@ public struct RequestPair: Sendable, Equatable {
 
 /// Every hop of one request id when it crossed more than one pair of proxies
 /// (ingress → service → etcd), ordered by start time.
-public struct RequestChain: Sendable, Equatable {
+public struct RequestChain: Sendable, Equatable, Encodable {
     public var requestID: String
     public var hops: [RequestPair]
+
+    private enum CodingKeys: String, CodingKey {
+        case requestID = "request_id", hops
+    }
 }
 
 /// What the pairer reports as lines arrive and as its window moves on.
@@ -35,4 +39,19 @@ public struct UnpairedCounts: Sendable, Equatable {
     public var clientOnly = 0
     public var serverOnly = 0
     public init() {}
+}
+
+/// `{request_id, client, server, overhead_ms}` (ARCHITECTURE.md).
+extension RequestPair: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case requestID = "request_id", client, server, overheadMilliseconds = "overhead_ms"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(requestID, forKey: .requestID)
+        try container.encode(client, forKey: .client)
+        try container.encode(server, forKey: .server)
+        try container.encode(overheadMilliseconds, forKey: .overheadMilliseconds)
+    }
 }

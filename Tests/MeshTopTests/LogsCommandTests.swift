@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+/// `meshtop logs` as a user runs it: the built binary on files written by the test.
+@Suite struct LogsCommandTests {
+    static let clientLine =
+        #"[2018-02-14T16:28:24.640Z] "PUT /v2/keys/istioTest HTTP/1.1" 201 - 40 119 6 5 "-" "-" "45dd6431-49cf-9bcf-b611-1d319c56eb2e" "etcd-service:2379" "172.17.0.9:2379""#
+    static let serverLine =
+        #"[2018-02-14T16:28:24.640Z] "PUT /v2/keys/istioTest HTTP/1.1" 201 - 40 119 4 1 "-" "-" "45dd6431-49cf-9bcf-b611-1d319c56eb2e" "etcd-service:2379" "127.0.0.1:2379""#
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    private func meshtop(_ arguments: [String], stdin: String? = nil) throws -> Run {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("meshtop")
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build meshtop first")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+
+    private func file(_ lines: [String]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-\(UUID().uuidString).log").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func pairsTheOriginalAppsLines() throws {
+        let path = try file([Self.clientLine, Self.serverLine])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let text = try meshtop(["logs", "--no-follow", "--pairs", path])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("client 6ms  server 4ms  +2ms  etcd-service:2379"))
+        let json = try meshtop(["logs", "--no-follow", "--pairs", "--json", path])
+        let pair = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(pair["overhead_ms"] as? Int == 2)
+        #expect((pair["client"] as? [String: Any])?["duration"] as? Int == 6)
+        #expect((pair["server"] as? [String: Any])?["direction"] as? String == "inbound")
+        #expect((pair["client"] as? [String: Any])?["user_agent"] is NSNull)
+    }
+
+    @Test func summaryCountsMalformedLinesAndNothingReachesTheTerminalRaw() throws {
+        let path = try file([Self.clientLine, "junk \u{1B}[2J\u{07} \u{9B}31m", Self.serverLine, "\u{1B}]0;title\u{07}"])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let run = try meshtop(["logs", "--no-follow", "--summary", path])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("malformed   2"))
+        #expect(run.stdout.contains(#"junk \x1b[2J\x07 \x9b31m"#))
+        #expect(!run.stdout.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || (0x7F...0x9F).contains($0.value) })
+        let json = try meshtop(["logs", "--no-follow", "--summary", "--json", "--pairs", path])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.split(separator: "\n").last!.utf8)) as? [String: Any])
+        #expect(report["records"] as? Int == 2)
+        #expect(report["pairs"] as? Int == 1)
+        #expect(report["malformed"] as? Int == 2)
+        #expect((report["overhead_ms"] as? [String: Any])?["p50"] as? Int == 2)
+    }
+
+    @Test func readsStdinAndFilters() throws {
+        let run = try meshtop(["logs", "--no-follow", "--grep", "127\\.0\\.0\\.1", "-"], stdin: Self.clientLine + "\n" + Self.serverLine + "\n")
+        #expect(run.status == 0)
+        let lines = run.stdout.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.contains("  in   PUT") == true)
+    }
+
+    @Test(arguments: [
+        (["logs", "--no-follow", "/no/such/file"], "meshtop: cannot read /no/such/file: no such file or directory"),
+        (["logs", "--no-follow", "--format", "nginx", "x"], "meshtop: --format:"),
+        (["logs", "--no-follow", "--grep", "(", "x"], "meshtop: --grep"),
+        (["logs", "--bogus"], "meshtop: "),
+    ])
+    func badUsageIsOneLineAndExitTwo(_ arguments: [String], _ prefix: String) throws {
+        let run = try meshtop(arguments, stdin: "")
+        #expect(run.status == 2)
+        #expect(run.stderr.hasPrefix(prefix), "\(run.stderr)")
+        #expect(run.stderr.split(separator: "\n").count == 1)
+    }
+}
