@@ -25,6 +25,12 @@ struct MeshTop: ParsableCommand {
     /// Bad usage exits 2 with one line on stderr (ArgumentParser's default is 64 with the
     /// usage text); --help, --version and other errors are reported as ArgumentParser does.
     static func main() {
+        // A parent may have blocked these (a test runner, a supervisor); meshtop runs until
+        // told to stop, so it must hear them.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&signals, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
         do {
             var command = try parseAsRoot()
             try command.run()

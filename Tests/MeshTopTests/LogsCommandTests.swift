@@ -91,4 +91,52 @@ import Testing
         #expect(run.stderr.hasPrefix(prefix), "\(run.stderr)")
         #expect(run.stderr.split(separator: "\n").count == 1)
     }
+
+    /// --follow on a file that another writer appends to while meshtop runs.
+    @Test func followsAFileBeingWritten() async throws {
+        let path = try file([])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("meshtop")
+        let process = Process()
+        process.executableURL = binary
+        // --from-start: lines written before meshtop opened the file count too, so no race.
+        process.arguments = ["logs", "--follow", "--from-start", "--pairs", path]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        defer {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        // If the pair never shows up, end meshtop so the read below returns and the test fails.
+        let pid = process.processIdentifier
+        let watchdog = Task.detached {
+            try await Task.sleep(for: .seconds(20))
+            kill(pid, SIGKILL)
+        }
+        defer { watchdog.cancel() }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((Self.clientLine + "\n").utf8))
+        try handle.write(contentsOf: Data(Self.serverLine.utf8))  // its newline comes later
+        try handle.write(contentsOf: Data("\n".utf8))
+        try handle.close()
+        // Read until the pair shows up; the pipe read returns as soon as meshtop writes.
+        let reader = out.fileHandleForReading
+        let text = await Task.detached { () -> String in
+            var seen = ""
+            while !seen.contains("\n") {
+                let data = reader.availableData
+                if data.isEmpty { break }
+                seen += String(decoding: data, as: UTF8.self)
+            }
+            return seen
+        }.value
+        #expect(text.contains("client 6ms  server 4ms  +2ms"))
+        // Still following: SIGTERM ends it.
+        #expect(process.isRunning)
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM)
+    }
 }

@@ -16,9 +16,17 @@ public final class FileFollower {
     public private(set) var rotations = 0
     public private(set) var truncations = 0
 
-    /// Opens the file; with `fromStart` false, reading begins at its current end.
+    private let isStdin: Bool
+
+    /// Opens the file (`-`: standard input); with `fromStart` false, reading begins at its current end.
     public init(path: String, fromStart: Bool) throws(LogSourceError) {
         self.path = path
+        isStdin = path == "-"
+        if isStdin {
+            descriptor = STDIN_FILENO
+            identity = (0, 0)
+            return
+        }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw LogSourceError(source: path, reason: String(cString: strerror(errno))) }
         var info = stat()
@@ -31,11 +39,15 @@ public final class FileFollower {
         if !fromStart { offset = Int64(lseek(fd, 0, SEEK_END)) }
     }
 
-    deinit { close(descriptor) }
+    deinit { if !isStdin { close(descriptor) } }
 
     /// Every complete line that arrived since the last call.
     public func poll() -> [[UInt8]] {
         var lines: [[UInt8]] = []
+        if isStdin {
+            readAvailable(into: &lines)
+            return lines
+        }
         var info = stat()
         if fstat(descriptor, &info) == 0, Int64(info.st_size) < offset {
             // Truncated in place (`> file`, copytruncate): start over from the top.
@@ -67,6 +79,11 @@ public final class FileFollower {
 
     private func readAvailable(into lines: inout [[UInt8]]) {
         while true {
+            if isStdin {
+                // A pipe or terminal would block read(2); take only what is there now.
+                var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                guard Glibc.poll(&ready, 1, 0) > 0, ready.revents & Int16(POLLIN | POLLHUP) != 0 else { return }
+            }
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
             if count < 0, errno == EINTR { continue }
             guard count > 0 else { return }

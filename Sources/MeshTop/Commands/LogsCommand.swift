@@ -10,15 +10,18 @@ struct LogsCommand: ParsableCommand {
         discussion: """
             SOURCE is a file or - for stdin (the default when stdin is not a terminal). \
             Formats: auto (default), istio, istio-1.8, istio-1.3, istio-1.2, istio-1.1, istio-1.0, envoy, json, \
-            or an Envoy format string. This release reads sources to their end (--no-follow); following \
-            files and Kubernetes pods comes next.
+            or an Envoy format string. Files are followed (tail -F) unless --no-follow is given; \
+            with --follow --summary the summary is printed every 5 seconds. Kubernetes sources come next.
             """)
 
     @Argument(help: "Files, or - for stdin.")
     var sources: [String] = []
 
-    @Flag(inversion: .prefixedNo, help: "Keep reading as the sources grow.")
-    var follow = false
+    @Flag(inversion: .prefixedNo, help: "Keep reading as files grow (default for files; stdin is read to its end).")
+    var follow: Bool?
+
+    @Flag(help: "With --follow, read files from their start instead of their end.")
+    var fromStart = false
 
     @Flag(help: "Print client/server pairs (and chains of hops) instead of records.")
     var pairs = false
@@ -35,10 +38,10 @@ struct LogsCommand: ParsableCommand {
     @Option(help: "auto, a built-in format name, json, or an Envoy format string.")
     var format = "auto"
 
+    /// Following is the default as soon as one source is a file.
+    var following: Bool { follow ?? sources.contains { $0 != "-" } }
+
     func validate() throws {
-        if follow {
-            throw ValidationError("--follow is not built yet; read to the end with --no-follow")
-        }
         if sources.isEmpty, isatty(STDIN_FILENO) != 0 {
             throw ValidationError("no SOURCE given and stdin is a terminal")
         }
@@ -61,6 +64,10 @@ struct LogsCommand: ParsableCommand {
         let output = StdoutWriter()
         defer { output.flush() }
         let printer = LogsPrinter(output: output, pairs: pairs, json: json)
+        if following {
+            try followSources(choice: choice, filter: filter, printer: printer, output: output)
+            return
+        }
         do {
             var readers: [LineReader] = []
             for path in sources.isEmpty ? ["-"] : sources { readers.append(try LineReader(path: path)) }
@@ -74,6 +81,47 @@ struct LogsCommand: ParsableCommand {
             output.flush()
             FileHandle.standardError.write(Data("meshtop: \(error.description)\n".utf8))
             throw ExitCode(2)
+        }
+    }
+}
+
+extension LogsCommand {
+    /// Polls every source until interrupted; a summary every 5 s with --summary.
+    func followSources(
+        choice: AccessLogDecoder.Choice, filter: (@Sendable (String) -> Bool)?, printer: LogsPrinter,
+        output: StdoutWriter
+    ) throws {
+        var followers: [(follower: FileFollower, decoder: AccessLogDecoder)] = []
+        do {
+            for path in sources.isEmpty ? ["-"] : sources {
+                followers.append((try FileFollower(path: path, fromStart: fromStart), AccessLogDecoder(choice)))
+            }
+        } catch {
+            FileHandle.standardError.write(Data("meshtop: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+        var lastSummary = ContinuousClock.now
+        while !output.closed {
+            var readAny = false
+            for index in followers.indices {
+                for line in followers[index].follower.poll() {
+                    readAny = true
+                    if let filter, !filter(String(decoding: line, as: UTF8.self)) { continue }
+                    guard var record = line.withUnsafeBufferPointer({ followers[index].decoder.decode(bytes: $0) }) else {
+                        continue
+                    }
+                    record.source = followers[index].follower.path
+                    printer.add(record)
+                }
+            }
+            if summary, ContinuousClock.now - lastSummary >= .seconds(5) {
+                printer.printSummary(
+                    malformed: followers.reduce(0) { $0 + $1.decoder.malformed },
+                    samples: followers.flatMap(\.decoder.malformedSamples))
+                lastSummary = ContinuousClock.now
+            }
+            output.flush()
+            if !readAny { usleep(100_000) }  // the poll interval of tail -F, not a synchronisation
         }
     }
 }

@@ -4,6 +4,8 @@ import Foundation
 final class StdoutWriter {
     private var buffer: [UInt8] = []
     let isTerminal = isatty(STDOUT_FILENO) != 0
+    /// Set when the reader went away (`| head`): following stops then.
+    private(set) var closed = false
 
     init() { buffer.reserveCapacity(1 << 16) }
 
@@ -22,6 +24,7 @@ final class StdoutWriter {
                 let written = write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
                 if written <= 0 {
                     if written < 0, errno == EINTR { continue }
+                    closed = true
                     return  // a closed pipe (| head) ends the output quietly
                 }
                 offset += written
