@@ -9,7 +9,7 @@ BUILD_LOG := .build/build-output.log
 # Quiet on success: the build's output (package checkouts, progress) is shown only when it fails.
 QUIET_BUILD = mkdir -p .build && $(SWIFT) build -q $(1) >$(BUILD_LOG) 2>&1 || { cat $(BUILD_LOG); exit 1; }
 
-.PHONY: help deps build release test test-swift test-web run-service demo bench
+.PHONY: help deps build release test test-swift test-web test-fuzz fuzz run-service demo bench
 
 help:
 	@echo "make test         install what is missing, build, run every test"
@@ -18,6 +18,7 @@ help:
 	@echo "make release      release build"
 	@echo "make run-service  local etcd + storage-service on loopback until Ctrl-C"
 	@echo "make bench        storage-service vs etcd benchmark (bench/service.sh)"
+	@echo "make fuzz         fuzz the access-log decoder for FUZZ_SECONDS (default 300)"
 
 deps:
 	@deploy/local/ensure-deps.sh
@@ -29,7 +30,7 @@ release: deps
 	@$(call QUIET_BUILD,-c release)
 
 test: deps
-	@$(MAKE) --no-print-directory test-swift test-web
+	@$(MAKE) --no-print-directory test-swift test-web test-fuzz
 
 # Swift Testing prints a line per test; on success keep the failures (none) and the totals.
 test-swift:
@@ -42,6 +43,13 @@ test-swift:
 
 test-web:
 	@STORAGE_SERVICE_BIN=$(CURDIR)/.build/debug/storage-service python3 -m pytest -q -p no:cacheprovider Tests/web
+
+# A short bounded fuzz run of the access-log decoder: a crash fails the test run.
+test-fuzz:
+	@Fuzz/run.sh 20
+
+fuzz:
+	@Fuzz/run.sh $(or $(FUZZ_SECONDS),300)
 
 run-service: build
 	@deploy/local/run-service.sh
