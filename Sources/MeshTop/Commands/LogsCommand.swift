@@ -29,7 +29,7 @@ struct LogsCommand: ParsableCommand {
     @Flag(help: "One JSON object per line.")
     var json = false
 
-    @Flag(help: "Print the aggregate at the end.")
+    @Flag(help: "Print only the aggregate: at the end, or every 5 s with --follow.")
     var summary = false
 
     @Option(help: "Only lines matching this regular expression.")
@@ -63,7 +63,7 @@ struct LogsCommand: ParsableCommand {
         }
         let output = StdoutWriter()
         defer { output.flush() }
-        let printer = LogsPrinter(output: output, pairs: pairs, json: json)
+        let printer = LogsPrinter(output: output, pairs: pairs, json: json, quiet: summary)
         if following {
             try followSources(choice: choice, filter: filter, printer: printer, output: output)
             return
@@ -132,11 +132,14 @@ final class LogsPrinter {
     private let pairs: Bool
     private let json: Bool
     private let text: RecordText
+    /// With --summary only the aggregate is printed.
+    private let quiet: Bool
     private var pairer = RequestPairer()
     private var aggregate = AccessLogSummary()
 
-    init(output: StdoutWriter, pairs: Bool, json: Bool) {
+    init(output: StdoutWriter, pairs: Bool, json: Bool, quiet: Bool) {
         self.output = output
+        self.quiet = quiet
         self.pairs = pairs
         self.json = json
         self.text = RecordText(color: output.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
@@ -144,7 +147,7 @@ final class LogsPrinter {
 
     func add(_ record: AccessLogRecord) {
         aggregate.add(record)
-        if !pairs { output.line(json ? JSONLine.encode(record) : text.line(for: record)) }
+        if !pairs, !quiet { output.line(json ? JSONLine.encode(record) : text.line(for: record)) }
         emit(pairer.add(record))
     }
 
@@ -164,7 +167,7 @@ final class LogsPrinter {
     private func emit(_ events: [PairingEvent]) {
         for event in events {
             aggregate.add(event)
-            guard pairs else { continue }
+            guard pairs, !quiet else { continue }
             switch event {
             case .pair(let pair): output.line(json ? JSONLine.encode(pair) : text.line(for: pair))
             case .chain(let chain): output.line(json ? JSONLine.encode(chain) : text.line(for: chain))
