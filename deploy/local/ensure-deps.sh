@@ -3,7 +3,7 @@
 # each Debian package is named by the file that proves it is there. `apt-get update` runs
 # at most once, and only when something has to be installed. Quiet unless it fails.
 #   ensure-deps.sh            build + test dependencies
-#   ensure-deps.sh bench      also the load tool of the benchmarks
+#   ensure-deps.sh bench      also what the benchmarks compare against (wrk, GoAccess)
 set -euo pipefail
 
 need=()
@@ -29,6 +29,7 @@ want curl curl
 want openssl openssl
 if [[ ${1:-} == bench ]]; then
     want wrk wrk
+    want goaccess goaccess
 fi
 # The curl header lives in a multiarch folder; accept any architecture's.
 if [[ " ${need[*]} " == *" libcurl4-openssl-dev "* ]] && compgen -G "/usr/include/*/curl/curl.h" >/dev/null; then
