@@ -87,7 +87,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
-        .testTarget(name: "MeshTopTests", dependencies: ["MeshTop"]),
+        .testTarget(name: "MeshTopTests", dependencies: ["MeshTop"], exclude: ["Fixtures"]),
         .testTarget(
             name: "StorageServiceTests",
             dependencies: [

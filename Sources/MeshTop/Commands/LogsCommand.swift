@@ -8,10 +8,12 @@ struct LogsCommand: ParsableCommand {
         commandName: "logs",
         abstract: "Read istio-proxy access logs: records, client/server pairs, or a summary.",
         discussion: """
-            SOURCE is a file or - for stdin (the default when stdin is not a terminal). \
+            SOURCE is a file, - for stdin (the default when stdin is not a terminal), or \
+            k8s:[NAMESPACE/]SELECTOR for the istio-proxy logs of matching pods (kubectl on PATH). \
             Formats: auto (default), istio, istio-1.8, istio-1.3, istio-1.2, istio-1.1, istio-1.0, envoy, json, \
             or an Envoy format string. Files are followed (tail -F) unless --no-follow is given; \
-            with --follow --summary the summary is printed every 5 seconds. Kubernetes sources come next.
+            with --follow --summary the summary is printed every 5 seconds. Kubernetes sources are always \
+            followed; pods joining and leaving are reported on stderr.
             """)
 
     @Argument(help: "Files, or - for stdin.")
@@ -38,10 +40,29 @@ struct LogsCommand: ParsableCommand {
     @Option(help: "auto, a built-in format name, json, or an Envoy format string.")
     var format = "auto"
 
-    /// Following is the default as soon as one source is a file.
+    @Option(help: "kubectl context for k8s: sources.")
+    var context: String?
+
+    @Option(name: [.customShort("n"), .long], help: "Namespace for k8s: sources that name none.")
+    var namespace: String?
+
+    @Option(help: "How often k8s: sources list their pods, e.g. 5s.")
+    var relist = "5s"
+
+    /// Following is the default as soon as one source is a file or a k8s selector.
     var following: Bool { follow ?? sources.contains { $0 != "-" } }
 
     func validate() throws {
+        if follow == false, sources.contains(where: { $0.hasPrefix("k8s:") }) {
+            throw ValidationError("k8s: sources are always followed; drop --no-follow")
+        }
+        for source in sources where source.hasPrefix("k8s:") && KubernetesSource.Target(source) == nil {
+            throw ValidationError("'\(source)' is not k8s:[NAMESPACE/]SELECTOR")
+        }
+        guard let interval = DurationText.parse(relist), interval > .zero else {
+            throw ValidationError("--relist '\(relist)' is not a duration such as 5s")
+        }
+        _ = interval
         if sources.isEmpty, isatty(STDIN_FILENO) != 0 {
             throw ValidationError("no SOURCE given and stdin is a terminal")
         }
@@ -92,16 +113,28 @@ extension LogsCommand {
         output: StdoutWriter
     ) throws {
         var followers: [(follower: FileFollower, decoder: AccessLogDecoder)] = []
+        var clusters: [KubernetesSource] = []
+        /// One decoder per pod: pods may run different Istio versions.
+        var podDecoders: [String: AccessLogDecoder] = [:]
         do {
             for path in sources.isEmpty ? ["-"] : sources {
-                followers.append((try FileFollower(path: path, fromStart: fromStart), AccessLogDecoder(choice)))
+                if let target = KubernetesSource.Target(path) {
+                    clusters.append(
+                        KubernetesSource(
+                            target: target, context: context, namespace: namespace,
+                            relist: DurationText.parse(relist) ?? .seconds(5)))
+                } else {
+                    followers.append((try FileFollower(path: path, fromStart: fromStart), AccessLogDecoder(choice)))
+                }
             }
         } catch {
             FileHandle.standardError.write(Data("meshtop: \(error.description)\n".utf8))
             throw ExitCode(2)
         }
+        defer { clusters.forEach { $0.stop() } }
+        StopSignal.install()
         var lastSummary = ContinuousClock.now
-        while !output.closed {
+        while !output.closed, !StopSignal.requested {
             var readAny = false
             for index in followers.indices {
                 for line in followers[index].follower.poll() {
@@ -114,10 +147,33 @@ extension LogsCommand {
                     printer.add(record)
                 }
             }
+            for cluster in clusters {
+                let (lines, events) = cluster.poll()
+                for event in events {
+                    let note: String
+                    switch event {
+                    case .joined(let pod): note = "+ \(pod)"
+                    case .left(let pod): note = "- \(pod)"
+                    case .error(let message): note = "meshtop: \(message)"
+                    }
+                    FileHandle.standardError.write(Data((note + "\n").utf8))
+                }
+                for (pod, line) in lines {
+                    readAny = true
+                    if let filter, !filter(String(decoding: line, as: UTF8.self)) { continue }
+                    var decoder = podDecoders[pod] ?? AccessLogDecoder(choice)
+                    let decoded = line.withUnsafeBufferPointer { decoder.decode(bytes: $0) }
+                    podDecoders[pod] = decoder
+                    guard var record = decoded else { continue }
+                    record.source = pod
+                    printer.add(record)
+                }
+            }
             if summary, ContinuousClock.now - lastSummary >= .seconds(5) {
                 printer.printSummary(
-                    malformed: followers.reduce(0) { $0 + $1.decoder.malformed },
-                    samples: followers.flatMap(\.decoder.malformedSamples))
+                    malformed: followers.reduce(0) { $0 + $1.decoder.malformed }
+                        + podDecoders.values.reduce(0) { $0 + $1.malformed },
+                    samples: followers.flatMap(\.decoder.malformedSamples) + podDecoders.values.flatMap(\.malformedSamples))
                 lastSummary = ContinuousClock.now
             }
             output.flush()
