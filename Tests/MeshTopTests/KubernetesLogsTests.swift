@@ -11,47 +11,68 @@ import Testing
     private final class Output: Sendable {
         let text = Mutex("")
         func append(_ data: Data) { text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+        var value: String { text.withLock { $0 } }
+    }
+
+    /// meshtop running with the fake kubectl first on PATH, replaying from `work`; both
+    /// output streams are collected as they arrive.
+    private final class Run {
+        let process = Process()
+        let stdout = Output()
+        let stderr = Output()
+        private let pipes = (out: Pipe(), err: Pipe())
+
+        init(_ arguments: [String], work: URL) throws {
+            process.executableURL = BuiltBinary.url("meshtop")
+            process.arguments = arguments
+            var environment = ProcessInfo.processInfo.environment
+            environment["PATH"] =
+                KubernetesLogsTests.fixtures.appendingPathComponent("fake-kubectl").path + ":" + (environment["PATH"] ?? "/usr/bin")
+            environment["FAKE_KUBE_DIR"] = work.path
+            process.environment = environment
+            let (stdout, stderr) = (self.stdout, self.stderr)
+            pipes.out.fileHandleForReading.readabilityHandler = { stdout.append($0.availableData) }
+            pipes.err.fileHandleForReading.readabilityHandler = { stderr.append($0.availableData) }
+            process.standardOutput = pipes.out
+            process.standardError = pipes.err
+            try process.run()
+        }
+
+        /// Polls until `condition` holds or 20 s pass; the assertions after it say what was missing.
+        func wait(until condition: () -> Bool) async throws {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        }
+
+        deinit {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            pipes.out.fileHandleForReading.readabilityHandler = nil
+            pipes.err.fileHandleForReading.readabilityHandler = nil
+        }
+    }
+
+    private func workDirectory(copying fixture: String?) throws -> URL {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("kube-\(UUID().uuidString)")
+        if let fixture {
+            try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent(fixture), to: work)
+        } else {
+            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        }
+        return work
     }
 
     @Test func followsPodsAsTheyComeAndGo() async throws {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("kube-\(UUID().uuidString)")
-        try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("kube-churn"), to: work)
+        let work = try workDirectory(copying: "kube-churn")
         defer { try? FileManager.default.removeItem(at: work) }
-
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("meshtop")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["logs", "--pairs", "--relist", "200ms", "--context", "kind-test", "k8s:default/app=storage"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["PATH"] = Self.fixtures.appendingPathComponent("fake-kubectl").path + ":" + (environment["PATH"] ?? "/usr/bin")
-        environment["FAKE_KUBE_DIR"] = work.path
-        process.environment = environment
-        let stdout = Output()
-        let stderr = Output()
-        let outPipe = Pipe()
-        let errPipe = Pipe()
-        outPipe.fileHandleForReading.readabilityHandler = { stdout.append($0.availableData) }
-        errPipe.fileHandleForReading.readabilityHandler = { stderr.append($0.availableData) }
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        try process.run()
-        defer {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            outPipe.fileHandleForReading.readabilityHandler = nil
-            errPipe.fileHandleForReading.readabilityHandler = nil
+        let run = try Run(
+            ["logs", "--pairs", "--relist", "200ms", "--context", "kind-test", "k8s:default/app=storage"], work: work)
+        try await run.wait {
+            run.stdout.value.contains("k8s-rid-1") && run.stderr.value.contains("- default/storage-a")
         }
 
-        // Poll what meshtop printed until every expected event is in, or 20 s pass.
-        let deadline = ContinuousClock.now + .seconds(20)
-        func done() -> Bool {
-            stdout.text.withLock { $0.contains("k8s-rid-1") }
-                && stderr.text.withLock { $0.contains("- default/storage-a") }
-        }
-        while !done(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-
-        let out = stdout.text.withLock { $0 }
-        let err = stderr.text.withLock { $0 }
+        let out = run.stdout.value
+        let err = run.stderr.value
         // The client line came from pod a, the server line from pod b: a pair means both joined.
         #expect(out.contains("client 9ms  server 6ms  +3ms  etcd-service:2379  k8s-rid-1"), "stdout: \(out)")
         #expect(err.contains("+ default/storage-a"), "stderr: \(err)")
@@ -63,9 +84,9 @@ import Testing
         #expect(calls.contains("logs -f --since=5s storage-a -c istio-proxy"))
 
         // SIGTERM: meshtop stops its kubectl processes and exits.
-        process.terminate()
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        run.process.terminate()
+        run.process.waitUntilExit()
+        #expect(run.process.terminationReason == .exit && run.process.terminationStatus == 0)
         #expect(try Self.processes(mentioning: work.path).isEmpty, "kubectl processes left behind")
     }
 
@@ -79,35 +100,13 @@ import Testing
     }
 
     @Test func aKubectlErrorIsReportedAndRetried() async throws {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("kube-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
         // No pods-*.json: every listing fails the way kubectl does without a cluster.
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("meshtop")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["logs", "--relist", "100ms", "k8s:app=storage"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["PATH"] = Self.fixtures.appendingPathComponent("fake-kubectl").path + ":" + (environment["PATH"] ?? "/usr/bin")
-        environment["FAKE_KUBE_DIR"] = work.path
-        process.environment = environment
-        let stderr = Output()
-        let errPipe = Pipe()
-        errPipe.fileHandleForReading.readabilityHandler = { stderr.append($0.availableData) }
-        process.standardError = errPipe
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        defer {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            errPipe.fileHandleForReading.readabilityHandler = nil
-        }
-        let deadline = ContinuousClock.now + .seconds(20)
-        while stderr.text.withLock({ $0.components(separatedBy: "retrying").count < 3 }), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        let err = stderr.text.withLock { $0 }
+        let work = try workDirectory(copying: nil)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let run = try Run(["logs", "--relist", "100ms", "k8s:app=storage"], work: work)
+        try await run.wait { run.stderr.value.components(separatedBy: "retrying").count >= 3 }
+        let err = run.stderr.value
         #expect(err.components(separatedBy: "meshtop: k8s:app=storage:").count >= 3, "\(err)")
-        #expect(process.isRunning, "a kubectl error must not end meshtop")
+        #expect(run.process.isRunning, "a kubectl error must not end meshtop")
     }
 }

@@ -15,7 +15,7 @@ import Testing
     }
 
     private func meshtop(_ arguments: [String], stdin: String? = nil) throws -> Run {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("meshtop")
+        let binary = BuiltBinary.url("meshtop")
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build meshtop first")
         let process = Process()
         process.executableURL = binary
@@ -97,7 +97,7 @@ import Testing
     @Test func followsAFileBeingWritten() async throws {
         let path = try file([])
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("meshtop")
+        let binary = BuiltBinary.url("meshtop")
         let process = Process()
         process.executableURL = binary
         // --from-start: lines written before meshtop opened the file count too, so no race.

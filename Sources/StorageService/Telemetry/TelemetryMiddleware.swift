@@ -15,12 +15,8 @@ struct TelemetryMiddleware: RouterMiddleware {
         let started = ContinuousClock.now
         var context = context
         context.mesh = MeshHeaders(from: request.headers)
-        var response: Response
-        do {
-            response = try await next(request, context)
-        } catch let error as APIError {
-            response = error.response
-        }
+        // JSONErrorMiddleware, inside this one, has already turned every error into a response.
+        var response = try await next(request, context)
         response.headers[MeshHeaders.requestIDName] = context.mesh.requestID
         let received = request.headers[.contentLength].flatMap { Int($0) } ?? 0
         telemetry.inboundFinished(
