@@ -8,11 +8,12 @@ seconds=${1:-300}
 out=.build/fuzz
 mkdir -p "$out/corpus"
 src=Sources/Collectors
-# The decoder and what it needs, without the parts that pull in other packages.
+# The decoder, what the summary reads of a matched line, and what they need, without the
+# parts that pull in other packages (the summary's histograms).
 files=(
     "$src"/AccessLog/{EnvoyFormat,IstioFormats,AccessLogField,AccessLogRecord,AccessLogWriter,AccessLogParser}.swift
-    "$src"/AccessLog/{LinePrefix,EnvoyTimestamp,EnvoyTimestamp+Parse,JSONAccessLogParser,AccessLogDecoder}.swift
-    "$src"/Text/ControlBytes.swift
+    "$src"/AccessLog/{LinePrefix,EnvoyTimestamp,EnvoyTimestamp+Parse,JSONAccessLogParser,AccessLogDecoder,AccessLogLine}.swift
+    "$src"/Pairing/RequestKey.swift "$src"/Text/{ControlBytes,TextInterner}.swift
     Fuzz/AccessLogFuzz.swift
 )
 if [[ ! -x $out/access-log-fuzz || -n $(find "${files[@]}" -newer "$out/access-log-fuzz" 2>/dev/null) ]]; then

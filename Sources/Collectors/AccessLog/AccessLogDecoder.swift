@@ -23,10 +23,13 @@ public struct AccessLogDecoder: Sendable {
             }
         }
 
-        func parse(_ line: UnsafeBufferPointer<UInt8>) -> AccessLogRecord? {
+        func read<Result>(
+            _ line: UnsafeBufferPointer<UInt8>, text: (AccessLogParser, AccessLogLine) -> Result,
+            json: (AccessLogRecord) -> Result
+        ) -> Result? {
             switch self {
-            case .json(let parser): parser.parse(bytes: line)
-            case .text(_, let parser): parser.parse(bytes: line)
+            case .json(let parser): parser.parse(bytes: line).map(json)
+            case .text(_, let parser): parser.withMatch(line) { text(parser, $0) }
             }
         }
     }
@@ -83,17 +86,26 @@ public struct AccessLogDecoder: Sendable {
     }
 
     public mutating func decode(bytes line: UnsafeBufferPointer<UInt8>) -> AccessLogRecord? {
+        read(line, text: { parser, fields in parser.record(from: fields) }, json: { $0 })
+    }
+
+    /// Detection and counting around one parse: `text` gets the fields of a line in a text
+    /// format, `json` the record of a JSON line.
+    mutating func read<Result>(
+        _ line: UnsafeBufferPointer<UInt8>, text: (AccessLogParser, AccessLogLine) -> Result,
+        json: (AccessLogRecord) -> Result
+    ) -> Result? {
         // Blank lines (a trailing newline, a log shipper's keep-alive) are not malformed.
         if !line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }) {
             return nil
         }
-        if let current, let record = candidates[current].parse(line) {
+        if let current, let result = candidates[current].read(line, text: text, json: json) {
             failuresInARun = 0
             parsed += 1
-            return record
+            return result
         }
         for (index, candidate) in candidates.enumerated() where index != current {
-            guard let record = candidate.parse(line) else { continue }
+            guard let result = candidate.read(line, text: text, json: json) else { continue }
             if current == nil {
                 current = index
             } else {
@@ -105,7 +117,7 @@ public struct AccessLogDecoder: Sendable {
                 }
             }
             parsed += 1
-            return record
+            return result
         }
         malformed += 1
         if malformedSamples.count == Self.keptSamples { malformedSamples.removeFirst() }

@@ -25,6 +25,36 @@ public enum AccessLogField: String, Sendable, CaseIterable {
     case requestedServerName = "requested_server_name"
     case routeName = "route_name"
 
+    /// The position of the field in `allCases`: parsers index their tables by it, on the hot path.
+    public var ordinal: Int {
+        switch self {
+        case .startTime: 0
+        case .method: 1
+        case .path: 2
+        case .`protocol`: 3
+        case .responseCode: 4
+        case .responseFlags: 5
+        case .responseCodeDetails: 6
+        case .connectionTerminationDetails: 7
+        case .upstreamTransportFailureReason: 8
+        case .bytesReceived: 9
+        case .bytesSent: 10
+        case .duration: 11
+        case .upstreamServiceTime: 12
+        case .xForwardedFor: 13
+        case .userAgent: 14
+        case .requestID: 15
+        case .authority: 16
+        case .upstreamHost: 17
+        case .upstreamCluster: 18
+        case .upstreamLocalAddress: 19
+        case .downstreamLocalAddress: 20
+        case .downstreamRemoteAddress: 21
+        case .requestedServerName: 22
+        case .routeName: 23
+        }
+    }
+
     /// Written as a number; `-` or digits on the wire.
     public var isNumeric: Bool {
         switch self {

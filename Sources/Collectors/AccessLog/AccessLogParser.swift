@@ -1,12 +1,17 @@
-/// A line parser compiled from an Envoy format string. It works on bytes and builds
-/// Strings only for the fields it keeps.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A line parser compiled from an Envoy format string. It works on bytes: a match yields
+/// the byte ranges of the fields (`AccessLogLine`), and Strings are built only for the
+/// fields a caller keeps.
 ///
 /// Each field ends where the literal that follows it in the format occurs next. When a
 /// later step then fails, the field is extended to the following occurrence: Envoy does
 /// not escape `"` inside header values (envoy#4191), so a user agent may contain the very
 /// quote that would otherwise end it. A work budget bounds that backtracking.
 public struct AccessLogParser: Sendable {
-    enum Kind: Sendable, Equatable {
+    enum Kind: UInt8, Sendable, Equatable {
         case text
         /// Digits or "-"; anything else means the line is in another format.
         case number
@@ -14,9 +19,11 @@ public struct AccessLogParser: Sendable {
         case gluedProtocol
     }
 
+    /// What the matcher needs to know of a field; plain values so the hot loop copies
+    /// nothing that is reference counted.
     struct Slot: Sendable {
-        var field: AccessLogField?
-        var extraKey: String?
+        /// `AccessLogField.ordinal`, or -1 for an operator meshtop does not model.
+        var field: Int8
         var kind: Kind
         /// Enclosed in quotes or brackets, so it may contain spaces.
         var enclosed: Bool
@@ -24,49 +31,134 @@ public struct AccessLogParser: Sendable {
         var quotesAllowed: Bool
     }
 
-    enum Step: Sendable {
-        case literal([UInt8])
-        case field(Int)
+    /// A literal (`slot` < 0: bytes `literalStart..<literalStart+literalCount` of
+    /// `literals`) or a field.
+    /// A literal (`slot` < 0: bytes `literalStart..<literalStart+literalCount` of
+    /// `literals`) or a field, with how the field finds its end decided once, here.
+    struct Step: Sendable {
+        enum End: UInt8, Sendable {
+            /// Digits (or a lone "-") up to the next literal.
+            case digits
+            /// The first `stop` byte, which the field may not hold (nor `other`), starts the next literal.
+            case firstStop
+            /// Try each occurrence of the next literal, backtracking.
+            case search
+            /// The field runs to the end of the line.
+            case lineEnd
+            /// The protocol glued to the path (Istio 1.0.x).
+            case glued
+        }
+
+        var slot: Int32
+        var literalStart: Int32
+        var literalCount: Int32
+        var end: End = .search
+        var stop: UInt8 = 0
+        var other: UInt8 = 0
+        var isLiteral: Bool { slot < 0 }
     }
 
-    public let format: EnvoyFormat
-    let steps: [Step]
-    let slots: [Slot]
-    /// Whether the format starts with `[%START_TIME%] `, which some lines lack.
-    let startsWithBracketedTime: Bool
+    /// The compiled tables, shared: copying a parser (the decoder does, per line) costs
+    /// one reference count, not one per table.
+    final class Program: Sendable {
+        let format: EnvoyFormat
+        let steps: [Step]
+        let literals: [UInt8]
+        let slots: [Slot]
+        /// The JSON key of each slot whose operator meshtop does not model.
+        let extraKeys: [String?]
+        /// For each `AccessLogField.ordinal`, the slot that holds it, or -1.
+        let slotOfField: [Int32]
+        /// Whether the format starts with `[%START_TIME%] `, which some lines lack.
+        let startsWithBracketedTime: Bool
+
+        init(
+            format: EnvoyFormat, steps: [Step], literals: [UInt8], slots: [Slot], extraKeys: [String?],
+            slotOfField: [Int32], startsWithBracketedTime: Bool
+        ) {
+            self.format = format
+            self.steps = steps
+            self.literals = literals
+            self.slots = slots
+            self.extraKeys = extraKeys
+            self.slotOfField = slotOfField
+            self.startsWithBracketedTime = startsWithBracketedTime
+        }
+    }
+
+    let program: Program
+    public var format: EnvoyFormat { program.format }
 
     public init(format: EnvoyFormat) {
-        self.format = format
         var steps: [Step] = []
+        var literals: [UInt8] = []
         var slots: [Slot] = []
+        var extraKeys: [String?] = []
+        var slotOfField = [Int32](repeating: -1, count: AccessLogField.allCases.count)
         var previousLiteral: [UInt8] = []
         for token in format.tokens {
             switch token {
             case .literal(let text):
                 let bytes = Array(text.utf8)
-                steps.append(.literal(bytes))
+                steps.append(Step(slot: -1, literalStart: Int32(literals.count), literalCount: Int32(bytes.count)))
+                literals += bytes
                 previousLiteral = bytes
             case .command(let op):
                 let field = AccessLogField(operator: op)
                 var kind: Kind = field?.isNumeric == true ? .number : .text
-                if case .field = steps.last, field == .protocol { kind = .gluedProtocol }
+                if let last = steps.last, !last.isLiteral, field == .protocol { kind = .gluedProtocol }
                 let enclosed = previousLiteral.last == UInt8(ascii: "\"") || previousLiteral.last == UInt8(ascii: "[")
+                if let field, slotOfField[field.ordinal] < 0 { slotOfField[field.ordinal] = Int32(slots.count) }
                 slots.append(
                     Slot(
-                        field: field, extraKey: field == nil ? Self.extraKey(for: op) : nil, kind: kind,
-                        enclosed: enclosed, quotesAllowed: field?.mayContainQuote ?? true))
-                steps.append(.field(slots.count - 1))
+                        field: Int8(field?.ordinal ?? -1), kind: kind, enclosed: enclosed,
+                        quotesAllowed: field?.mayContainQuote ?? true))
+                extraKeys.append(field == nil ? Self.extraKey(for: op) : nil)
+                steps.append(Step(slot: Int32(slots.count - 1), literalStart: 0, literalCount: 0))
                 previousLiteral = []
             }
         }
-        self.steps = steps
-        self.slots = slots
-        if steps.count >= 3, case .literal(let open) = steps[0], open == Array("[".utf8), case .field(let slot) = steps[1],
-            slots[slot].field == .startTime
-        {
-            startsWithBracketedTime = true
-        } else {
-            startsWithBracketedTime = false
+        Self.planEnds(&steps, literals: literals, slots: slots)
+        let opensWithBracket = steps.count >= 3 && steps[0].isLiteral && steps[0].literalCount == 1
+            && literals[Int(steps[0].literalStart)] == UInt8(ascii: "[")
+        program = Program(
+            format: format, steps: steps, literals: literals, slots: slots, extraKeys: extraKeys, slotOfField: slotOfField,
+            startsWithBracketedTime: opensWithBracket
+                && slots[Int(steps[1].slot)].field == Int8(AccessLogField.startTime.ordinal))
+    }
+
+    /// Decides for each field how it finds its end. When the literal after a field starts
+    /// with a byte the field may not hold, the field can only end at the first occurrence
+    /// of that byte: no search, no backtracking. A field step then also carries the
+    /// literal that follows it, so the matcher takes both in one go.
+    private static func planEnds(_ steps: inout [Step], literals: [UInt8], slots: [Slot]) {
+        let space = UInt8(ascii: " ")
+        let quote = UInt8(ascii: "\"")
+        for index in steps.indices where !steps[index].isLiteral {
+            let slot = slots[Int(steps[index].slot)]
+            guard index + 1 < steps.count else {
+                steps[index].end = .lineEnd
+                continue
+            }
+            let next = steps[index + 1]
+            guard next.isLiteral else {
+                steps[index].end = .glued
+                continue
+            }
+            steps[index].literalStart = next.literalStart
+            steps[index].literalCount = next.literalCount
+            guard next.literalCount > 0 else { continue }
+            let first = literals[Int(next.literalStart)]
+            let isDigit = first &- UInt8(ascii: "0") <= 9
+            if slot.kind == .number, !isDigit, first != UInt8(ascii: "-") {
+                steps[index].end = .digits
+            } else if slot.kind == .text, (!slot.enclosed && first == space) || (!slot.quotesAllowed && first == quote) {
+                steps[index].end = .firstStop
+                steps[index].stop = first
+                // The other byte the field may not hold, or the same one again.
+                steps[index].other =
+                    first == space ? (slot.quotesAllowed ? space : quote) : (slot.enclosed ? quote : space)
+            }
         }
     }
 
@@ -85,43 +177,57 @@ public struct AccessLogParser: Sendable {
     }
 
     public func parse(bytes line: UnsafeBufferPointer<UInt8>) -> AccessLogRecord? {
-        var end = line.count
-        while end > 0, line[end - 1] == UInt8(ascii: "\n") || line[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        var start = LinePrefix.skip(in: line, end: end, bracketedTime: startsWithBracketedTime)
-        var matcher = Matcher(parser: self, line: line, end: end)
-        if startsWithBracketedTime, start < end, line[start] != UInt8(ascii: "[") {
-            // A line without its [START_TIME]: match the rest of the literal after "]", then go on.
-            guard case .literal(let closing) = steps[2], let bracket = closing.firstIndex(of: UInt8(ascii: "]")) else {
-                return nil
-            }
-            let rest = closing[(bracket + 1)...].drop { $0 == UInt8(ascii: " ") }
-            while start < end, line[start] == UInt8(ascii: " ") { start += 1 }
-            guard start + rest.count <= end, line[start..<(start + rest.count)].elementsEqual(rest) else { return nil }
-            guard matcher.match(step: 3, at: start + rest.count) else { return nil }
-        } else {
-            guard matcher.match(step: 0, at: start) else { return nil }
-        }
-        return makeRecord(line: line, captures: matcher.captures)
+        withMatch(line) { record(from: $0) }
     }
 
-    private func makeRecord(line: UnsafeBufferPointer<UInt8>, captures: [Range<Int>?]) -> AccessLogRecord {
+    /// Every field of a matched line as a record, including the ones kept in `extra`.
+    func record(from line: AccessLogLine) -> AccessLogRecord {
         var record = AccessLogRecord()
-        for (index, slot) in slots.enumerated() {
-            guard let range = captures[index], !range.isEmpty else { continue }
-            let bytes = UnsafeBufferPointer(rebasing: line[range])
-            if bytes.count == 1, bytes[0] == UInt8(ascii: "-") { continue }
-            if let field = slot.field {
+        for (index, slot) in program.slots.enumerated() {
+            guard let bytes = line.value(slot: index) else { continue }
+            if slot.field >= 0 {
+                let field = AccessLogField.allCases[Int(slot.field)]
                 if slot.kind == .number {
                     record.set(field, number: Self.integer(bytes))
                 } else {
                     record.set(field, text: String(decoding: bytes, as: UTF8.self))
                 }
-            } else if let key = slot.extraKey {
+            } else if let key = program.extraKeys[index] {
                 record.extra[key] = String(decoding: bytes, as: UTF8.self)
             }
         }
-        record.direction = AccessLogRecord.Direction(cluster: record.upstreamCluster, upstreamHost: record.upstreamHost)
+        record.direction = line.direction
         return record
+    }
+
+    /// Calls `body` with the fields of the line when it is in this format; the view is
+    /// valid only inside `body`. Nothing is allocated for a line that matches.
+    public func withMatch<Result>(_ line: UnsafeBufferPointer<UInt8>, _ body: (AccessLogLine) -> Result) -> Result? {
+        guard let base = line.baseAddress else { return nil }
+        var end = line.count
+        while end > 0, line[end - 1] == UInt8(ascii: "\n") || line[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        let program = program
+        let slotCount = program.slots.count
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * slotCount + 1) { captures in
+            for index in 0..<(2 * slotCount) { captures[index] = -1 }
+            let matched = program.steps.withUnsafeBufferPointer { steps in
+                program.literals.withUnsafeBufferPointer { literals in
+                    program.slots.withUnsafeBufferPointer { slots in
+                        var matcher = Matcher(
+                            line: base, end: end, steps: steps, literals: literals, slots: slots,
+                            captures: captures.baseAddress!)
+                        return matcher.matchLine(startsWithBracketedTime: program.startsWithBracketedTime, bytes: line)
+                    }
+                }
+            }
+            guard matched else { return nil }
+            return program.slotOfField.withUnsafeBufferPointer { slotOfField in
+                body(
+                    AccessLogLine(
+                        bytes: UnsafeBufferPointer(start: base, count: end), captures: captures.baseAddress!,
+                        slotOfField: slotOfField))
+            }
+        }
     }
 
     static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
@@ -137,118 +243,203 @@ public struct AccessLogParser: Sendable {
     }
 }
 
-/// The backtracking walk over the steps of one line.
+/// The backtracking walk over the steps of one line. Captures are pairs of offsets,
+/// -1 for a field not (yet) found.
 private struct Matcher {
-    let parser: AccessLogParser
-    let line: UnsafeBufferPointer<UInt8>
+    let line: UnsafePointer<UInt8>
     let end: Int
-    var captures: [Range<Int>?]
+    let steps: UnsafeBufferPointer<AccessLogParser.Step>
+    let literals: UnsafeBufferPointer<UInt8>
+    let slots: UnsafeBufferPointer<AccessLogParser.Slot>
+    let captures: UnsafeMutablePointer<Int>
     /// Bounds the work on a hostile line: each candidate position tried costs one unit.
     var budget = 512
 
-    init(parser: AccessLogParser, line: UnsafeBufferPointer<UInt8>, end: Int) {
-        self.parser = parser
-        self.line = line
-        self.end = end
-        self.captures = Array(repeating: nil, count: parser.slots.count)
+    static var space: UInt8 { UInt8(ascii: " ") }
+    static var quote: UInt8 { UInt8(ascii: "\"") }
+
+    mutating func matchLine(startsWithBracketedTime: Bool, bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var start = LinePrefix.skip(in: bytes, end: end, bracketedTime: startsWithBracketedTime)
+        guard startsWithBracketedTime, start < end, line[start] != UInt8(ascii: "[") else {
+            return match(step: 0, at: start)
+        }
+        // A line without its [START_TIME]: match the rest of the literal after "]", then go on.
+        guard steps[2].isLiteral else { return false }
+        let closing = literal(steps[2])
+        guard let bracket = closing.firstIndex(of: UInt8(ascii: "]")) else { return false }
+        var restStart = bracket + 1
+        while restStart < closing.count, closing[restStart] == Self.space { restStart += 1 }
+        let rest = UnsafeBufferPointer(rebasing: closing[restStart...])
+        while start < end, line[start] == Self.space { start += 1 }
+        guard has(rest, at: start) else { return false }
+        return match(step: 3, at: start + rest.count)
     }
 
-    mutating func match(step: Int, at position: Int) -> Bool {
-        budget -= 1
-        guard budget > 0 else { return false }
-        let steps = parser.steps
-        guard step < steps.count else {
-            var tail = position
-            while tail < end, line[tail] == UInt8(ascii: " ") { tail += 1 }
-            return tail == end
-        }
-        switch steps[step] {
-        case .literal(let literal):
-            guard hasLiteral(literal, at: position) else { return false }
-            return match(step: step + 1, at: position + literal.count)
-        case .field(let slot):
-            guard step + 1 < steps.count else {
-                // The last field runs to the end of the line.
-                guard accepts(slot, position..<end) else { return false }
-                captures[slot] = position..<end
+    private func literal(_ step: AccessLogParser.Step) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: literals.baseAddress! + Int(step.literalStart), count: Int(step.literalCount))
+    }
+
+    private func capture(_ slot: Int32, _ from: Int, _ to: Int) {
+        captures[2 * Int(slot)] = from
+        captures[2 * Int(slot) + 1] = to
+    }
+
+    /// Walks the steps from `step`; loops while a field can end in only one place and
+    /// recurses only where it may have to come back and extend a field.
+    mutating func match(step first: Int, at start: Int) -> Bool {
+        var step = first
+        var position = start
+        while true {
+            budget -= 1
+            guard budget > 0 else { return false }
+            guard step < steps.count else {
+                while position < end, line[position] == UInt8(ascii: " ") { position += 1 }
+                return position == end
+            }
+            let current = steps[step]
+            if current.isLiteral {
+                let bytes = literal(current)
+                guard has(bytes, at: position) else { return false }
+                step += 1
+                position += bytes.count
+                continue
+            }
+            switch current.end {
+            case .firstStop:
+                let stop = indexOfEither(current.stop, current.other, from: position)
+                // The literal's first byte is the one found; check the rest.
+                guard stop < end, line[stop] == current.stop, has(literal(current), at: stop, from: 1) else { return false }
+                capture(current.slot, position, stop)
+                step += 2
+                position = stop + Int(current.literalCount)
+            case .digits:
+                var stop = position
+                while stop < end, line[stop] &- UInt8(ascii: "0") <= 9 { stop += 1 }
+                if stop == position, stop < end, line[stop] == UInt8(ascii: "-") { stop += 1 }
+                guard stop > position, stop - position <= 18, has(literal(current), at: stop) else { return false }
+                capture(current.slot, position, stop)
+                step += 2
+                position = stop + Int(current.literalCount)
+            case .lineEnd:
+                guard accepts(slots[Int(current.slot)], position, end) else { return false }
+                capture(current.slot, position, end)
                 return true
-            }
-            switch steps[step + 1] {
-            case .literal(let literal):
-                var from = position
-                while let found = find(literal, from: from) {
-                    if !accepts(slot, position..<found) {
-                        // Growing cannot remove a space or a quote it already holds.
-                        if !parser.slots[slot].enclosed || !parser.slots[slot].quotesAllowed { return false }
-                    } else {
-                        captures[slot] = position..<found
-                        if match(step: step + 1, at: found) { return true }
-                    }
-                    budget -= 1
-                    guard budget > 0 else { return false }
-                    from = found + 1
-                }
-                return false
-            case .field(let next):
-                // Two fields with nothing between them: the path and protocol of Istio 1.0.x.
-                guard step + 2 < steps.count, case .literal(let literal) = steps[step + 2] else { return false }
-                var from = position
-                while let found = find(literal, from: from) {
-                    let split = protocolStart(in: position..<found)
-                    captures[slot] = position..<split
-                    captures[next] = split..<found
-                    if match(step: step + 2, at: found) { return true }
-                    budget -= 1
-                    guard budget > 0 else { return false }
-                    from = found + 1
-                }
-                return false
+            case .glued:
+                return matchGlued(step: step, at: position)
+            case .search:
+                return search(step: step, at: position)
             }
         }
     }
 
-    private func accepts(_ slot: Int, _ range: Range<Int>) -> Bool {
-        let info = parser.slots[slot]
-        if info.kind == .number {
-            if range.count == 1, line[range.lowerBound] == UInt8(ascii: "-") { return true }
-            guard !range.isEmpty, range.count <= 18 else { return false }
-            for index in range where line[index] < UInt8(ascii: "0") || line[index] > UInt8(ascii: "9") { return false }
+    /// Each occurrence of the literal after the field, in turn, until the rest matches.
+    private mutating func search(step: Int, at position: Int) -> Bool {
+        let current = steps[step]
+        let slot = slots[Int(current.slot)]
+        let bytes = literal(current)
+        guard !bytes.isEmpty else { return false }
+        var from = position
+        while let found = find(bytes, from: from) {
+            if !accepts(slot, position, found) {
+                // Growing cannot remove a space or a quote it already holds.
+                if !slot.enclosed || !slot.quotesAllowed { return false }
+            } else {
+                capture(current.slot, position, found)
+                if match(step: step + 2, at: found + bytes.count) { return true }
+            }
+            budget -= 1
+            guard budget > 0 else { return false }
+            from = found + 1
+        }
+        return false
+    }
+
+    /// Two fields with nothing between them: the path and protocol of Istio 1.0.x.
+    private mutating func matchGlued(step: Int, at position: Int) -> Bool {
+        guard step + 2 < steps.count, steps[step + 2].isLiteral else { return false }
+        let bytes = literal(steps[step + 2])
+        var from = position
+        while let found = find(bytes, from: from) {
+            let split = protocolStart(position, found)
+            capture(steps[step].slot, position, split)
+            capture(steps[step + 1].slot, split, found)
+            if match(step: step + 2, at: found) { return true }
+            budget -= 1
+            guard budget > 0 else { return false }
+            from = found + 1
+        }
+        return false
+    }
+
+    private func accepts(_ slot: AccessLogParser.Slot, _ from: Int, _ to: Int) -> Bool {
+        if slot.kind == .number {
+            if to - from == 1, line[from] == UInt8(ascii: "-") { return true }
+            guard to > from, to - from <= 18 else { return false }
+            for index in from..<to where line[index] < UInt8(ascii: "0") || line[index] > UInt8(ascii: "9") { return false }
             return true
         }
-        if !info.enclosed {
-            for index in range where line[index] == UInt8(ascii: " ") { return false }
+        if !slot.enclosed {
+            for index in from..<to where line[index] == Self.space { return false }
         }
-        if !info.quotesAllowed {
-            for index in range where line[index] == UInt8(ascii: "\"") { return false }
+        if !slot.quotesAllowed {
+            for index in from..<to where line[index] == Self.quote { return false }
         }
         return true
     }
 
-    private func hasLiteral(_ literal: [UInt8], at position: Int) -> Bool {
+    /// The first position at or after `from` holding `a` or `b`, or `end`. Eight bytes
+    /// at a time: a byte equal to the target makes a zero byte in `word ^ target`, and
+    /// `(x - 0x01…) & ~x & 0x80…` flags zero bytes; the lowest flag is always a true one.
+    @inline(__always)
+    private func indexOfEither(_ a: UInt8, _ b: UInt8, from: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let spreadA = UInt64(a) &* ones
+        let spreadB = UInt64(b) &* ones
+        var index = from
+        while index + 8 <= end {
+            let word = UInt64(littleEndian: UnsafeRawPointer(line + index).loadUnaligned(as: UInt64.self))
+            let xa = word ^ spreadA
+            let xb = word ^ spreadB
+            let zeros = ((xa &- ones) & ~xa & highs) | ((xb &- ones) & ~xb & highs)
+            if zeros != 0 { return index + zeros.trailingZeroBitCount / 8 }
+            index += 8
+        }
+        while index < end, line[index] != a, line[index] != b { index += 1 }
+        return index
+    }
+
+    private func has(_ literal: UnsafeBufferPointer<UInt8>, at position: Int, from skip: Int = 0) -> Bool {
         guard position + literal.count <= end else { return false }
-        for (offset, byte) in literal.enumerated() where line[position + offset] != byte { return false }
+        // Literals are a few bytes: a loop beats a call to memcmp.
+        var offset = skip
+        while offset < literal.count {
+            if line[position + offset] != literal[offset] { return false }
+            offset += 1
+        }
         return true
     }
 
-    private func find(_ literal: [UInt8], from: Int) -> Int? {
+    private func find(_ literal: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
         guard let first = literal.first else { return from }
         var index = from
         while index + literal.count <= end {
-            if line[index] == first, hasLiteral(literal, at: index) { return index }
+            guard let hit = memchr(line + index, Int32(first), end - index) else { return nil }
+            index = line.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if has(literal, at: index) { return index }
             index += 1
         }
         return nil
     }
 
     /// Where "HTTP/…" (or a lone "-") starts at the end of a glued path+protocol span.
-    private func protocolStart(in range: Range<Int>) -> Int {
-        let marker = Array("HTTP/".utf8)
-        var index = range.upperBound - marker.count
-        while index >= range.lowerBound {
-            if hasLiteral(marker, at: index) { return index }
+    private func protocolStart(_ from: Int, _ to: Int) -> Int {
+        var index = to - 5
+        while index >= from {
+            if line[index] == UInt8(ascii: "H"), memcmp(line + index, "HTTP/", 5) == 0 { return index }
             index -= 1
         }
-        if !range.isEmpty, line[range.upperBound - 1] == UInt8(ascii: "-") { return range.upperBound - 1 }
-        return range.upperBound
+        if to > from, line[to - 1] == UInt8(ascii: "-") { return to - 1 }
+        return to
     }
 }

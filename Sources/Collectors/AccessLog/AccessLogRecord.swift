@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One access-log line as a value: the server side or the client side of one request.
 ///
 /// Absent values ("-" on the wire) are nil. Durations are whole milliseconds, as Envoy
@@ -112,23 +116,48 @@ extension AccessLogRecord.Direction {
     /// formats without a cluster give only the upstream host, which is loopback (the app,
     /// or 127.0.0.6 for Istio's inbound passthrough) on the server side.
     public init(cluster: String?, upstreamHost: String?) {
+        // An empty value reads like an absent one.
+        var cluster = cluster ?? ""
+        var host = upstreamHost ?? ""
+        self = cluster.withUTF8 { c in host.withUTF8 { Self(cluster: c, upstreamHost: $0) } }
+    }
+
+    public init(cluster: UnsafeBufferPointer<UInt8>?, upstreamHost: UnsafeBufferPointer<UInt8>?) {
         if let cluster {
-            if cluster.hasPrefix("inbound|") || cluster.hasPrefix("InboundPassthroughCluster") {
+            if Self.starts(cluster, "inbound|") || Self.starts(cluster, "InboundPassthroughCluster") {
                 self = .inbound
                 return
             }
-            if cluster.hasPrefix("outbound|") || cluster == "PassthroughCluster" || cluster == "BlackHoleCluster" {
+            if Self.starts(cluster, "outbound|") || Self.equals(cluster, "PassthroughCluster")
+                || Self.equals(cluster, "BlackHoleCluster")
+            {
                 self = .outbound
                 return
             }
         }
-        if let host = upstreamHost {
-            let address = host.hasPrefix("[") ? String(host.dropFirst().prefix { $0 != "]" }) : String(host.prefix { $0 != ":" })
-            if address == "127.0.0.1" || address == "127.0.0.6" || address == "::1" {
+        if let host = upstreamHost, !host.isEmpty {
+            var address = UnsafeBufferPointer(rebasing: host[...])
+            if host[0] == UInt8(ascii: "[") {
+                let close = host.firstIndex(of: UInt8(ascii: "]")) ?? host.count
+                address = UnsafeBufferPointer(rebasing: host[1..<close])
+            } else if let colon = host.firstIndex(of: UInt8(ascii: ":")) {
+                address = UnsafeBufferPointer(rebasing: host[..<colon])
+            }
+            if Self.equals(address, "127.0.0.1") || Self.equals(address, "127.0.0.6") || Self.equals(address, "::1") {
                 self = .inbound
                 return
             }
         }
         self = .unknown
+    }
+
+    private static func starts(_ bytes: UnsafeBufferPointer<UInt8>, _ prefix: StaticString) -> Bool {
+        let count = prefix.utf8CodeUnitCount
+        guard bytes.count >= count else { return false }
+        return memcmp(prefix.utf8Start, bytes.baseAddress!, count) == 0
+    }
+
+    private static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
+        bytes.count == text.utf8CodeUnitCount && starts(bytes, text)
     }
 }

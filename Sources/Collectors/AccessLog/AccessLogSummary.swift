@@ -2,45 +2,129 @@ import Histogram
 
 /// The aggregate of many access-log lines: what `meshtop logs --summary` prints and the
 /// dashboard's request panel header shows.
+///
+/// Authorities and flag sets are counted by number (`TextInterner`), so adding a parsed
+/// line builds no String; `add` returns the line's `LineDigest` for the pairer, whose
+/// events come back through `add(_:)` for the pair counts and overheads.
 public struct AccessLogSummary: Sendable {
     public private(set) var records = 0
-    public private(set) var byAuthority: [String: Int] = [:]
-    public private(set) var byDirection: [String: Int] = [:]
-    public private(set) var byCode: [String: Int] = [:]
-    public private(set) var byFlags: [String: Int] = [:]
     public private(set) var pairs = 0
     public private(set) var chains = 0
-    private var durations = Histogram<UInt64>(highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: .three)
-    private var overheads = Histogram<UInt64>(highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: .three)
     /// Pairs whose server side took longer than the client side (clock or logging skew).
     public private(set) var negativeOverheads = 0
+
+    private var authorities = TextInterner()
+    private var authorityCounts: [Int] = []
+    private var flagSets = TextInterner()
+    private var flagCounts: [Int] = []
+    /// By response code; -1 for a line without one.
+    private var codeCounts: [Int: Int] = [:]
+    private var directionCounts = [0, 0, 0]
+    private static let directions: [AccessLogRecord.Direction] = [.inbound, .outbound, .unknown]
+    private var withoutAuthority = 0
+    private var withoutFlags = 0
+    private var durations = Histogram<UInt64>(highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: .three)
+    private var overheads = Histogram<UInt64>(highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: .three)
+    private var times = EnvoyTimestampReader()
     private var firstTime: Int64?
     private var lastTime: Int64?
 
     public init() {}
 
-    public mutating func add(_ record: AccessLogRecord) {
+    /// Counts a parsed line without building a record.
+    @discardableResult
+    public mutating func add(_ line: AccessLogLine) -> LineDigest {
+        let authority = line.value(.authority).map { authorities.number(for: $0) } ?? -1
+        let flags = line.value(.responseFlags).map { flagSets.number(for: $0) } ?? -1
+        let time = line.value(.startTime).flatMap { times.milliseconds(bytes: $0) }
+        let direction = line.direction
+        let duration = line.number(.duration)
+        count(authority: authority, flags: flags, code: line.number(.responseCode), direction: direction, duration: duration, time: time)
+        return LineDigest(
+            requestKey: line.value(.requestID).map(RequestKey.init(bytes:)), time: time, isServerSide: direction == .inbound,
+            authority: authority, duration: duration)
+    }
+
+    @discardableResult
+    public mutating func add(_ record: AccessLogRecord) -> LineDigest {
+        let authority = record.authority.map { authorities.number(for: $0) } ?? -1
+        let flags = record.responseFlags.map { flagSets.number(for: $0) } ?? -1
+        let time = record.pairingTime
+        count(
+            authority: authority, flags: flags, code: record.responseCode, direction: record.direction,
+            duration: record.duration, time: time)
+        return LineDigest(
+            requestKey: record.requestID.map(RequestKey.init), time: time, isServerSide: record.isServerSide,
+            authority: authority, duration: record.duration)
+    }
+
+    private mutating func count(
+        authority: Int32, flags: Int32, code: Int?, direction: AccessLogRecord.Direction, duration: Int?, time: Int64?
+    ) {
         records += 1
-        byAuthority[record.authority ?? "-", default: 0] += 1
-        byDirection[record.direction.rawValue, default: 0] += 1
-        byCode[record.responseCode.map(String.init) ?? "-", default: 0] += 1
-        byFlags[record.responseFlags ?? "-", default: 0] += 1
-        if let duration = record.duration, duration >= 0 { _ = durations.record(UInt64(min(duration, 3_600_000))) }
-        if let time = record.startTime.flatMap(EnvoyTimestamp.milliseconds) {
-            firstTime = Swift.min(firstTime ?? time, time)
-            lastTime = Swift.max(lastTime ?? time, time)
+        if authority < 0 {
+            withoutAuthority += 1
+        } else {
+            if Int(authority) == authorityCounts.count { authorityCounts.append(0) }
+            authorityCounts[Int(authority)] += 1
+        }
+        if flags < 0 {
+            withoutFlags += 1
+        } else {
+            if Int(flags) == flagCounts.count { flagCounts.append(0) }
+            flagCounts[Int(flags)] += 1
+        }
+        codeCounts[code ?? -1, default: 0] += 1
+        switch direction {
+        case .inbound: directionCounts[0] += 1
+        case .outbound: directionCounts[1] += 1
+        case .unknown: directionCounts[2] += 1
+        }
+        if let duration, duration >= 0 { _ = durations.record(UInt64(min(duration, 3_600_000))) }
+        if let time {
+            if firstTime == nil || time < firstTime! { firstTime = time }
+            if lastTime == nil || time > lastTime! { lastTime = time }
         }
     }
 
     public mutating func add(_ event: PairingEvent) {
         switch event {
-        case .pair(let pair):
-            pairs += 1
-            guard let overhead = pair.overheadMilliseconds else { return }
-            if overhead < 0 { negativeOverheads += 1 } else { _ = overheads.record(UInt64(min(overhead, 3_600_000))) }
-        case .chain:
-            chains += 1
+        case .pair(let pair): countPair(client: pair.client.duration, server: pair.server.duration)
+        case .chain: chains += 1
         }
+    }
+
+    public mutating func add(_ event: LinePairer<LineDigest>.Event) {
+        switch event {
+        case .pair(let hop): countPair(client: hop.client.duration, server: hop.server.duration)
+        case .chain: chains += 1
+        }
+    }
+
+    private mutating func countPair(client: Int?, server: Int?) {
+        pairs += 1
+        guard let client, let server else { return }
+        let overhead = client - server
+        if overhead < 0 { negativeOverheads += 1 } else { _ = overheads.record(UInt64(min(overhead, 3_600_000))) }
+    }
+
+    public var byAuthority: [String: Int] { table(authorities, authorityCounts, none: withoutAuthority) }
+    public var byFlags: [String: Int] { table(flagSets, flagCounts, none: withoutFlags) }
+
+    public var byCode: [String: Int] {
+        Dictionary(uniqueKeysWithValues: codeCounts.map { ($0.key < 0 ? "-" : String($0.key), $0.value) })
+    }
+
+    public var byDirection: [String: Int] {
+        var table: [String: Int] = [:]
+        for (direction, count) in zip(Self.directions, directionCounts) where count > 0 { table[direction.rawValue] = count }
+        return table
+    }
+
+    private func table(_ names: TextInterner, _ counts: [Int], none: Int) -> [String: Int] {
+        var table: [String: Int] = none > 0 ? ["-": none] : [:]
+        for (number, count) in counts.enumerated() { table[names.texts[number], default: 0] += count }
+        return table
     }
 
     public struct Percentiles: Sendable, Equatable, Encodable {

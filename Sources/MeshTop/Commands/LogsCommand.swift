@@ -75,12 +75,15 @@ struct LogsCommand: ParsableCommand {
         } catch {
             throw ValidationError("--format: \(error)")
         }
-        var filter: (@Sendable (String) -> Bool)?
+        var filter: ((UnsafeBufferPointer<UInt8>) -> Bool)?
         if let grep {
             guard let regex = try? NSRegularExpression(pattern: grep) else {
                 throw ValidationError("--grep '\(grep)' is not a valid regular expression")
             }
-            filter = { line in regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) != nil }
+            filter = { bytes in
+                let line = String(decoding: bytes, as: UTF8.self)
+                return regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) != nil
+            }
         }
         let output = StdoutWriter()
         defer { output.flush() }
@@ -92,11 +95,24 @@ struct LogsCommand: ParsableCommand {
         do {
             var readers: [LineReader] = []
             for path in sources.isEmpty ? ["-"] : sources { readers.append(try LineReader(path: path)) }
-            let records = try MergedRecords(readers: readers, format: choice, grep: filter)
-            while let record = try records.next() { printer.add(record) }
-            printer.finish()
             if summary {
-                printer.printSummary(malformed: records.malformed, samples: records.malformedSamples)
+                let lines = MergedLines<LineDigest>(readers: readers, format: choice, grep: filter)
+                // The hot loop: local state only, a digest per line.
+                var tally = AccessLogTally()
+                while let digest = try lines.next(decode: { decoder, line, _ in
+                    tally.count(line, decoder: &decoder).map { ($0, $0.time) }
+                }) {
+                    tally.pair(digest)
+                }
+                tally.finish()
+                printer.printSummary(
+                    tally.summary, unpaired: tally.unpaired, malformed: lines.malformed, samples: lines.malformedSamples)
+            } else {
+                let lines = MergedLines<AccessLogRecord>(readers: readers, format: choice, grep: filter)
+                while let record = try lines.next(decode: { decoder, line, source in printer.record(&decoder, line, source: source) }) {
+                    printer.add(record)
+                }
+                printer.finish()
             }
         } catch {
             output.flush()
@@ -109,7 +125,7 @@ struct LogsCommand: ParsableCommand {
 extension LogsCommand {
     /// Polls every source until interrupted; a summary every 5 s with --summary.
     func followSources(
-        choice: AccessLogDecoder.Choice, filter: (@Sendable (String) -> Bool)?, printer: LogsPrinter,
+        choice: AccessLogDecoder.Choice, filter: ((UnsafeBufferPointer<UInt8>) -> Bool)?, printer: LogsPrinter,
         output: StdoutWriter
     ) throws {
         var followers: [(follower: FileFollower, decoder: AccessLogDecoder)] = []
@@ -139,12 +155,10 @@ extension LogsCommand {
             for index in followers.indices {
                 for line in followers[index].follower.poll() {
                     readAny = true
-                    if let filter, !filter(String(decoding: line, as: UTF8.self)) { continue }
-                    guard var record = line.withUnsafeBufferPointer({ followers[index].decoder.decode(bytes: $0) }) else {
-                        continue
+                    line.withUnsafeBufferPointer { bytes in
+                        if let filter, !filter(bytes) { return }
+                        printer.consume(bytes, source: followers[index].follower.path, decoder: &followers[index].decoder)
                     }
-                    record.source = followers[index].follower.path
-                    printer.add(record)
                 }
             }
             for cluster in clusters {
@@ -160,13 +174,12 @@ extension LogsCommand {
                 }
                 for (pod, line) in lines {
                     readAny = true
-                    if let filter, !filter(String(decoding: line, as: UTF8.self)) { continue }
                     var decoder = podDecoders[pod] ?? AccessLogDecoder(choice)
-                    let decoded = line.withUnsafeBufferPointer { decoder.decode(bytes: $0) }
+                    line.withUnsafeBufferPointer { bytes in
+                        if let filter, !filter(bytes) { return }
+                        printer.consume(bytes, source: pod, decoder: &decoder)
+                    }
                     podDecoders[pod] = decoder
-                    guard var record = decoded else { continue }
-                    record.source = pod
-                    printer.add(record)
                 }
             }
             if summary, ContinuousClock.now - lastSummary >= .seconds(5) {
@@ -183,6 +196,9 @@ extension LogsCommand {
 }
 
 /// The state of one `meshtop logs` run: pairing, the aggregate, and what gets printed.
+///
+/// With --summary nothing per line is printed, so lines are counted as they are parsed
+/// and paired as `LineDigest`s; otherwise each line becomes a full record.
 final class LogsPrinter {
     private let output: StdoutWriter
     private let pairs: Bool
@@ -190,7 +206,10 @@ final class LogsPrinter {
     private let text: RecordText
     /// With --summary only the aggregate is printed.
     private let quiet: Bool
-    private var pairer = RequestPairer()
+    private var recordPairer = RequestPairer()
+    /// --summary: lines counted as they are parsed.
+    private var tally = AccessLogTally()
+    /// Otherwise: records, and pairs of records.
     private var aggregate = AccessLogSummary()
 
     init(output: StdoutWriter, pairs: Bool, json: Bool, quiet: Bool) {
@@ -201,18 +220,44 @@ final class LogsPrinter {
         self.text = RecordText(color: output.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
     }
 
+    func record(
+        _ decoder: inout AccessLogDecoder, _ line: UnsafeBufferPointer<UInt8>, source: String
+    ) -> (AccessLogRecord, Int64?)? {
+        guard var record = decoder.decode(bytes: line) else { return nil }
+        record.source = source
+        return (record, record.pairingTime)
+    }
+
+    /// A line from a followed source, straight to the pairer.
+    func consume(_ line: UnsafeBufferPointer<UInt8>, source: String, decoder: inout AccessLogDecoder) {
+        if quiet {
+            tally.add(line, decoder: &decoder)
+        } else if let (record, _) = record(&decoder, line, source: source) {
+            add(record)
+        }
+    }
+
     func add(_ record: AccessLogRecord) {
         aggregate.add(record)
         if !pairs, !quiet { output.line(json ? JSONLine.encode(record) : text.line(for: record)) }
-        emit(pairer.add(record))
+        emit(recordPairer.add(record))
     }
 
     func finish() {
-        emit(pairer.flush())
+        tally.finish()
+        emit(recordPairer.flush())
     }
 
     func printSummary(malformed: Int, samples: [String]) {
-        let report = SummaryReport(summary: aggregate, unpaired: pairer.unpaired, malformed: malformed, samples: samples)
+        if quiet {
+            printSummary(tally.summary, unpaired: tally.unpaired, malformed: malformed, samples: samples)
+        } else {
+            printSummary(aggregate, unpaired: recordPairer.unpaired, malformed: malformed, samples: samples)
+        }
+    }
+
+    func printSummary(_ summary: AccessLogSummary, unpaired: UnpairedCounts, malformed: Int, samples: [String]) {
+        let report = SummaryReport(summary: summary, unpaired: unpaired, malformed: malformed, samples: samples)
         if json {
             output.line(JSONLine.encode(report))
         } else {

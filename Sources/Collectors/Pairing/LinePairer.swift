@@ -1,0 +1,156 @@
+import DequeModule
+
+/// Matches the client-side (outbound) and server-side (inbound) lines of a request by
+/// x-request-id, in a bounded window: at most `maxOpenIDs` ids, and lines no older than
+/// `window` of log time behind the newest line seen. A pair is reported as soon as both
+/// sides are in; an id with more than one pair is reported once more as a chain when it
+/// leaves the window. Lines that leave unmatched are counted, never kept.
+public struct LinePairer<Line: PairableLine>: Sendable {
+    public struct Hop: Sendable {
+        public var client: Line
+        public var server: Line
+    }
+
+    public enum Event: Sendable {
+        case pair(Hop)
+        /// Every hop of one id, ordered by start time.
+        case chain([Hop])
+    }
+
+    /// Most ids see one line, then its partner: those fit inline, without an array.
+    private struct Entry: Sendable {
+        var firstSeen: Int64
+        var waiting: Line?
+        var moreWaiting: [Line] = []
+        var firstHop: Hop?
+        var moreHops: [Hop] = []
+
+        var hopCount: Int { firstHop == nil ? 0 : 1 + moreHops.count }
+
+        /// Takes the waiting line that is the other side of the same hop as `line`.
+        mutating func takePartner(of line: Line) -> Line? {
+            if let candidate = waiting, LinePairer.isPartner(candidate, of: line) {
+                waiting = moreWaiting.isEmpty ? nil : moreWaiting.removeFirst()
+                return candidate
+            }
+            guard let index = moreWaiting.firstIndex(where: { LinePairer.isPartner($0, of: line) }) else { return nil }
+            return moreWaiting.remove(at: index)
+        }
+
+        mutating func park(_ line: Line) {
+            if waiting == nil { waiting = line } else { moreWaiting.append(line) }
+        }
+
+        mutating func record(_ hop: Hop) {
+            if firstHop == nil { firstHop = hop } else { moreHops.append(hop) }
+        }
+    }
+
+    public let maxOpenIDs: Int
+    public let windowMilliseconds: Int64
+
+    /// Open ids, by the place of their entry in `slab`: the table moves 4-byte values when
+    /// it rehashes or deletes, and entries stay put.
+    private var entries: [Line.PairingKey: Int32] = [:]
+    private var slab: [Entry] = []
+    private var freePlaces: [Int32] = []
+    /// Ids in the order they were first seen; eviction pops from the front.
+    private var order: Deque<(key: Line.PairingKey, firstSeen: Int64)> = []
+    private var clock: Int64 = .min
+
+    public private(set) var unpaired = UnpairedCounts()
+    public private(set) var pairCount = 0
+    /// Lines with no request id: nothing to pair them with.
+    public private(set) var withoutID = 0
+
+    public var openIDs: Int { entries.count }
+
+    public init(maxOpenIDs: Int = 100_000, window: Duration = .seconds(60)) {
+        self.maxOpenIDs = max(1, maxOpenIDs)
+        let parts = window.components
+        self.windowMilliseconds = parts.seconds * 1_000 + parts.attoseconds / 1_000_000_000_000_000
+        // Room for the whole window up front: the tables never grow by copying, and pages
+        // the window does not reach are never touched, so they cost no memory.
+        entries.reserveCapacity(self.maxOpenIDs + 1)
+        slab.reserveCapacity(self.maxOpenIDs + 1)
+        order.reserveCapacity(self.maxOpenIDs + 1)
+    }
+
+    /// Adds one line; `emit` hears what it completed and what the window let go of.
+    public mutating func add(_ line: Line, emit: (Event) -> Void) {
+        if let time = line.pairingTime, time > clock { clock = time }
+        evict(emit: emit)
+        guard let key = line.pairingKey else {
+            withoutID += 1
+            return
+        }
+        // One hash lookup: a new id takes the next free place in the slab.
+        let candidate = freePlaces.last ?? Int32(slab.count)
+        let place = Self.claim(&entries[key, default: -1], candidate)
+        if place == candidate {
+            if freePlaces.isEmpty { slab.append(Entry(firstSeen: clock)) } else { slab[Int(freePlaces.removeLast())] = Entry(firstSeen: clock) }
+            order.append((key, clock))
+        }
+        if let hop = Self.join(line, to: &slab[Int(place)]) {
+            pairCount += 1
+            emit(.pair(hop))
+        }
+        while entries.count > maxOpenIDs, let first = order.popFirst() {
+            close(first.key, emit: emit)
+        }
+    }
+
+    /// The place stored for an id, after giving a new id `candidate`.
+    private static func claim(_ place: inout Int32, _ candidate: Int32) -> Int32 {
+        if place < 0 { place = candidate }
+        return place
+    }
+
+    /// Pairs the line with a waiting partner in the entry, or parks it there.
+    private static func join(_ line: Line, to entry: inout Entry) -> Hop? {
+        guard let other = entry.takePartner(of: line) else {
+            entry.park(line)
+            return nil
+        }
+        let hop = line.isServerSide ? Hop(client: other, server: line) : Hop(client: line, server: other)
+        entry.record(hop)
+        return hop
+    }
+
+    /// Lets go of everything still open (end of input): chains are reported, lone lines counted.
+    public mutating func flush(emit: (Event) -> Void) {
+        while let (key, _) = order.popFirst() {
+            close(key, emit: emit)
+        }
+    }
+
+    private mutating func evict(emit: (Event) -> Void) {
+        guard clock != .min else { return }
+        while let first = order.first, first.firstSeen < clock - windowMilliseconds {
+            order.removeFirst()
+            close(first.key, emit: emit)
+        }
+    }
+
+    private mutating func close(_ key: Line.PairingKey, emit: (Event) -> Void) {
+        guard let place = entries.removeValue(forKey: key) else { return }
+        freePlaces.append(place)
+        let entry = slab[Int(place)]
+        if let waiting = entry.waiting { countUnpaired(waiting) }
+        for line in entry.moreWaiting { countUnpaired(line) }
+        guard entry.hopCount > 1, let first = entry.firstHop else { return }
+        let hops = ([first] + entry.moreHops).sorted {
+            ($0.client.pairingTime ?? 0, $0.server.pairingTime ?? 0) < ($1.client.pairingTime ?? 0, $1.server.pairingTime ?? 0)
+        }
+        emit(.chain(hops))
+    }
+
+    private mutating func countUnpaired(_ line: Line) {
+        if line.isServerSide { unpaired.serverOnly += 1 } else { unpaired.clientOnly += 1 }
+    }
+
+    /// Opposite sides of the same hop.
+    static func isPartner(_ waiting: Line, of line: Line) -> Bool {
+        waiting.isServerSide != line.isServerSide && waiting.isSameHop(as: line)
+    }
+}
