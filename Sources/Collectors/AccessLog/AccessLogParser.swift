@@ -287,6 +287,13 @@ private struct Matcher {
     /// Walks the steps from `step`; loops while a field can end in only one place and
     /// recurses only where it may have to come back and extend a field.
     mutating func match(step first: Int, at start: Int) -> Bool {
+        // Locals, so that stores through `captures` do not make the compiler reload them.
+        let line = self.line
+        let end = self.end
+        let steps = self.steps
+        let captures = self.captures
+        var budget = self.budget
+        defer { self.budget = budget }
         var step = first
         var position = start
         while true {
@@ -304,12 +311,14 @@ private struct Matcher {
                 position += bytes.count
                 continue
             }
+            let slot = Int(current.slot)
             switch current.end {
             case .firstStop:
                 let stop = indexOfEither(current.stop, current.other, from: position)
                 // The literal's first byte is the one found; check the rest.
                 guard stop < end, line[stop] == current.stop, has(literal(current), at: stop, from: 1) else { return false }
-                capture(current.slot, position, stop)
+                captures[2 * slot] = position
+                captures[2 * slot + 1] = stop
                 step += 2
                 position = stop + Int(current.literalCount)
             case .digits:
@@ -317,16 +326,21 @@ private struct Matcher {
                 while stop < end, line[stop] &- UInt8(ascii: "0") <= 9 { stop += 1 }
                 if stop == position, stop < end, line[stop] == UInt8(ascii: "-") { stop += 1 }
                 guard stop > position, stop - position <= 18, has(literal(current), at: stop) else { return false }
-                capture(current.slot, position, stop)
+                captures[2 * slot] = position
+                captures[2 * slot + 1] = stop
                 step += 2
                 position = stop + Int(current.literalCount)
             case .lineEnd:
-                guard accepts(slots[Int(current.slot)], position, end) else { return false }
+                guard accepts(slots[slot], position, end) else { return false }
                 capture(current.slot, position, end)
                 return true
             case .glued:
+                self.budget = budget
+                defer { budget = self.budget }
                 return matchGlued(step: step, at: position)
             case .search:
+                self.budget = budget
+                defer { budget = self.budget }
                 return search(step: step, at: position)
             }
         }

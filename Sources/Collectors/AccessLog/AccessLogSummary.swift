@@ -17,8 +17,9 @@ public struct AccessLogSummary: Sendable {
     private var authorityCounts: [Int] = []
     private var flagSets = TextInterner()
     private var flagCounts: [Int] = []
-    /// By response code; -1 for a line without one.
-    private var codeCounts: [Int: Int] = [:]
+    /// By response code 0...999 (index 1000: a line without one); others in `otherCodes`.
+    private var codeCounts = [Int](repeating: 0, count: 1001)
+    private var otherCodes: [Int: Int] = [:]
     private var directionCounts = [0, 0, 0]
     private static let directions: [AccessLogRecord.Direction] = [.inbound, .outbound, .unknown]
     private var withoutAuthority = 0
@@ -74,7 +75,11 @@ public struct AccessLogSummary: Sendable {
             if Int(flags) == flagCounts.count { flagCounts.append(0) }
             flagCounts[Int(flags)] += 1
         }
-        codeCounts[code ?? -1, default: 0] += 1
+        if let code {
+            if code >= 0, code < 1000 { codeCounts[code] += 1 } else { otherCodes[code, default: 0] += 1 }
+        } else {
+            codeCounts[1000] += 1
+        }
         switch direction {
         case .inbound: directionCounts[0] += 1
         case .outbound: directionCounts[1] += 1
@@ -112,7 +117,10 @@ public struct AccessLogSummary: Sendable {
     public var byFlags: [String: Int] { table(flagSets, flagCounts, none: withoutFlags) }
 
     public var byCode: [String: Int] {
-        Dictionary(uniqueKeysWithValues: codeCounts.map { ($0.key < 0 ? "-" : String($0.key), $0.value) })
+        var table: [String: Int] = [:]
+        for (code, count) in codeCounts.enumerated() where count > 0 { table[code == 1000 ? "-" : String(code)] = count }
+        for (code, count) in otherCodes { table[String(code)] = count }
+        return table
     }
 
     public var byDirection: [String: Int] {

@@ -16,6 +16,9 @@ public struct TextInterner: Sendable {
     public var count: Int { texts.count }
 
     public mutating func number(for value: UnsafeBufferPointer<UInt8>) -> Int32 {
+        // A mesh has a handful of authorities and flag sets: comparing with the first few
+        // is cheaper than hashing.
+        for number in 0..<min(bytes.count, 8) where Self.same(bytes[number], value) { return Int32(number) }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in value { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
         if let candidates = byHash[hash] {
