@@ -50,6 +50,9 @@ print(f"{label} {best[0]:.3f} {best[1]:.3f} {resource.getrusage(resource.RUSAGE_
 PY
 }
 
+read -r _ m_wall m_cpu m_rss < <(measure meshtop - "$meshtop" logs --no-follow --summary "$tmp/access.log")
+read -r _ g_wall g_cpu g_rss < <(measure goaccess - goaccess "$tmp/access.log" --log-format="$goaccess_format" \
+    --date-format=%Y-%m-%d --time-format=%H:%M:%S --no-global-config -o "$tmp/report.json")
 # Check both read the lines: goaccess's report counts valid requests, meshtop's summary records.
 g_valid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["general"]["valid_requests"])' "$tmp/report.json")
 m_records=$("$meshtop" logs --no-follow --summary --json --pairs "$tmp/access.log" | tail -n 1 |
