@@ -192,25 +192,29 @@ extension LogsCommand {
             output.flush()
             if !readAny { usleep(100_000) }  // the poll interval of tail -F, not a synchronisation
         }
+        // Interrupted: what is still open leaves the window, and a last summary says so.
+        printer.finish()
+        if summary {
+            printer.printSummary(
+                malformed: followers.reduce(0) { $0 + $1.decoder.malformed } + podDecoders.values.reduce(0) { $0 + $1.malformed },
+                samples: followers.flatMap(\.decoder.malformedSamples) + podDecoders.values.flatMap(\.malformedSamples))
+        }
     }
 }
 
-/// The state of one `meshtop logs` run: pairing, the aggregate, and what gets printed.
+/// The state of one `meshtop logs` run: what gets printed, and only the work it needs.
 ///
-/// With --summary nothing per line is printed, so lines are counted as they are parsed
-/// and paired as `LineDigest`s; otherwise each line becomes a full record.
+/// Records are printed as they come; --pairs keeps records in the pairer; --summary
+/// counts lines as they are parsed and pairs them as `LineDigest`s (`AccessLogTally`).
 final class LogsPrinter {
     private let output: StdoutWriter
     private let pairs: Bool
     private let json: Bool
     private let text: RecordText
-    /// With --summary only the aggregate is printed.
+    /// --summary: only the aggregate is printed.
     private let quiet: Bool
     private var recordPairer = RequestPairer()
-    /// --summary: lines counted as they are parsed.
     private var tally = AccessLogTally()
-    /// Otherwise: records, and pairs of records.
-    private var aggregate = AccessLogSummary()
 
     init(output: StdoutWriter, pairs: Bool, json: Bool, quiet: Bool) {
         self.output = output
@@ -225,10 +229,11 @@ final class LogsPrinter {
     ) -> (AccessLogRecord, Int64?)? {
         guard var record = decoder.decode(bytes: line) else { return nil }
         record.source = source
-        return (record, record.pairingTime)
+        // The log time orders several sources; one source is read in its own order.
+        return (record, pairs ? record.pairingTime : nil)
     }
 
-    /// A line from a followed source, straight to the pairer.
+    /// A line from a followed source.
     func consume(_ line: UnsafeBufferPointer<UInt8>, source: String, decoder: inout AccessLogDecoder) {
         if quiet {
             tally.add(line, decoder: &decoder)
@@ -238,22 +243,25 @@ final class LogsPrinter {
     }
 
     func add(_ record: AccessLogRecord) {
-        aggregate.add(record)
-        if !pairs, !quiet { output.line(json ? JSONLine.encode(record) : text.line(for: record)) }
-        emit(recordPairer.add(record))
-    }
-
-    func finish() {
-        tally.finish()
-        emit(recordPairer.flush())
-    }
-
-    func printSummary(malformed: Int, samples: [String]) {
-        if quiet {
-            printSummary(tally.summary, unpaired: tally.unpaired, malformed: malformed, samples: samples)
-        } else {
-            printSummary(aggregate, unpaired: recordPairer.unpaired, malformed: malformed, samples: samples)
+        guard pairs else {
+            if json { output.line(writing: record.writeJSON) } else { output.line(text.line(for: record)) }
+            return
         }
+        print(recordPairer.add(record))
+    }
+
+    /// End of input: the pairing window lets go of everything.
+    func finish() {
+        if quiet {
+            tally.finish()
+        } else if pairs {
+            print(recordPairer.flush())
+        }
+    }
+
+    /// The summary so far; ids still in the window are not yet counted as unpaired.
+    func printSummary(malformed: Int, samples: [String]) {
+        printSummary(tally.summary, unpaired: tally.unpaired, malformed: malformed, samples: samples)
     }
 
     func printSummary(_ summary: AccessLogSummary, unpaired: UnpairedCounts, malformed: Int, samples: [String]) {
@@ -265,13 +273,13 @@ final class LogsPrinter {
         }
     }
 
-    private func emit(_ events: [PairingEvent]) {
+    private func print(_ events: [PairingEvent]) {
         for event in events {
-            aggregate.add(event)
-            guard pairs, !quiet else { continue }
             switch event {
-            case .pair(let pair): output.line(json ? JSONLine.encode(pair) : text.line(for: pair))
-            case .chain(let chain): output.line(json ? JSONLine.encode(chain) : text.line(for: chain))
+            case .pair(let pair):
+                if json { output.line(writing: pair.writeJSON) } else { output.line(text.line(for: pair)) }
+            case .chain(let chain):
+                if json { output.line(writing: chain.writeJSON) } else { output.line(text.line(for: chain)) }
             }
         }
     }

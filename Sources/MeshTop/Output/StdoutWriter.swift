@@ -16,6 +16,13 @@ final class StdoutWriter {
         if isTerminal || buffer.count >= 1 << 16 { flush() }
     }
 
+    /// A line written straight into the buffer (`writeJSON(into:)`), with no String between.
+    func line(writing body: (inout [UInt8]) -> Void) {
+        body(&buffer)
+        buffer.append(UInt8(ascii: "\n"))
+        if isTerminal || buffer.count >= 1 << 16 { flush() }
+    }
+
     func flush() {
         guard !buffer.isEmpty else { return }
         buffer.withUnsafeBytes { raw in
