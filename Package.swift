@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
@@ -51,6 +52,7 @@ let package = Package(
                 "Collectors",
                 "CNCurses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
@@ -90,12 +92,15 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
-        .testTarget(name: "MeshTopTests", dependencies: ["MeshTop"], exclude: ["Fixtures"]),
+        // Real servers for the tests (etcd, Prometheus, the built binaries) on free loopback ports.
+        .target(name: "TestSupport", dependencies: ["Collectors"], path: "Tests/TestSupport"),
+        .testTarget(name: "MeshTopTests", dependencies: ["MeshTop", "Collectors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "StorageServiceTests",
             dependencies: [
                 "StorageService",
                 "Collectors",
+                "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

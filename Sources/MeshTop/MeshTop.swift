@@ -10,11 +10,11 @@ struct MeshTop: ParsableCommand {
         commandName: "meshtop",
         abstract: "A terminal dashboard for a service mesh under load: Istio metrics, Envoy access logs, etcd.",
         discussion: """
-            The dashboard (top) and the health, snapshot and load modes are being built; \
-            `meshtop logs` reads access logs today.
+            The dashboard (top) and the load mode are being built; `logs`, `snapshot` and \
+            `health` work today.
             """,
         version: versionText,
-        subcommands: [LogsCommand.self]
+        subcommands: [LogsCommand.self, SnapshotCommand.self, HealthCommand.self]
     )
 
     /// `--version`: meshtop's own version and the C libraries it is linked against.
@@ -24,7 +24,7 @@ struct MeshTop: ParsableCommand {
 
     /// Bad usage exits 2 with one line on stderr (ArgumentParser's default is 64 with the
     /// usage text); --help, --version and other errors are reported as ArgumentParser does.
-    static func main() {
+    static func main() async {
         // A parent may have blocked these (a test runner, a supervisor); meshtop runs until
         // told to stop, so it must hear them.
         var signals = sigset_t()
@@ -33,7 +33,11 @@ struct MeshTop: ParsableCommand {
         pthread_sigmask(SIG_UNBLOCK, &signals, nil)
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch {
             if exitCode(for: error) == .validationFailure {
                 FileHandle.standardError.write(Data("meshtop: \(message(for: error)) (see --help)\n".utf8))

@@ -54,6 +54,16 @@ public final class CurlEasy {
                 _ = mt_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
             }
         }
+        switch request.auth {
+        case .bearer(let token):
+            requestHeaders = curl_slist_append(requestHeaders, "Authorization: Bearer \(token)")
+        case .basic(let user, let password):
+            // Basic is what curl sends by default once a user name is set.
+            _ = mt_curl_easy_setopt_string(handle, CURLOPT_USERNAME, user)
+            _ = mt_curl_easy_setopt_string(handle, CURLOPT_PASSWORD, password)
+        case nil:
+            break
+        }
         switch request.method {
         case "GET": _ = mt_curl_easy_setopt_long(handle, CURLOPT_HTTPGET, 1)
         case "HEAD": _ = mt_curl_easy_setopt_long(handle, CURLOPT_NOBODY, 1)

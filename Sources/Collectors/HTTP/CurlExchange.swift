@@ -14,6 +14,12 @@ public struct CurlTLS: Sendable, Equatable {
     }
 }
 
+/// Credentials for a source behind a proxy (Prometheus behind an auth gateway).
+public enum CurlAuth: Sendable, Equatable {
+    case bearer(String)
+    case basic(user: String, password: String)
+}
+
 /// A request for the libcurl client.
 public struct CurlRequest: Sendable {
     public var url: String
@@ -23,11 +29,14 @@ public struct CurlRequest: Sendable {
     public var connectTimeoutMilliseconds: Int
     public var totalTimeoutMilliseconds: Int
     public var tls: CurlTLS?
+    public var auth: CurlAuth?
 
     public init(
         url: String, method: String = "GET", headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
-        connectTimeoutMilliseconds: Int = 1_000, totalTimeoutMilliseconds: Int = 2_000, tls: CurlTLS? = nil
+        connectTimeoutMilliseconds: Int = 1_000, totalTimeoutMilliseconds: Int = 2_000, tls: CurlTLS? = nil,
+        auth: CurlAuth? = nil
     ) {
+        self.auth = auth
         self.url = url
         self.method = method
         self.headers = headers

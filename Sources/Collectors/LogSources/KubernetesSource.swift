@@ -165,7 +165,7 @@ public final class KubernetesSource: @unchecked Sendable {
         return process
     }
 
-    private static func run(_ tool: String, _ arguments: [String]) -> (Int32, Data, Data) {
+    static func run(_ tool: String, _ arguments: [String]) -> (Int32, Data, Data) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [tool] + arguments

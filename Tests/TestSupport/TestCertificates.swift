@@ -2,15 +2,15 @@ import Foundation
 
 /// A throw-away CA with a server certificate for 127.0.0.1 and a client certificate,
 /// made with the openssl command for the mutual-TLS tests.
-struct TestCertificates {
-    let directory: URL
-    var ca: String { directory.appendingPathComponent("ca.pem").path }
-    var serverCert: String { directory.appendingPathComponent("server.pem").path }
-    var serverKey: String { directory.appendingPathComponent("server-key.pem").path }
-    var clientCert: String { directory.appendingPathComponent("client.pem").path }
-    var clientKey: String { directory.appendingPathComponent("client-key.pem").path }
+public struct TestCertificates {
+    public let directory: URL
+    public var ca: String { directory.appendingPathComponent("ca.pem").path }
+    public var serverCert: String { directory.appendingPathComponent("server.pem").path }
+    public var serverKey: String { directory.appendingPathComponent("server-key.pem").path }
+    public var clientCert: String { directory.appendingPathComponent("client.pem").path }
+    public var clientKey: String { directory.appendingPathComponent("client-key.pem").path }
 
-    init(in directory: URL) throws {
+    public init(in directory: URL) throws {
         self.directory = directory
         let d = directory.path
         try Self.openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",

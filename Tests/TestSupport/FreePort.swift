@@ -3,8 +3,8 @@ import Glibc
 /// A loopback TCP port nobody listens on right now: bind to port 0 and read what the
 /// kernel chose. The port is released before use, so a test reports a clash clearly if
 /// another process grabs it in between.
-enum FreePort {
-    static func next() -> Int {
+public enum FreePort {
+    public static func next() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         precondition(fd >= 0, "socket() failed")
         defer { close(fd) }

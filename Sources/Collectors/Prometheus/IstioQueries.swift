@@ -1,0 +1,45 @@
+/// The PromQL meshtop asks Prometheus, from Istio's standard metrics, per edge
+/// (source workload → destination workload, destination service), over a window.
+///
+/// Each query is a template: `{window}`, `{reporter}` and `{edge}` (the edge labels) are
+/// filled in, so a config file can replace one without repeating the rest.
+public struct IstioQueries: Sendable, Equatable {
+    public enum Reporter: String, Sendable, CaseIterable {
+        case source, destination
+    }
+
+    public static let edgeLabels =
+        "source_workload, source_workload_namespace, destination_workload, destination_workload_namespace, destination_service"
+
+    public static let defaultTemplates: [String: String] = [
+        "requests": #"sum by ({edge}) (rate(istio_requests_total{reporter="{reporter}"}[{window}]))"#,
+        "codes": #"sum by ({edge}, response_code) (rate(istio_requests_total{reporter="{reporter}"}[{window}]))"#,
+        "flags": #"sum by ({edge}, response_flags) (rate(istio_requests_total{reporter="{reporter}", response_flags!="-"}[{window}]))"#,
+        "p50": #"histogram_quantile(0.50, sum by (le, {edge}) (rate(istio_request_duration_milliseconds_bucket{reporter="{reporter}"}[{window}])))"#,
+        "p90": #"histogram_quantile(0.90, sum by (le, {edge}) (rate(istio_request_duration_milliseconds_bucket{reporter="{reporter}"}[{window}])))"#,
+        "p99": #"histogram_quantile(0.99, sum by (le, {edge}) (rate(istio_request_duration_milliseconds_bucket{reporter="{reporter}"}[{window}])))"#,
+        "tcp_sent": #"sum by ({edge}) (rate(istio_tcp_sent_bytes_total{reporter="{reporter}"}[{window}]))"#,
+        "tcp_received": #"sum by ({edge}) (rate(istio_tcp_received_bytes_total{reporter="{reporter}"}[{window}]))"#,
+    ]
+
+    public static var names: [String] { defaultTemplates.keys.sorted() }
+
+    public var window: String
+    public var reporter: Reporter
+    /// Templates from the config file, by name; the others keep their default.
+    public var overrides: [String: String]
+
+    public init(window: String = "1m", reporter: Reporter = .destination, overrides: [String: String] = [:]) {
+        self.window = window
+        self.reporter = reporter
+        self.overrides = overrides
+    }
+
+    /// The PromQL of a named query.
+    public func promql(_ name: String) -> String {
+        let template = overrides[name] ?? Self.defaultTemplates[name] ?? ""
+        return template.replacingOccurrences(of: "{edge}", with: Self.edgeLabels)
+            .replacingOccurrences(of: "{window}", with: window)
+            .replacingOccurrences(of: "{reporter}", with: reporter.rawValue)
+    }
+}

@@ -1,0 +1,120 @@
+import DequeModule
+import Foundation
+
+/// Asks Prometheus the Istio queries, all at once, and turns the answers into edges.
+public struct MeshCollector: Sendable {
+    public let client: PrometheusClient
+    public var queries: IstioQueries
+
+    public init(client: PrometheusClient, queries: IstioQueries = IstioQueries()) {
+        self.client = client
+        self.queries = queries
+    }
+
+    /// One round of every query; the first error fails the round (a partial table would
+    /// mislead), warnings are passed on.
+    public func poll() async throws(PrometheusError) -> (edges: [EdgeStats], warnings: [String]) {
+        let names = IstioQueries.names
+        let results = await withTaskGroup(of: (String, Result<PrometheusAnswer, PrometheusError>).self) { group in
+            for name in names {
+                let promql = queries.promql(name)
+                group.addTask {
+                    do throws(PrometheusError) {
+                        return (name, .success(try await client.query(promql)))
+                    } catch {
+                        return (name, .failure(error))
+                    }
+                }
+            }
+            var results: [String: Result<PrometheusAnswer, PrometheusError>] = [:]
+            for await (name, result) in group { results[name] = result }
+            return results
+        }
+        var answers: [String: PrometheusAnswer] = [:]
+        for name in names {
+            switch results[name] {
+            case .success(let answer): answers[name] = answer
+            case .failure(let error): throw PrometheusError(error.kind, "\(name): \(error.message)")
+            case nil: throw PrometheusError(.decode, "\(name): no answer")
+            }
+        }
+        return (Self.edges(from: answers), Array(Set(answers.values.flatMap(\.warnings))).sorted())
+    }
+
+    /// Edges from the answers by query name; pure, so recorded answers test it.
+    public static func edges(from answers: [String: PrometheusAnswer]) -> [EdgeStats] {
+        var edges: [EdgeKey: EdgeStats] = [:]
+        func finite(_ value: Double?) -> Double? { value.flatMap { $0.isFinite ? $0 : nil } }
+        func each(_ name: String, _ body: (EdgeKey, [String: String], Double) -> Void) {
+            for series in answers[name]?.result.series ?? [] {
+                guard let value = finite(series.value) else { continue }
+                body(EdgeKey(labels: series.labels), series.labels, value)
+            }
+        }
+        each("requests") { key, _, value in edges[key, default: EdgeStats(key: key)].rps = value }
+        each("tcp_sent") { key, _, value in edges[key, default: EdgeStats(key: key)].tcpSent = value }
+        each("tcp_received") { key, _, value in edges[key, default: EdgeStats(key: key)].tcpReceived = value }
+        each("codes") { key, labels, value in edges[key]?.codes[labels["response_code"] ?? "-", default: 0] += value }
+        each("flags") { key, labels, value in edges[key]?.flags[labels["response_flags"] ?? "-", default: 0] += value }
+        each("p50") { key, _, value in edges[key]?.p50 = value }
+        each("p90") { key, _, value in edges[key]?.p90 = value }
+        each("p99") { key, _, value in edges[key]?.p99 = value }
+        for key in edges.keys {
+            let total = edges[key]!.codes.values.reduce(0, +)
+            guard total > 0 else { continue }
+            let failed = edges[key]!.codes.filter { $0.key.hasPrefix("5") }.values.reduce(0, +)
+            edges[key]!.successRate = (total - failed) / total
+        }
+        return edges.values.sorted { $0.key < $1.key }
+    }
+
+    /// The request rate and P99 of each edge over the last `span`, for the sparklines
+    /// the dashboard shows from its first frame.
+    public func backfill(span: Duration, step: Duration, now: Date = Date()) async throws(PrometheusError) -> MeshHistory {
+        let start = now.addingTimeInterval(-Double(span.components.seconds))
+        let requests = try await client.queryRange(queries.promql("requests"), start: start, end: now, step: step)
+        let p99 = try await client.queryRange(queries.promql("p99"), start: start, end: now, step: step)
+        var history = MeshHistory()
+        for series in requests.result.series {
+            for point in series.points { history.append(EdgeKey(labels: series.labels), time: point.time, rps: point.value) }
+        }
+        for series in p99.result.series {
+            for point in series.points where point.value.isFinite {
+                history.append(EdgeKey(labels: series.labels), time: point.time, p99: point.value)
+            }
+        }
+        return history
+    }
+}
+
+/// A bounded series per edge: what the sparklines draw.
+public struct MeshHistory: Sendable, Equatable {
+    public struct Point: Sendable, Equatable {
+        public var time: Double
+        public var rps: Double?
+        public var p99: Double?
+    }
+
+    public static let capacity = 120
+    public private(set) var series: [EdgeKey: Deque<Point>] = [:]
+
+    public init() {}
+
+    public mutating func append(_ key: EdgeKey, time: Double, rps: Double? = nil, p99: Double? = nil) {
+        var points = series[key] ?? []
+        if let index = points.lastIndex(where: { $0.time == time }) {
+            if let rps { points[index].rps = rps }
+            if let p99 { points[index].p99 = p99 }
+        } else {
+            points.append(Point(time: time, rps: rps, p99: p99))
+            if points.count > 1, points[points.count - 2].time > time { points = Deque(points.sorted { $0.time < $1.time }) }
+            while points.count > Self.capacity { points.removeFirst() }
+        }
+        series[key] = points
+    }
+
+    /// Adds one poll's edges at `time`.
+    public mutating func record(_ edges: [EdgeStats], at time: Double) {
+        for edge in edges { append(edge.key, time: time, rps: edge.rps, p99: edge.p99) }
+    }
+}

@@ -1,0 +1,66 @@
+/// Who called whom: Istio's workload labels of both ends and the destination service.
+public struct EdgeKey: Hashable, Sendable, Comparable {
+    public var sourceWorkload: String
+    public var sourceNamespace: String
+    public var destinationWorkload: String
+    public var destinationNamespace: String
+    public var destinationService: String
+
+    public init(
+        sourceWorkload: String, sourceNamespace: String, destinationWorkload: String, destinationNamespace: String,
+        destinationService: String
+    ) {
+        self.sourceWorkload = sourceWorkload
+        self.sourceNamespace = sourceNamespace
+        self.destinationWorkload = destinationWorkload
+        self.destinationNamespace = destinationNamespace
+        self.destinationService = destinationService
+    }
+
+    public init(labels: [String: String]) {
+        self.init(
+            sourceWorkload: labels["source_workload"] ?? "unknown",
+            sourceNamespace: labels["source_workload_namespace"] ?? "unknown",
+            destinationWorkload: labels["destination_workload"] ?? "unknown",
+            destinationNamespace: labels["destination_workload_namespace"] ?? "unknown",
+            destinationService: labels["destination_service"] ?? "unknown")
+    }
+
+    /// `namespace/workload`, as kubectl and linkerd viz name workloads.
+    public var source: String { Self.name(sourceNamespace, sourceWorkload) }
+    public var destination: String { Self.name(destinationNamespace, destinationWorkload) }
+
+    private static func name(_ namespace: String, _ workload: String) -> String {
+        namespace == "unknown" && workload == "unknown" ? "unknown" : "\(namespace)/\(workload)"
+    }
+
+    public static func < (a: Self, b: Self) -> Bool {
+        (a.source, a.destination, a.destinationService) < (b.source, b.destination, b.destinationService)
+    }
+}
+
+/// The RED figures of one edge over the window; nil where Prometheus had no data.
+public struct EdgeStats: Sendable, Equatable {
+    public var key: EdgeKey
+    /// Requests per second.
+    public var rps: Double
+    /// Share of requests that were not 5xx, nil without traffic.
+    public var successRate: Double?
+    public var p50: Double?
+    public var p90: Double?
+    public var p99: Double?
+    /// Requests per second by response code.
+    public var codes: [String: Double]
+    /// Requests per second by response flags (other than "-").
+    public var flags: [String: Double]
+    /// TCP bytes per second.
+    public var tcpSent: Double?
+    public var tcpReceived: Double?
+
+    public init(key: EdgeKey) {
+        self.key = key
+        rps = 0
+        codes = [:]
+        flags = [:]
+    }
+}

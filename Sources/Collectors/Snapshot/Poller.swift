@@ -1,0 +1,193 @@
+import Foundation
+
+/// What to poll and how often.
+public struct PollerConfig: Sendable {
+    public var prometheus: PrometheusClient?
+    public var queries = IstioQueries()
+    public var etcd: EtcdProbe?
+    public var etcdConfigured: Bool { etcd != nil }
+    public var service: HTTPSource?
+    public var kube: KubeProbe?
+    public var interval: Duration = .seconds(1)
+    /// Kubernetes is asked less often: each check is two kubectl runs.
+    public var kubeInterval: Duration = .seconds(10)
+    public var thresholds = HealthThresholds()
+
+    public init() {}
+}
+
+/// Polls every configured source on its own schedule: a slow or dead source delays
+/// nobody else, and after a failure it is retried with exponential back-off up to 10 s.
+/// `snapshot()` is the state at any moment.
+public actor Poller {
+    public let config: PollerConfig
+    public static let maxBackoff: Duration = .seconds(10)
+
+    private var freshness: [Snapshot.Source: SourceFreshness]
+    private var failures: [Snapshot.Source: Int] = [:]
+    private var edges: [EdgeStats] = []
+    private var warnings: [String] = []
+    private var history = MeshHistory()
+    private var prometheusFacts: HealthEvaluator.PrometheusFacts?
+    private var etcdTracker = EtcdTracker()
+    private var etcdView: EtcdClusterView?
+    private var serviceFacts: HealthEvaluator.ServiceFacts?
+    private var kubeChecks: [HealthCheck] = []
+
+    public init(_ config: PollerConfig) {
+        self.config = config
+        freshness = [
+            .prometheus: SourceFreshness(configured: config.prometheus != nil),
+            .etcd: SourceFreshness(configured: config.etcd != nil),
+            .service: SourceFreshness(configured: config.service != nil),
+            .kubernetes: SourceFreshness(configured: config.kube != nil),
+        ]
+    }
+
+    private var configuredSources: [Snapshot.Source] {
+        Snapshot.Source.allCases.filter { freshness[$0]?.configured == true }
+    }
+
+    /// Every configured source once, concurrently (what `snapshot` and `health` print).
+    public func pollOnce() async {
+        await withTaskGroup(of: Void.self) { group in
+            for source in configuredSources { group.addTask { await self.poll(source) } }
+        }
+    }
+
+    /// Polls until the task is cancelled.
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            for source in configuredSources {
+                group.addTask {
+                    while !Task.isCancelled {
+                        await self.poll(source)
+                        try? await Task.sleep(for: await self.delay(for: source))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The interval, or after failures a back-off that doubles up to 10 s.
+    public func delay(for source: Snapshot.Source) -> Duration {
+        let base = source == .kubernetes ? config.kubeInterval : config.interval
+        let count = failures[source] ?? 0
+        guard count > 0 else { return base }
+        return min(base * (1 << min(count, 16)), max(base, Self.maxBackoff))
+    }
+
+    /// Fills the sparklines with the last minutes of Prometheus data.
+    public func backfill(span: Duration = .seconds(120)) async {
+        guard let prometheus = config.prometheus else { return }
+        let collector = MeshCollector(client: prometheus, queries: config.queries)
+        if let past = try? await collector.backfill(span: span, step: config.interval < .seconds(1) ? .seconds(1) : config.interval) {
+            for (key, points) in past.series {
+                for point in points { history.append(key, time: point.time, rps: point.rps, p99: point.p99) }
+            }
+        }
+    }
+
+    public func snapshot() -> Snapshot {
+        var health: [HealthCheck] = []
+        health += HealthEvaluator.prometheus(
+            config.prometheus == nil ? nil : prometheusFacts ?? HealthEvaluator.PrometheusFacts(notReady: "no answer yet"),
+            thresholds: config.thresholds)
+        health += HealthEvaluator.etcd(
+            etcdView, error: freshness[.etcd]?.error, configured: config.etcdConfigured, thresholds: config.thresholds)
+        health += HealthEvaluator.service(config.service == nil ? nil : serviceFacts ?? .init(problem: "no answer yet", latency: nil))
+        if config.kube != nil { health += kubeChecks }
+        return Snapshot(
+            time: Date(), sources: freshness, edges: edges, history: history, prometheusWarnings: warnings, etcd: etcdView,
+            health: health)
+    }
+
+    // MARK: one source
+
+    private func poll(_ source: Snapshot.Source) async {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let attempted = Date()
+        let error: String?
+        switch source {
+        case .prometheus: error = await pollPrometheus()
+        case .etcd: error = await pollEtcd()
+        case .service: error = await pollService()
+        case .kubernetes: error = await pollKube()
+        }
+        var state = freshness[source] ?? SourceFreshness(configured: true)
+        state.lastAttempt = attempted
+        state.latency = clock.now - start
+        state.ok = error == nil
+        state.error = error
+        if error == nil {
+            state.lastSuccess = Date()
+            failures[source] = 0
+        } else {
+            failures[source, default: 0] += 1
+        }
+        freshness[source] = state
+    }
+
+    private func pollPrometheus() async -> String? {
+        guard let prometheus = config.prometheus else { return nil }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let notReady = await prometheus.notReadyReason()
+        var facts = HealthEvaluator.PrometheusFacts(notReady: notReady, readyLatency: clock.now - start, window: config.queries.window)
+        if let notReady {
+            prometheusFacts = facts
+            return notReady
+        }
+        async let targets = prometheus.targets()
+        let collector = MeshCollector(client: prometheus, queries: config.queries)
+        do throws(PrometheusError) {
+            let (edges, warnings) = try await collector.poll()
+            self.edges = edges
+            self.warnings = warnings
+            history.record(edges, at: Date().timeIntervalSince1970)
+            facts.edges = edges
+        } catch {
+            facts.queryError = error.message
+        }
+        do {
+            facts.targets = try await targets
+        } catch {
+            facts.targetsError = "targets: \(error)"
+        }
+        prometheusFacts = facts
+        return facts.queryError
+    }
+
+    private func pollEtcd() async -> String? {
+        guard let probe = config.etcd else { return nil }
+        let observation = await probe.observe()
+        etcdView = etcdTracker.update(observation)
+        guard observation.members.contains(where: { $0.healthy == true }) else {
+            return observation.memberListError ?? observation.members.first?.error ?? "no member answered"
+        }
+        return nil
+    }
+
+    private func pollService() async -> String? {
+        guard let service = config.service else { return nil }
+        do {
+            let (response, latency) = try await service.send("GET", "/")
+            let problem: String? =
+                response.status != 200
+                ? "GET / answered HTTP \(response.status)"
+                : response.text.contains("liveliness") ? nil : "GET / did not answer with the liveness sentence"
+            serviceFacts = .init(problem: problem, latency: latency)
+            return problem
+        } catch {
+            serviceFacts = .init(problem: error.message, latency: nil)
+            return error.message
+        }
+    }
+
+    private func pollKube() async -> String? {
+        guard let kube = config.kube else { return nil }
+        kubeChecks = await kube.checks()
+        return kubeChecks.first { $0.status == .skipped }?.message
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// How fresh one source's data is: when it last answered, how long that took, and the
+/// error of the last attempt if it failed.
+public struct SourceFreshness: Sendable, Equatable {
+    public var configured: Bool
+    public var ok: Bool
+    public var latency: Duration?
+    public var lastSuccess: Date?
+    public var lastAttempt: Date?
+    public var error: String?
+
+    public init(configured: Bool) {
+        self.configured = configured
+        ok = false
+    }
+
+    /// Seconds since the last success, for "data is 12 s old".
+    public func age(at time: Date) -> TimeInterval? { lastSuccess.map { time.timeIntervalSince($0) } }
+}
+
+/// Everything meshtop knows at one moment: an immutable value the views render and
+/// `meshtop snapshot` prints.
+public struct Snapshot: Sendable, Equatable {
+    public enum Source: String, Sendable, CaseIterable, Comparable {
+        case prometheus, etcd, service, kubernetes
+        public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    public var time: Date
+    public var sources: [Source: SourceFreshness]
+    public var edges: [EdgeStats]
+    public var history: MeshHistory
+    public var prometheusWarnings: [String]
+    public var etcd: EtcdClusterView?
+    public var health: [HealthCheck]
+
+    public init(
+        time: Date, sources: [Source: SourceFreshness], edges: [EdgeStats] = [], history: MeshHistory = MeshHistory(),
+        prometheusWarnings: [String] = [], etcd: EtcdClusterView? = nil, health: [HealthCheck] = []
+    ) {
+        self.time = time
+        self.sources = sources
+        self.edges = edges
+        self.history = history
+        self.prometheusWarnings = prometheusWarnings
+        self.etcd = etcd
+        self.health = health
+    }
+
+    /// No check failed (skipped and warnings do not count).
+    public var healthy: Bool { !health.contains { $0.status == .fail } }
+}

@@ -1,0 +1,146 @@
+import ArgumentParser
+import Collectors
+import Foundation
+
+/// The sources of `top`, `snapshot` and `health`, from flags, then the environment, then
+/// the config file.
+struct SourceOptions: ParsableArguments {
+    @Option(help: "Prometheus base URL (env MESHTOP_PROMETHEUS). Without one and with a kube context, kubectl port-forward to istio-system/prometheus.")
+    var prometheus: String?
+
+    @Option(help: "Bearer token for Prometheus behind an auth proxy (env MESHTOP_PROMETHEUS_TOKEN).")
+    var prometheusToken: String?
+
+    @Option(help: "etcd client URLs, comma-separated, or k8s:NAMESPACE/SERVICE to port-forward (env MESHTOP_ETCD).")
+    var etcd: String?
+
+    @Option(help: "CA file for etcd's TLS.") var etcdCacert: String?
+    @Option(help: "Client certificate for etcd's mutual TLS.") var etcdCert: String?
+    @Option(help: "Client key for etcd's mutual TLS.") var etcdKey: String?
+
+    @Option(help: "storage-service base URL (env MESHTOP_SERVICE).")
+    var service: String?
+
+    @Option(help: "kubectl context for the Kubernetes checks and port-forwards.")
+    var context: String?
+
+    @Option(name: [.customShort("n"), .long], help: "Namespace of the app's pods (default: default).")
+    var namespace: String?
+
+    @Option(help: "Config file (default $XDG_CONFIG_HOME/meshtop/config.yaml).")
+    var config: String?
+
+    @Option(help: "How often each source is polled, e.g. 1s.")
+    var interval: String?
+
+    @Option(help: "Window of the Prometheus rates, e.g. 1m.")
+    var window: String?
+
+    @Option(help: "Istio reporter of the metrics: destination or source.")
+    var reporter: String?
+
+    func validate() throws {
+        if let interval, DurationText.parse(interval).map({ $0 > .zero }) != true {
+            throw ValidationError("--interval '\(interval)' is not a duration such as 1s")
+        }
+        if let window, !Self.isPromDuration(window) {
+            throw ValidationError("--window '\(window)' is not a Prometheus duration such as 1m")
+        }
+        if let reporter, IstioQueries.Reporter(rawValue: reporter) == nil {
+            throw ValidationError("--reporter must be destination or source")
+        }
+        for url in [prometheus, service].compactMap({ $0 }) + (etcd.map(Self.list) ?? []) where !url.hasPrefix("k8s:") {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                throw ValidationError("'\(url)' is not an http:// or https:// URL")
+            }
+        }
+    }
+
+    static func list(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    static func isPromDuration(_ text: String) -> Bool {
+        text.range(of: #"^([0-9]+(ms|s|m|h|d|w|y))+$"#, options: .regularExpression) != nil
+    }
+
+    /// The poller's configuration, and the port-forwards it uses (stopped with them).
+    func pollerConfig(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (
+        PollerConfig, [PortForward]
+    ) {
+        let file: MeshTopConfig
+        do {
+            file = try MeshTopConfig.load(
+                path: config ?? MeshTopConfig.defaultPath(environment: environment), explicit: config != nil)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        var result = PollerConfig()
+        var forwards: [PortForward] = []
+        let intervalText = interval ?? file.interval ?? "1s"
+        guard let interval = DurationText.parse(intervalText), interval > .zero else {
+            throw ValidationError("interval '\(intervalText)' is not a duration such as 1s")
+        }
+        result.interval = interval
+        let windowText = window ?? file.window ?? "1m"
+        guard Self.isPromDuration(windowText) else { throw ValidationError("window '\(windowText)' is not a Prometheus duration") }
+        let reporterText = reporter ?? file.reporter ?? "destination"
+        guard let reporter = IstioQueries.Reporter(rawValue: reporterText) else {
+            throw ValidationError("reporter '\(reporterText)' is neither destination nor source")
+        }
+        result.queries = IstioQueries(window: windowText, reporter: reporter, overrides: file.queries ?? [:])
+        if let thresholds = file.thresholds {
+            if let value = thresholds.success_rate { result.thresholds.successRate = value }
+            if let value = thresholds.p99_ms { result.thresholds.p99Milliseconds = value }
+            if let value = thresholds.raft_lag { result.thresholds.raftLag = value }
+        }
+
+        let token = prometheusToken ?? environment["MESHTOP_PROMETHEUS_TOKEN"] ?? file.prometheus_token
+        if let url = prometheus ?? environment["MESHTOP_PROMETHEUS"] ?? file.prometheus {
+            result.prometheus = PrometheusClient(url: url, auth: token.map(CurlAuth.bearer))
+        } else if PortForward.hasContext(context: context) {
+            // Istio's addon installs Prometheus as istio-system/prometheus.
+            if let forward = try? PortForward(context: context, namespace: "istio-system", service: "prometheus", port: 9090) {
+                forwards.append(forward)
+                result.prometheus = PrometheusClient(url: forward.localURL, auth: token.map(CurlAuth.bearer))
+            }
+        }
+
+        let etcdList = etcd.map(Self.list) ?? environment["MESHTOP_ETCD"].map(Self.list) ?? file.etcd ?? []
+        var endpoints: [String] = []
+        for entry in etcdList {
+            guard entry.hasPrefix("k8s:") else {
+                endpoints.append(entry)
+                continue
+            }
+            let target = entry.dropFirst(4).split(separator: "/", maxSplits: 1).map(String.init)
+            guard target.count == 2 else { throw ValidationError("'\(entry)' is not k8s:NAMESPACE/SERVICE") }
+            do {
+                let forward = try PortForward(context: context, namespace: target[0], service: target[1], port: 2379)
+                forwards.append(forward)
+                endpoints.append(forward.localURL)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+        if !endpoints.isEmpty {
+            let tls =
+                etcdCacert == nil && etcdCert == nil && etcdKey == nil
+                ? nil : CurlTLS(caFile: etcdCacert, certFile: etcdCert, keyFile: etcdKey)
+            result.etcd = EtcdProbe(endpoints: endpoints, tls: tls)
+        }
+        if let url = service ?? environment["MESHTOP_SERVICE"] ?? file.service {
+            result.service = HTTPSource(baseURL: url)
+        }
+        if Self.onPath("kubectl", environment: environment) {
+            result.kube = KubeProbe(context: context, namespace: namespace ?? "default")
+        }
+        return (result, forwards)
+    }
+
+    static func onPath(_ tool: String, environment: [String: String]) -> Bool {
+        (environment["PATH"] ?? "").split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)")
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Collectors
+import Foundation
+import Yams
+
+/// The config file (`--config`, default `$XDG_CONFIG_HOME/meshtop/config.yaml`): sources,
+/// timing, query overrides and health thresholds. Flags and environment win over it.
+///
+/// ```yaml
+/// prometheus: http://127.0.0.1:9090
+/// etcd: [http://127.0.0.1:2379]
+/// service: http://127.0.0.1:8080
+/// interval: 1s
+/// window: 1m
+/// reporter: destination
+/// queries:
+///   requests: sum by ({edge}) (rate(istio_requests_total{reporter="{reporter}"}[{window}]))
+/// thresholds: {success_rate: 0.99, p99_ms: 500, raft_lag: 100}
+/// ```
+struct MeshTopConfig: Decodable, Equatable {
+    struct Thresholds: Decodable, Equatable {
+        var success_rate: Double?
+        var p99_ms: Double?
+        var raft_lag: UInt64?
+    }
+
+    var prometheus: String?
+    var prometheus_token: String?
+    var etcd: [String]?
+    var service: String?
+    var interval: String?
+    var window: String?
+    var reporter: String?
+    var queries: [String: String]?
+    var thresholds: Thresholds?
+
+    static func defaultPath(environment: [String: String]) -> String? {
+        if let base = environment["XDG_CONFIG_HOME"], !base.isEmpty { return base + "/meshtop/config.yaml" }
+        if let home = environment["HOME"], !home.isEmpty { return home + "/.config/meshtop/config.yaml" }
+        return nil
+    }
+
+    /// The file's settings; a missing default file is an empty config, a missing or
+    /// broken file named with --config is an error.
+    static func load(path: String?, explicit: Bool) throws(ConfigError) -> MeshTopConfig {
+        guard let path else { return MeshTopConfig() }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if explicit { throw ConfigError("cannot read config file \(path)") }
+            return MeshTopConfig()
+        }
+        do {
+            let config = try YAMLDecoder().decode(MeshTopConfig.self, from: data)
+            for name in (config.queries ?? [:]).keys where !IstioQueries.names.contains(name) {
+                throw ConfigError("\(path): unknown query '\(name)' (known: \(IstioQueries.names.joined(separator: ", ")))")
+            }
+            return config
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError("\(path): \(Self.reason(error))")
+        }
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+            DecodingError.dataCorrupted(let context):
+            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return key.isEmpty ? context.debugDescription : "\(key): \(context.debugDescription)"
+        default:
+            return "\(error)".split(separator: "\n").first.map(String.init) ?? "not valid YAML"
+        }
+    }
+}
+
+struct ConfigError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

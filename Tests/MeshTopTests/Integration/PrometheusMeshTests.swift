@@ -1,0 +1,87 @@
+import Collectors
+import Foundation
+import TestSupport
+import Testing
+
+/// Real Prometheus 2.42 scraping a storage-service that exports Istio's metrics, under load.
+@Suite(.serialized, .enabled(if: PrometheusServer.shouldRun && EtcdServer.shouldRun, "prometheus or etcd is not installed"))
+struct PrometheusMeshTests {
+    /// GETs and PUTs against the service until cancelled.
+    private func load(_ url: String) -> Task<Void, Never> {
+        Task.detached {
+            var n = 0
+            while !Task.isCancelled {
+                n += 1
+                let key = "k\(n % 20)"
+                let body = Array(#"{"key":"\#(key)","value":"v"}"#.utf8)
+                _ = try? await OffPool.run {
+                    let easy = try CurlEasy()
+                    _ = try easy.perform(CurlRequest(url: url + "/storage", method: "PUT", body: body))
+                    return try easy.perform(CurlRequest(url: url + "/storage/" + key))
+                }
+            }
+        }
+    }
+
+    @Test func edgesUnderLoadFailuresAndFreshness() async throws {
+        let etcd = try await EtcdServer()
+        defer { etcd.stop() }
+        let service = try await ServiceProcess(etcd: etcd.clientURL, arguments: ["--istio-metrics", "--etcd-timeout", "500ms"])
+        defer { service.stop() }
+        let prometheus = try await PrometheusServer(scraping: ["127.0.0.1:\(service.port)"])
+        defer { prometheus.stop() }
+        let traffic = load(service.url)
+        defer { traffic.cancel() }
+
+        var config = PollerConfig()
+        config.prometheus = PrometheusClient(url: prometheus.url)
+        config.queries = IstioQueries(window: "5s")
+        config.interval = .milliseconds(500)
+        let poller = Poller(config)
+        var edge: EdgeStats?
+        try await Tool.waitUntil("an edge with traffic", within: 40, log: prometheus.logTail) {
+            await poller.pollOnce()
+            edge = await poller.snapshot().edges.first { $0.key.destinationWorkload == "storage-service" && $0.rps > 0 }
+            return edge?.p99 != nil
+        }
+        let busy = try #require(edge)
+        #expect(busy.key.destination == "default/storage-service")
+        #expect(busy.key.destinationService == "storage-service.default.svc.cluster.local")
+        #expect(busy.successRate == 1)
+        #expect((busy.p50 ?? -1) >= 0 && (busy.p99 ?? -1) >= (busy.p50 ?? 0))
+        #expect(busy.codes["200"] ?? 0 > 0)
+        let snapshot = await poller.snapshot()
+        #expect(snapshot.sources[.prometheus]?.ok == true)
+        #expect(snapshot.health.first { $0.name == "scrape targets" }?.message == "1/1 targets up")
+        #expect(snapshot.health.first { $0.name == "mesh success rate" }?.status == .ok)
+
+        // etcd stops under load: the service answers 503 and the success rate drops.
+        etcd.stop()
+        var failing: EdgeStats?
+        try await Tool.waitUntil("the success rate to drop", within: 40) {
+            await poller.pollOnce()
+            failing = await poller.snapshot().edges.first { $0.key.destinationWorkload == "storage-service" }
+            return (failing?.successRate ?? 1) < 1
+        }
+        #expect(failing?.codes["503"] ?? 0 > 0)
+        #expect(await poller.snapshot().health.first { $0.name == "mesh success rate" }?.status == .fail)
+
+        // Prometheus stops: the source says why and how old its data is; it comes back fresh.
+        prometheus.stop()
+        await poller.pollOnce()
+        let down = try #require(await poller.snapshot().sources[.prometheus])
+        #expect(down.ok == false)
+        #expect(down.error?.contains("connect") == true, "\(down.error ?? "")")
+        #expect(down.lastSuccess != nil && (down.age(at: Date()) ?? -1) >= 0)
+        let running = Task { await poller.run() }
+        defer { running.cancel() }
+        try await prometheus.start()
+        let restarted = Date()
+        // The next attempt comes after the current back-off; then within two intervals.
+        let wait = await poller.delay(for: .prometheus) + config.interval * 2
+        try await Tool.waitUntil("prometheus fresh again", within: Double(wait.components.seconds) + 1.5) {
+            let state = await poller.snapshot().sources[.prometheus]
+            return state?.ok == true && (state?.lastSuccess ?? .distantPast) > restarted
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import Collectors
+import Foundation
+
+/// A real Prometheus (Debian's 2.42) on a free loopback port, scraping the given targets
+/// every 500 ms, its TSDB in a temporary directory. Restartable on the same port and data.
+public final class PrometheusServer: @unchecked Sendable {
+    public static let binary: String? = Tool.find("prometheus")
+    public static var shouldRun: Bool { binary != nil || Tool.underCI }
+
+    public let port = FreePort.next()
+    public var url: String { "http://127.0.0.1:\(port)" }
+    let directory: URL
+    private var process: Process?
+    private let logURL: URL
+
+    public init(scraping targets: [String], interval: String = "500ms") async throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-prometheus-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        logURL = directory.appendingPathComponent("prometheus.log")
+        let quoted = targets.map { "'\($0)'" }.joined(separator: ", ")
+        let config = """
+            global:
+              scrape_interval: \(interval)
+              evaluation_interval: \(interval)
+            scrape_configs:
+              - job_name: storage
+                static_configs:
+                  - targets: [\(quoted)]
+            """
+        try config.write(to: directory.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
+        try await start()
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    public func start() async throws {
+        guard let binary = Self.binary else {
+            throw TestFailure("prometheus is not installed (Debian package prometheus); `make test` installs it")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = [
+            "--config.file", directory.appendingPathComponent("prometheus.yml").path,
+            "--storage.tsdb.path", directory.appendingPathComponent("data").path,
+            "--web.listen-address", "127.0.0.1:\(port)",
+        ]
+        if !FileManager.default.fileExists(atPath: logURL.path) {
+            _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: logURL)
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process = process
+        let url = self.url
+        try await Tool.waitUntil("prometheus ready", within: 30, log: logTail) {
+            if !process.isRunning { throw TestFailure("prometheus exited:\n\(self.logTail())") }
+            let response = try? await OffPool.run { try CurlEasy().perform(CurlRequest(url: url + "/-/ready", totalTimeoutMilliseconds: 500)) }
+            return response?.status == 200
+        }
+    }
+
+    public func stop() {
+        guard let process, process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    public func logTail() -> String {
+        let text = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(20).joined(separator: "\n")
+    }
+}
+
+/// The built storage-service, started on a free port against an etcd.
+public final class ServiceProcess: @unchecked Sendable {
+    public let port = FreePort.next()
+    public var url: String { "http://127.0.0.1:\(port)" }
+    private let process = Process()
+
+    public init(etcd: String, arguments: [String] = []) async throws {
+        let binary = BuiltBinary.url("storage-service")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw TestFailure("build storage-service first") }
+        process.executableURL = binary
+        process.arguments = ["--host", "127.0.0.1", "--port", "\(port)", "--etcd", etcd, "--log-level", "error"] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let url = self.url
+        try await Tool.waitUntil("storage-service answers", within: 20) {
+            let response = try? await OffPool.run { try CurlEasy().perform(CurlRequest(url: url + "/", totalTimeoutMilliseconds: 500)) }
+            return response?.status == 200
+        }
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// A built executable run to its end, as a user runs it.
+public struct BinaryRun: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+
+    public static func run(_ name: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> BinaryRun {
+        let binary = BuiltBinary.url(name)
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw TestFailure("build \(name) first") }
+        return await OffPool.run {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments
+            if let environment { process.environment = environment }
+            let out = Pipe()
+            let err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            process.standardInput = FileHandle.nullDevice
+            do { try process.run() } catch { return BinaryRun(status: -1, stdout: "", stderr: "\(error)") }
+            let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return BinaryRun(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        }
+    }
+
+    public func json() throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] else {
+            throw TestFailure("not a JSON object: \(stdout)\n\(stderr)")
+        }
+        return object
+    }
+}
