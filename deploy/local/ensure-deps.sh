@@ -26,6 +26,7 @@ want tmux tmux
 want chromium chromium
 want chromedriver chromium-driver
 want curl curl
+want kubectl kubectl
 want openssl openssl
 if [[ ${1:-} == bench ]]; then
     want wrk wrk

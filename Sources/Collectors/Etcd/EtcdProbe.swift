@@ -23,34 +23,76 @@ public actor EtcdProbe {
         return made
     }
 
+    /// The members to probe, from the last member list (or the given endpoints).
+    private var known: [Target] = []
+
+    struct Target: Sendable {
+        var endpoint: String
+        var member: EtcdMemberListAnswer.Member?
+    }
+
+    /// The first probe lists the members, then asks each; later probes ask the members
+    /// known so far while the list is read again, so a poll costs one round trip.
     public func observe() async -> EtcdObservation {
-        // The member list from the first endpoint that gives one.
-        var listed: [EtcdMemberListAnswer.Member] = []
+        guard !known.isEmpty else {
+            let (listed, listError) = await memberList()
+            known = targets(from: listed)
+            let (members, v2) = await probe(known)
+            return EtcdObservation(time: Date(), members: members, v2: v2, memberListError: listError)
+        }
+        let current = known
+        async let listing = memberList()
+        var (members, v2) = await probe(current)
+        let (listed, listError) = await listing
+        if !listed.isEmpty {
+            let fresh = targets(from: listed)
+            known = fresh
+            let joined = fresh.filter { target in !current.contains { $0.endpoint == target.endpoint } }
+            if !joined.isEmpty { members += await probe(joined).members }
+            members = members.filter { member in fresh.contains { $0.endpoint == member.endpoint } }
+        }
+        return EtcdObservation(time: Date(), members: members, v2: v2, memberListError: listError)
+    }
+
+    /// The member list from the first endpoint that gives one: the given ones, then the
+    /// members seen before (when the given ones are down).
+    private func memberList() async -> ([EtcdMemberListAnswer.Member], String?) {
         var listError: String?
         for endpoint in endpoints + discovered.filter({ !endpoints.contains($0) }) {
             do {
                 let (response, _) = try await source(endpoint).send("POST", "/v3/cluster/member/list", body: Array("{}".utf8))
                 guard response.status == 200 else { throw ProbeError("member list: HTTP \(response.status)") }
-                listed = try decoder.decode(EtcdMemberListAnswer.self, from: Data(response.body)).members ?? []
-                listError = nil
-                break
+                let listed = try decoder.decode(EtcdMemberListAnswer.self, from: Data(response.body)).members ?? []
+                for url in listed.compactMap({ $0.clientURLs?.first }) where !discovered.contains(url) { discovered.append(url) }
+                return (listed, nil)
             } catch {
                 listError = "\(endpoint): \(Self.describe(error))"
             }
         }
-        for url in listed.compactMap({ $0.clientURLs?.first }) where !discovered.contains(url) { discovered.append(url) }
-        // One endpoint per member (its first client URL), plus given endpoints no member claims.
-        var targets: [(endpoint: String, member: EtcdMemberListAnswer.Member?)] = []
+        return ([], listError)
+    }
+
+    /// One endpoint per member (a given one when it names the member, else its first client
+    /// URL), plus given endpoints no member claims.
+    private func targets(from listed: [EtcdMemberListAnswer.Member]) -> [Target] {
+        var targets: [Target] = []
         for member in listed {
             guard let url = member.clientURLs?.first else { continue }
             let given = endpoints.first { member.clientURLs?.contains($0) == true }
-            targets.append((given ?? url, member))
+            targets.append(Target(endpoint: given ?? url, member: member))
         }
         for endpoint in endpoints where !targets.contains(where: { $0.endpoint == endpoint || $0.member?.clientURLs?.contains(endpoint) == true }) {
-            targets.append((endpoint, nil))
+            targets.append(Target(endpoint: endpoint, member: nil))
         }
+        return targets
+    }
+
+    /// Every target and the v2 API at once.
+    private func probe(_ targets: [Target]) async -> (members: [EtcdMemberStatus], v2: EtcdV2State) {
         let probes = targets.map { (source($0.endpoint), $0.member) }
         let decoder = self.decoder
+        let first = probes.first?.0
+        async let v2: EtcdV2State = first == nil ? .unreachable("no endpoint") : await Self.probeV2(first!)
         let members = await withTaskGroup(of: (Int, EtcdMemberStatus).self) { group in
             for (index, (source, member)) in probes.enumerated() {
                 group.addTask { (index, await Self.probe(source, member: member, decoder: decoder)) }
@@ -59,10 +101,7 @@ public actor EtcdProbe {
             for await result in group { found.append(result) }
             return found.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        let v2Source = members.first { $0.healthy == true }.map { source($0.endpoint) } ?? probes.first?.0
-        var v2 = EtcdV2State.unreachable("no endpoint")
-        if let v2Source { v2 = await Self.probeV2(v2Source) }
-        return EtcdObservation(time: Date(), members: members, v2: v2, memberListError: listError)
+        return (members, await v2)
     }
 
     private static func probe(
@@ -71,6 +110,7 @@ public actor EtcdProbe {
         var status = EtcdMemberStatus(endpoint: source.baseURL)
         status.id = member?.ID?.value
         status.name = member?.name
+        async let healthAnswer = source.send("GET", "/health")
         do {
             let (response, latency) = try await source.send("POST", "/v3/maintenance/status", body: Array("{}".utf8))
             status.latency = latency
@@ -87,12 +127,13 @@ public actor EtcdProbe {
             status.dbSizeInUse = answer.dbSizeInUse?.value
             status.version = answer.version
         } catch {
+            _ = try? await healthAnswer
             status.healthy = false
             status.error = Self.describe(error)
             return status
         }
         do {
-            let (response, _) = try await source.send("GET", "/health")
+            let (response, _) = try await healthAnswer
             let answer = try decoder.decode(EtcdHealthAnswer.self, from: Data(response.body))
             status.healthy = answer.health == "true"
             if status.healthy == false { status.error = answer.reason.map { "unhealthy: \($0)" } ?? "unhealthy" }

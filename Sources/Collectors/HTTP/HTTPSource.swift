@@ -1,17 +1,20 @@
 import Foundation
 
-/// The HTTP client of one source (a Prometheus, an etcd member, the service): one curl
-/// handle, so the connection to that host is reused between polls, used by one transfer
-/// at a time, each on a thread of its own (`OffPool`), so a slow source blocks nobody.
+/// The HTTP client of one source (a Prometheus, an etcd member, the service): a few curl
+/// handles kept between polls, so connections to that host are reused; concurrent
+/// transfers each take a handle of their own, each on a thread of its own (`OffPool`), so
+/// a slow answer blocks nobody.
 public final class HTTPSource: @unchecked Sendable {
     public let baseURL: String
     public let tls: CurlTLS?
     public let auth: CurlAuth?
     public let connectTimeoutMilliseconds: Int
     public let totalTimeoutMilliseconds: Int
-    /// Guards `easy`: the handle is not thread-safe, and transfers of one source queue here.
+    /// Guards `idle`. A handle is not thread-safe: a transfer takes one out and puts it back.
     private let lock = NSLock()
-    private var easy: CurlEasy?
+    private var idle: [CurlEasy] = []
+    /// More idle handles than this are closed: enough for a poll's concurrent queries.
+    static let keptHandles = 16
 
     public init(
         baseURL: String, tls: CurlTLS? = nil, auth: CurlAuth? = nil, connectTimeoutMilliseconds: Int = 1_000,
@@ -33,15 +36,23 @@ public final class HTTPSource: @unchecked Sendable {
             connectTimeoutMilliseconds: connectTimeoutMilliseconds, totalTimeoutMilliseconds: totalTimeoutMilliseconds,
             tls: tls, auth: auth)
         return try await OffPool.run { () throws(CurlError) in
-            self.lock.lock()
-            defer { self.lock.unlock() }
-            let easy: CurlEasy
-            if let existing = self.easy { easy = existing } else { easy = try CurlEasy() }
-            self.easy = easy
+            let easy = try self.takeHandle()
             let clock = ContinuousClock()
             let start = clock.now
+            defer { self.putBack(easy) }
             let response = try easy.perform(request)
             return (response, clock.now - start)
+        }
+    }
+
+    private func takeHandle() throws(CurlError) -> CurlEasy {
+        if let easy = lock.withLock({ idle.popLast() }) { return easy }
+        return try CurlEasy()
+    }
+
+    private func putBack(_ easy: CurlEasy) {
+        lock.withLock {
+            if idle.count < Self.keptHandles { idle.append(easy) }
         }
     }
 }

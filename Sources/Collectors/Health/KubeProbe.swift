@@ -101,7 +101,9 @@ public struct KubeProbe: Sendable {
         let arguments2 = arguments
         let (status, output, errors) = await OffPool.run { KubernetesSource.run(kubectl, arguments2) }
         guard status == 0 else {
-            let reason = String(decoding: errors, as: UTF8.self).split(separator: "\n").first.map(String.init)
+            // kubectl ends with its own summary ("The connection to the server … was refused")
+            // after any client-go log lines.
+            let reason = String(decoding: errors, as: UTF8.self).split(separator: "\n").last.map(String.init)
                 ?? "kubectl exited \(status)"
             return .failure(KubeError(ControlBytes.sanitize(reason)))
         }

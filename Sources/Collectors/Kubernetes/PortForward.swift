@@ -21,6 +21,13 @@ public final class PortForward: @unchecked Sendable {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        // A child inherits the spawning thread's signal mask; threads of Swift's pool block
+        // everything, and a forward that cannot hear SIGTERM outlives meshtop.
+        var empty = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&empty)
+        pthread_sigmask(SIG_SETMASK, &empty, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         do { try process.run() } catch { throw KubeError("cannot run \(kubectl): \(error)") }
         self.process = process
         // Read kubectl's output line by line until the forwarding line, on this thread:
@@ -42,7 +49,7 @@ public final class PortForward: @unchecked Sendable {
         }
         guard let found else {
             if process.isRunning {
-                process.terminate()
+                kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
             }
             let reason = String(decoding: err.fileHandleForReading.availableDataIfExited(process), as: UTF8.self)
@@ -54,11 +61,14 @@ public final class PortForward: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// SIGTERM, then SIGKILL after a second for a forward that ignores it.
     public func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = ContinuousClock.now + .seconds(1)
+        while process.isRunning, ContinuousClock.now < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     /// The local port of "Forwarding from 127.0.0.1:43121 -> 9090".

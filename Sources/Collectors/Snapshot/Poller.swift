@@ -133,22 +133,21 @@ public actor Poller {
         guard let prometheus = config.prometheus else { return nil }
         let clock = ContinuousClock()
         let start = clock.now
-        let notReady = await prometheus.notReadyReason()
-        var facts = HealthEvaluator.PrometheusFacts(notReady: notReady, readyLatency: clock.now - start, window: config.queries.window)
-        if let notReady {
-            prometheusFacts = facts
-            return notReady
-        }
+        // Readiness, targets and the queries go out together: one poll costs the slowest of them.
+        async let ready = prometheus.notReadyReason()
         async let targets = prometheus.targets()
         let collector = MeshCollector(client: prometheus, queries: config.queries)
-        do throws(PrometheusError) {
-            let (edges, warnings) = try await collector.poll()
+        async let round = collector.poll()
+        let notReady = await ready
+        var facts = HealthEvaluator.PrometheusFacts(notReady: notReady, readyLatency: clock.now - start, window: config.queries.window)
+        do {
+            let (edges, warnings) = try await round
             self.edges = edges
             self.warnings = warnings
             history.record(edges, at: Date().timeIntervalSince1970)
             facts.edges = edges
         } catch {
-            facts.queryError = error.message
+            facts.queryError = (error as? PrometheusError)?.message ?? "\(error)"
         }
         do {
             facts.targets = try await targets
@@ -156,7 +155,7 @@ public actor Poller {
             facts.targetsError = "targets: \(error)"
         }
         prometheusFacts = facts
-        return facts.queryError
+        return notReady ?? facts.queryError
     }
 
     private func pollEtcd() async -> String? {

@@ -13,11 +13,21 @@ struct SnapshotCommand: AsyncParsableCommand {
     @Flag(help: "One JSON object.")
     var json = false
 
+    @Option(help: "Poll this many times, --interval apart, and print the last: rates need two.")
+    var polls = 1
+
+    func validate() throws {
+        guard (1...100).contains(polls) else { throw ValidationError("--polls must be 1 to 100") }
+    }
+
     func run() async throws {
         let (config, forwards) = try sources.pollerConfig()
         defer { forwards.forEach { $0.stop() } }
         let poller = Poller(config)
-        await poller.pollOnce()
+        for round in 1...polls {
+            await poller.pollOnce()
+            if round < polls { try await Task.sleep(for: config.interval) }
+        }
         let snapshot = await poller.snapshot()
         let output = StdoutWriter()
         if json {

@@ -132,7 +132,8 @@ struct SourceOptions: ParsableArguments {
         if let url = service ?? environment["MESHTOP_SERVICE"] ?? file.service {
             result.service = HTTPSource(baseURL: url)
         }
-        if Self.onPath("kubectl", environment: environment) {
+        // Only with a current context: without one every kubectl call is a failed connection.
+        if Self.onPath("kubectl", environment: environment), PortForward.hasContext(context: context) {
             result.kube = KubeProbe(context: context, namespace: namespace ?? "default")
         }
         return (result, forwards)

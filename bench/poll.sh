@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# One full poll of every source against the slowest single request of that poll, in one run,
+# on a local stack: real etcd, storage-service with Istio metrics under load, and Prometheus
+# scraping it every second.
+#   bash bench/poll.sh            (env RUNS=15)
+# The full poll is the third poll of `meshtop snapshot --json --polls 3` (the slowest of its
+# sources' latency_ms); each single request is timed alone, from Python, on a new connection.
+# Needs: swift, etcd, prometheus, python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for tool in swift etcd prometheus python3; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
+done
+swift build -c release --product meshtop --quiet
+swift build -c release --product storage-service --quiet
+bin=$(swift build -c release --show-bin-path)
+RUNS=${RUNS:-15} BIN=$bin python3 - <<'PY'
+import json, os, shutil, socket, statistics, subprocess, tempfile, threading, time, urllib.parse, urllib.request
+
+def free_port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close(); return port
+
+tmp = tempfile.mkdtemp(prefix="meshtop-poll-bench.")
+procs = []
+def start(args, **kw):
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw); procs.append(p); return p
+
+def wait(url, method="GET", body=None, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, data=body, method=method), timeout=1) as r:
+                if r.status == 200: return
+        except Exception:
+            pass
+        time.sleep(0.05)  # readiness polling
+    raise SystemExit(f"bench: {url} not ready")
+
+try:
+    bin = os.environ["BIN"]; runs = int(os.environ["RUNS"])
+    cp, pp, sp, prom = free_port(), free_port(), free_port(), free_port()
+    etcd = f"http://127.0.0.1:{cp}"
+    start(["etcd", "--name", "b", "--data-dir", f"{tmp}/etcd", "--listen-client-urls", etcd, "--advertise-client-urls", etcd,
+           "--listen-peer-urls", f"http://127.0.0.1:{pp}", "--initial-advertise-peer-urls", f"http://127.0.0.1:{pp}",
+           "--initial-cluster", f"b=http://127.0.0.1:{pp}", "--enable-v2"])
+    wait(etcd + "/health")
+    service = f"http://127.0.0.1:{sp}"
+    start([f"{bin}/storage-service", "--host", "127.0.0.1", "--port", str(sp), "--etcd", etcd, "--istio-metrics", "--log-level", "error"])
+    wait(service + "/")
+    with open(f"{tmp}/prometheus.yml", "w") as f:
+        f.write(f"global: {{scrape_interval: 1s}}\nscrape_configs:\n  - job_name: storage\n    static_configs: [{{targets: ['127.0.0.1:{sp}']}}]\n")
+    prometheus = f"http://127.0.0.1:{prom}"
+    start(["prometheus", "--config.file", f"{tmp}/prometheus.yml", "--storage.tsdb.path", f"{tmp}/tsdb",
+           "--web.listen-address", f"127.0.0.1:{prom}"])
+    wait(prometheus + "/-/ready")
+    stop = threading.Event()
+    def load():
+        n = 0
+        while not stop.is_set():
+            n += 1
+            try:
+                urllib.request.urlopen(urllib.request.Request(service + "/storage", data=json.dumps({"key": f"k{n%20}", "value": "v"}).encode(),
+                                       method="PUT", headers={"Content-Type": "application/json"}), timeout=2).read()
+            except Exception:
+                pass
+    threading.Thread(target=load, daemon=True).start()
+    time.sleep(15)  # let Prometheus gather 15 scrapes of traffic: the rates need a window of samples
+
+    # The third poll of a process: connections open and the etcd members known, as in the dashboard.
+    cmd = [f"{bin}/meshtop", "snapshot", "--json", "--polls", "3", "--interval", "100ms", "--prometheus", prometheus, "--etcd", etcd, "--service", service]
+    env = dict(os.environ, PATH="/usr/bin:/bin")  # no kubectl: the Kubernetes checks are not part of this
+    env.pop("KUBECONFIG", None)
+    walls, inner, per_source = [], [], {}
+    for _ in range(runs):
+        t = time.monotonic(); out = subprocess.run(cmd, capture_output=True, env=env, check=True).stdout; walls.append(time.monotonic() - t)
+        snap = json.loads(out)
+        assert snap["sources"]["prometheus"]["ok"] and snap["sources"]["etcd"]["ok"], snap["sources"]
+        assert snap["edges"], "no edges: the load did not reach Prometheus"
+        inner.append(max(s["latency_ms"] or 0 for s in snap["sources"].values() if s["configured"]) / 1000)
+        for name, s in snap["sources"].items():
+            if s["configured"]: per_source.setdefault(name, []).append(s["latency_ms"] / 1000)
+    startup = []
+    for _ in range(runs):
+        t = time.monotonic(); subprocess.run([f"{bin}/meshtop", "--version"], capture_output=True, check=True); startup.append(time.monotonic() - t)
+
+    # Every request of one poll, alone, on a new connection.
+    promql = [
+        'sum by (source_workload, source_workload_namespace, destination_workload, destination_workload_namespace, destination_service) (rate(istio_requests_total{reporter="destination"}[1m]))',
+        'sum by (source_workload, source_workload_namespace, destination_workload, destination_workload_namespace, destination_service, response_code) (rate(istio_requests_total{reporter="destination"}[1m]))',
+        'histogram_quantile(0.99, sum by (le, source_workload, source_workload_namespace, destination_workload, destination_workload_namespace, destination_service) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[1m])))',
+    ]
+    singles = {}
+    def timed(name, url, body=None, method="GET"):
+        samples = []
+        for _ in range(runs):
+            t = time.monotonic()
+            with urllib.request.urlopen(urllib.request.Request(url, data=body, method=method), timeout=5) as r: r.read()
+            samples.append(time.monotonic() - t)
+        singles[name] = statistics.median(samples)
+    timed("prometheus ready", prometheus + "/-/ready")
+    timed("prometheus targets", prometheus + "/api/v1/targets?state=active")
+    for i, q in enumerate(promql):
+        timed(f"prometheus query {i+1}", prometheus + "/api/v1/query", urllib.parse.urlencode({"query": q}).encode(), "POST")
+    timed("etcd member list", etcd + "/v3/cluster/member/list", b"{}", "POST")
+    timed("etcd status", etcd + "/v3/maintenance/status", b"{}", "POST")
+    timed("etcd health", etcd + "/health")
+    timed("etcd v2 keys", etcd + "/v2/keys/")
+    timed("service GET /", service + "/")
+    stop.set()
+
+    slowest_name = max(singles, key=singles.get)
+    slowest = singles[slowest_name]
+    poll_inner = statistics.median(inner)
+    poll_wall = statistics.median(walls)
+    start_wall = statistics.median(startup)
+    print(f"{'request (median of ' + str(runs) + ')':40} {'ms':>8}")
+    for name, value in sorted(singles.items(), key=lambda kv: -kv[1]):
+        print(f"{name:40} {value*1000:8.2f}")
+    for name, values in sorted(per_source.items()):
+        print(f"{'poll of ' + name + ' (all its requests)':40} {statistics.median(values)*1000:8.2f}")
+    print(f"{'full poll, in process (slowest source)':40} {poll_inner*1000:8.2f}")
+    print(f"{'meshtop snapshot --polls 3, whole process':40} {poll_wall*1000:8.2f}")
+    print(f"{'meshtop --version (process start)':40} {start_wall*1000:8.2f}")
+    print(f"full poll / slowest single request ({slowest_name}) = {poll_inner/slowest:.2f}x   (target <= 1.2x)")
+
+finally:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try: p.wait(timeout=10)
+        except Exception: p.kill()
+    shutil.rmtree(tmp, ignore_errors=True)
+PY
