@@ -17,7 +17,7 @@ help:
 	@echo "make build        debug build of meshtop and storage-service"
 	@echo "make release      release build"
 	@echo "make run-service  local etcd + storage-service on loopback until Ctrl-C"
-	@echo "make bench        benchmarks: storage-service vs etcd, meshtop logs vs GoAccess"
+	@echo "make bench        benchmarks: storage-service vs etcd, meshtop logs vs GoAccess, one poll"
 	@echo "make fuzz         fuzz the access-log decoder for FUZZ_SECONDS (default 300)"
 
 deps:
@@ -63,3 +63,4 @@ bench:
 	@deploy/local/ensure-deps.sh bench
 	@bash bench/service.sh
 	@bash bench/logs.sh
+	@bash bench/poll.sh

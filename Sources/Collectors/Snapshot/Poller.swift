@@ -8,6 +8,8 @@ public struct PollerConfig: Sendable {
     public var etcdConfigured: Bool { etcd != nil }
     public var service: HTTPSource?
     public var kube: KubeProbe?
+    /// Why there are no Kubernetes checks (no kubectl, no current context), for `health`.
+    public var kubeSkipped = "not configured"
     public var interval: Duration = .seconds(1)
     /// Kubernetes is asked less often: each check is two kubectl runs.
     public var kubeInterval: Duration = .seconds(10)
@@ -96,7 +98,7 @@ public actor Poller {
         health += HealthEvaluator.etcd(
             etcdView, error: freshness[.etcd]?.error, configured: config.etcdConfigured, thresholds: config.thresholds)
         health += HealthEvaluator.service(config.service == nil ? nil : serviceFacts ?? .init(problem: "no answer yet", latency: nil))
-        if config.kube != nil { health += kubeChecks }
+        health += config.kube == nil ? [HealthCheck("kubernetes", .skipped, config.kubeSkipped)] : kubeChecks
         return Snapshot(
             time: Date(), sources: freshness, edges: edges, history: history, prometheusWarnings: warnings, etcd: etcdView,
             health: health)

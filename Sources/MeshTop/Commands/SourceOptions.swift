@@ -133,7 +133,11 @@ struct SourceOptions: ParsableArguments {
             result.service = HTTPSource(baseURL: url)
         }
         // Only with a current context: without one every kubectl call is a failed connection.
-        if Self.onPath("kubectl", environment: environment), PortForward.hasContext(context: context) {
+        if !Self.onPath("kubectl", environment: environment) {
+            result.kubeSkipped = "kubectl is not on PATH"
+        } else if !PortForward.hasContext(context: context) {
+            result.kubeSkipped = "kubectl has no current context (--context)"
+        } else {
             result.kube = KubeProbe(context: context, namespace: namespace ?? "default")
         }
         return (result, forwards)

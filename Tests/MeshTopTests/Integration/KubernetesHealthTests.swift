@@ -29,6 +29,17 @@ struct KubernetesHealthTests {
         return work
     }
 
+    @Test func anUnreachableClusterIsSaidInOneLine() async throws {
+        let work = try work()
+        defer { try? FileManager.default.removeItem(at: work) }
+        // A context, but no cluster behind it: kubectl's own last line is the reason.
+        try FileManager.default.removeItem(at: work.appendingPathComponent("pods-1.json"))
+        try FileManager.default.removeItem(at: work.appendingPathComponent("istiod.json"))
+        let run = try await BinaryRun.run("meshtop", ["health", "--context", "fake"], environment: environment(work))
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("kubernetes: no reachable kube context: The connection to the server localhost:8080 was refused"), "\(run.stdout)")
+    }
+
     @Test func portForwardedPrometheusAndPodChecks() async throws {
         let prometheus = try await PrometheusServer(scraping: [])
         defer { prometheus.stop() }
@@ -68,6 +79,8 @@ struct KubernetesHealthTests {
         let run = try await BinaryRun.run("meshtop", ["health"], environment: environment(work))
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains("– prometheus: not configured") || run.stdout.contains("[skip] prometheus: not configured"))
-        #expect(run.stdout.contains("kubernetes: no reachable kube context: The connection to the server localhost:8080 was refused"))
+        #expect(run.stdout.contains("kubernetes: kubectl has no current context (--context)"), "\(run.stdout)")
+        let calls = try String(contentsOf: work.appendingPathComponent("calls.log"), encoding: .utf8)
+        #expect(!calls.contains("get pods"))
     }
 }
