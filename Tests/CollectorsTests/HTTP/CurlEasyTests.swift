@@ -1,3 +1,4 @@
+import Foundation
 import Collectors
 import HTTPTypes
 import Hummingbird
@@ -19,11 +20,33 @@ import Testing
             return Response(
                 status: .created, headers: [HTTPField.Name("X-Seen-Id")!: id], body: .init(byteBuffer: body))
         }
+        router.get("/auth") { request, _ in
+            request.headers[.authorization] ?? "none"
+        }
         router.get("/slow") { _, _ in
             try await Task.sleep(for: .seconds(2))
             return "late"
         }
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+    @Test func bearerAndBasicAuthAndConcurrentTransfersOfOneSource() async throws {
+        try await makeApp().test(.live) { client in
+            let port = try #require(client.port)
+            let bearer = HTTPSource(baseURL: "http://127.0.0.1:\(port)/", auth: .bearer("t0ken"))
+            #expect(try await bearer.send("GET", "/auth").response.text == "Bearer t0ken")
+            let basic = HTTPSource(baseURL: "http://127.0.0.1:\(port)", auth: .basic(user: "meshtop", password: "p:w"))
+            #expect(try await basic.send("GET", "/auth").response.text == "Basic " + Data("meshtop:p:w".utf8).base64EncodedString())
+            // Ten transfers at once on one source: none waits for another's slow answer.
+            let source = HTTPSource(baseURL: "http://127.0.0.1:\(port)", totalTimeoutMilliseconds: 5_000)
+            let start = ContinuousClock.now
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<10 { group.addTask { try await source.send("GET", "/slow").response.status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 200, count: 10))
+            #expect(ContinuousClock.now - start < .seconds(6))
+        }
     }
 
     @Test func getCapturesHeadersCaseInsensitively() async throws {

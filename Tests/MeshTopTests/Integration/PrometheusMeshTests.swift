@@ -55,6 +55,14 @@ struct PrometheusMeshTests {
         #expect(snapshot.health.first { $0.name == "scrape targets" }?.message == "1/1 targets up")
         #expect(snapshot.health.first { $0.name == "mesh success rate" }?.status == .ok)
 
+        // The sparklines' history, back-filled from query_range: one point per second.
+        let polled = await poller.snapshot().history.series[busy.key]?.count ?? 0
+        await poller.backfill(span: .seconds(20))
+        let past = try #require(await poller.snapshot().history.series[busy.key])
+        #expect(past.count > polled)
+        #expect(past.contains { ($0.rps ?? 0) > 0 })
+        #expect(zip(past, past.dropFirst()).allSatisfy { $0.time < $1.time })
+
         // etcd stops under load: the service answers 503 and the success rate drops.
         etcd.stop()
         var failing: EdgeStats?
