@@ -75,14 +75,7 @@ public final class EtcdServer: @unchecked Sendable {
             + (certificates.map {
                 ["--cert-file", $0.serverCert, "--key-file", $0.serverKey, "--trusted-ca-file", $0.ca, "--client-cert-auth"]
             } ?? [])
-        if !FileManager.default.fileExists(atPath: logURL.path) {
-            _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        }
-        let log = try FileHandle(forWritingTo: logURL)
-        log.seekToEndOfFile()
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        try Tool.launch(process, log: logURL)
         self.process = process
     }
 
@@ -152,6 +145,18 @@ public enum Tool {
         let candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin")
             .split(separator: ":").map { "\($0)/\(name)" } + ["/usr/bin/\(name)"]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Runs a server with its output appended to `log`, kept across restarts.
+    public static func launch(_ process: Process, log url: URL) throws {
+        if !FileManager.default.fileExists(atPath: url.path) {
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: url)
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
     }
 
     /// Polls `ready` every 50 ms (a readiness check, not a sleep standing in for one).

@@ -47,14 +47,7 @@ public final class PrometheusServer: @unchecked Sendable {
             "--storage.tsdb.path", directory.appendingPathComponent("data").path,
             "--web.listen-address", "127.0.0.1:\(port)",
         ]
-        if !FileManager.default.fileExists(atPath: logURL.path) {
-            _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        }
-        let log = try FileHandle(forWritingTo: logURL)
-        log.seekToEndOfFile()
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        try Tool.launch(process, log: logURL)
         self.process = process
         let url = self.url
         try await Tool.waitUntil("prometheus ready", within: 30, log: logTail) {

@@ -14,15 +14,7 @@ extension AccessLogRecord: Encodable {
         for field in AccessLogField.allCases {
             let key = Key(field.rawValue)
             if field.isNumeric {
-                let value: Int? =
-                    switch field {
-                    case .responseCode: responseCode
-                    case .bytesReceived: bytesReceived
-                    case .bytesSent: bytesSent
-                    case .duration: duration
-                    default: upstreamServiceTime
-                    }
-                try container.encode(value, forKey: key)
+                try container.encode(number(for: field), forKey: key)
             } else {
                 try container.encode(text(for: field), forKey: key)
             }
@@ -59,15 +51,7 @@ extension AccessLogRecord {
             }
             switch field {
             case .some(let field) where field.isNumeric:
-                let number: Int? =
-                    switch field {
-                    case .responseCode: responseCode
-                    case .bytesReceived: bytesReceived
-                    case .bytesSent: bytesSent
-                    case .duration: duration
-                    default: upstreamServiceTime
-                    }
-                member(key, number.map(JSONValue.number) ?? .null)
+                member(key, number(for: field).map(JSONValue.number) ?? .null)
             case .some(let field):
                 member(key, text(for: field).map(JSONValue.string) ?? .null)
             case .none where key == "direction":

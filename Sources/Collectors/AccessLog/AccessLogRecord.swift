@@ -80,6 +80,18 @@ public struct AccessLogRecord: Sendable, Equatable {
         }
     }
 
+    /// A numeric field's value (nil for any other field).
+    public func number(for field: AccessLogField) -> Int? {
+        switch field {
+        case .responseCode: responseCode
+        case .bytesReceived: bytesReceived
+        case .bytesSent: bytesSent
+        case .duration: duration
+        case .upstreamServiceTime: upstreamServiceTime
+        default: nil
+        }
+    }
+
     /// The value as it is written in a TEXT line; nil is written as "-".
     public func text(for field: AccessLogField) -> String? {
         switch field {

@@ -21,14 +21,7 @@ struct SnapshotCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (config, forwards) = try sources.pollerConfig()
-        defer { forwards.forEach { $0.stop() } }
-        let poller = Poller(config)
-        for round in 1...polls {
-            await poller.pollOnce()
-            if round < polls { try await Task.sleep(for: config.interval) }
-        }
-        let snapshot = await poller.snapshot()
+        let snapshot = try await sources.snapshot(polls: polls)
         let output = StdoutWriter()
         if json {
             output.line(JSONLine.encode(SnapshotReport(snapshot: snapshot)))
@@ -56,11 +49,7 @@ struct HealthCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (config, forwards) = try sources.pollerConfig()
-        defer { forwards.forEach { $0.stop() } }
-        let poller = Poller(config)
-        await poller.pollOnce()
-        let snapshot = await poller.snapshot()
+        let snapshot = try await sources.snapshot()
         let output = StdoutWriter()
         if json {
             output.line(JSONLine.encode(Report(healthy: snapshot.healthy, checks: snapshot.health.map(SnapshotReport.CheckJSON.init))))

@@ -143,6 +143,19 @@ struct SourceOptions: ParsableArguments {
         return (result, forwards)
     }
 
+    /// Polls every source `times` times, an interval apart, and returns what was seen;
+    /// port-forwards are stopped before it returns.
+    func snapshot(polls times: Int = 1) async throws -> Snapshot {
+        let (config, forwards) = try pollerConfig()
+        defer { forwards.forEach { $0.stop() } }
+        let poller = Poller(config)
+        for round in 1...times {
+            await poller.pollOnce()
+            if round < times { try await Task.sleep(for: config.interval) }
+        }
+        return await poller.snapshot()
+    }
+
     static func onPath(_ tool: String, environment: [String: String]) -> Bool {
         (environment["PATH"] ?? "").split(separator: ":").contains {
             FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)")
