@@ -84,10 +84,11 @@ try:
         t = time.monotonic(); subprocess.run([f"{bin}/meshtop", "--version"], capture_output=True, check=True); startup.append(time.monotonic() - t)
 
     # Every request of one poll, alone, on a new connection.
+    edge = "source_workload, source_workload_namespace, destination_workload, destination_workload_namespace, destination_service"
     promql = [
-        'sum by (source_workload, source_workload_namespace, destination_workload, destination_workload_namespace, destination_service) (rate(istio_requests_total{reporter="destination"}[1m]))',
-        'sum by (source_workload, source_workload_namespace, destination_workload, destination_workload_namespace, destination_service, response_code) (rate(istio_requests_total{reporter="destination"}[1m]))',
-        'histogram_quantile(0.99, sum by (le, source_workload, source_workload_namespace, destination_workload, destination_workload_namespace, destination_service) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[1m])))',
+        f'sum by ({edge}, response_code, response_flags) (rate(istio_requests_total{{reporter="destination"}}[1m]))',
+        f'sum by (le, {edge}) (rate(istio_request_duration_milliseconds_bucket{{reporter="destination"}}[1m]))',
+        f'sum by ({edge}) (rate(istio_tcp_sent_bytes_total{{reporter="destination"}}[1m]))',
     ]
     singles = {}
     def timed(name, url, body=None, method="GET"):

@@ -11,13 +11,11 @@ public struct IstioQueries: Sendable, Equatable {
     public static let edgeLabels =
         "source_workload, source_workload_namespace, destination_workload, destination_workload_namespace, destination_service"
 
+    /// Four queries a poll: `traffic` gives rates, codes, flags and the success rate;
+    /// `buckets` gives the percentiles (computed here, `HistogramQuantile`).
     public static let defaultTemplates: [String: String] = [
-        "requests": #"sum by ({edge}) (rate(istio_requests_total{reporter="{reporter}"}[{window}]))"#,
-        "codes": #"sum by ({edge}, response_code) (rate(istio_requests_total{reporter="{reporter}"}[{window}]))"#,
-        "flags": #"sum by ({edge}, response_flags) (rate(istio_requests_total{reporter="{reporter}", response_flags!="-"}[{window}]))"#,
-        "p50": #"histogram_quantile(0.50, sum by (le, {edge}) (rate(istio_request_duration_milliseconds_bucket{reporter="{reporter}"}[{window}])))"#,
-        "p90": #"histogram_quantile(0.90, sum by (le, {edge}) (rate(istio_request_duration_milliseconds_bucket{reporter="{reporter}"}[{window}])))"#,
-        "p99": #"histogram_quantile(0.99, sum by (le, {edge}) (rate(istio_request_duration_milliseconds_bucket{reporter="{reporter}"}[{window}])))"#,
+        "traffic": #"sum by ({edge}, response_code, response_flags) (rate(istio_requests_total{reporter="{reporter}"}[{window}]))"#,
+        "buckets": #"sum by (le, {edge}) (rate(istio_request_duration_milliseconds_bucket{reporter="{reporter}"}[{window}]))"#,
         "tcp_sent": #"sum by ({edge}) (rate(istio_tcp_sent_bytes_total{reporter="{reporter}"}[{window}]))"#,
         "tcp_received": #"sum by ({edge}) (rate(istio_tcp_received_bytes_total{reporter="{reporter}"}[{window}]))"#,
     ]

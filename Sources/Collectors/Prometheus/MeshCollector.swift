@@ -44,21 +44,29 @@ public struct MeshCollector: Sendable {
     /// Edges from the answers by query name; pure, so recorded answers test it.
     public static func edges(from answers: [String: PrometheusAnswer]) -> [EdgeStats] {
         var edges: [EdgeKey: EdgeStats] = [:]
-        func finite(_ value: Double?) -> Double? { value.flatMap { $0.isFinite ? $0 : nil } }
         func each(_ name: String, _ body: (EdgeKey, [String: String], Double) -> Void) {
             for series in answers[name]?.result.series ?? [] {
-                guard let value = finite(series.value) else { continue }
+                guard let value = series.value, value.isFinite else { continue }
                 body(EdgeKey(labels: series.labels), series.labels, value)
             }
         }
-        each("requests") { key, _, value in edges[key, default: EdgeStats(key: key)].rps = value }
+        each("traffic") { key, labels, value in
+            edges[key, default: EdgeStats(key: key)].rps += value
+            edges[key]!.codes[labels["response_code"] ?? "-", default: 0] += value
+            if let flags = labels["response_flags"], flags != "-", !flags.isEmpty { edges[key]!.flags[flags, default: 0] += value }
+        }
         each("tcp_sent") { key, _, value in edges[key, default: EdgeStats(key: key)].tcpSent = value }
         each("tcp_received") { key, _, value in edges[key, default: EdgeStats(key: key)].tcpReceived = value }
-        each("codes") { key, labels, value in edges[key]?.codes[labels["response_code"] ?? "-", default: 0] += value }
-        each("flags") { key, labels, value in edges[key]?.flags[labels["response_flags"] ?? "-", default: 0] += value }
-        each("p50") { key, _, value in edges[key]?.p50 = value }
-        each("p90") { key, _, value in edges[key]?.p90 = value }
-        each("p99") { key, _, value in edges[key]?.p99 = value }
+        var buckets: [EdgeKey: [HistogramQuantile.Bucket]] = [:]
+        for series in answers["buckets"]?.result.series ?? [] {
+            guard let value = series.value, !value.isNaN, let bound = series.labels["le"].flatMap(Double.init) else { continue }
+            buckets[EdgeKey(labels: series.labels), default: []].append(.init(upperBound: bound, count: value))
+        }
+        for (key, edgeBuckets) in buckets where edges[key] != nil {
+            edges[key]!.p50 = HistogramQuantile.quantile(0.5, edgeBuckets)
+            edges[key]!.p90 = HistogramQuantile.quantile(0.9, edgeBuckets)
+            edges[key]!.p99 = HistogramQuantile.quantile(0.99, edgeBuckets)
+        }
         for key in edges.keys {
             let total = edges[key]!.codes.values.reduce(0, +)
             guard total > 0 else { continue }
@@ -72,15 +80,30 @@ public struct MeshCollector: Sendable {
     /// the dashboard shows from its first frame.
     public func backfill(span: Duration, step: Duration, now: Date = Date()) async throws(PrometheusError) -> MeshHistory {
         let start = now.addingTimeInterval(-Double(span.components.seconds))
-        let requests = try await client.queryRange(queries.promql("requests"), start: start, end: now, step: step)
-        let p99 = try await client.queryRange(queries.promql("p99"), start: start, end: now, step: step)
+        let traffic = try await client.queryRange(queries.promql("traffic"), start: start, end: now, step: step)
+        let buckets = try await client.queryRange(queries.promql("buckets"), start: start, end: now, step: step)
         var history = MeshHistory()
-        for series in requests.result.series {
-            for point in series.points { history.append(EdgeKey(labels: series.labels), time: point.time, rps: point.value) }
-        }
-        for series in p99.result.series {
+        // Per edge and step: the traffic series (one per code and flags) add up, the buckets make a P99.
+        var rates: [EdgeKey: [Double: Double]] = [:]
+        for series in traffic.result.series {
             for point in series.points where point.value.isFinite {
-                history.append(EdgeKey(labels: series.labels), time: point.time, p99: point.value)
+                rates[EdgeKey(labels: series.labels), default: [:]][point.time, default: 0] += point.value
+            }
+        }
+        var steps: [EdgeKey: [Double: [HistogramQuantile.Bucket]]] = [:]
+        for series in buckets.result.series {
+            guard let bound = series.labels["le"].flatMap(Double.init) else { continue }
+            for point in series.points where !point.value.isNaN {
+                steps[EdgeKey(labels: series.labels), default: [:]][point.time, default: []]
+                    .append(.init(upperBound: bound, count: point.value))
+            }
+        }
+        for (key, byTime) in rates {
+            for (time, rps) in byTime { history.append(key, time: time, rps: rps) }
+        }
+        for (key, byTime) in steps {
+            for (time, edgeBuckets) in byTime {
+                if let p99 = HistogramQuantile.quantile(0.99, edgeBuckets) { history.append(key, time: time, p99: p99) }
             }
         }
         return history

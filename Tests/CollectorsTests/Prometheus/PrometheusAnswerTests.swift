@@ -60,14 +60,19 @@ import Testing
             "destination_workload_namespace": "default", "destination_service": "storage.default.svc.cluster.local",
         ]
         let idle = edge.merging(["destination_workload": "idle"]) { $1 }
-        func with(_ extra: [String: String]) -> [String: String] { edge.merging(extra) { $1 } }
+        func with(_ base: [String: String], _ extra: [String: String]) -> [String: String] { base.merging(extra) { $1 } }
         let answers: [String: PrometheusAnswer] = [
-            "requests": vector([(edge, "10"), (idle, "0")]),
-            "codes": vector([(with(["response_code": "200"]), "9"), (with(["response_code": "503"]), "0.5"), (with(["response_code": "404"]), "0.5")]),
-            "flags": vector([(with(["response_flags": "UF"]), "0.5")]),
-            "p50": vector([(edge, "2.5"), (idle, "NaN")]),
-            "p90": vector([(edge, "5")]),
-            "p99": vector([(edge, "9.9")]),
+            "traffic": vector([
+                (with(edge, ["response_code": "200", "response_flags": "-"]), "9"),
+                (with(edge, ["response_code": "503", "response_flags": "UF"]), "0.5"),
+                (with(edge, ["response_code": "404", "response_flags": "-"]), "0.5"),
+                (with(idle, ["response_code": "200", "response_flags": "-"]), "0"),
+            ]),
+            // 10 req/s: 5 under 1 ms, 4 more under 5 ms, 1 more under 10 ms.
+            "buckets": vector([
+                (with(edge, ["le": "1"]), "5"), (with(edge, ["le": "5"]), "9"), (with(edge, ["le": "10"]), "10"),
+                (with(edge, ["le": "+Inf"]), "10"), (with(idle, ["le": "1"]), "0"), (with(idle, ["le": "+Inf"]), "0"),
+            ]),
             "tcp_sent": vector([]),
             "tcp_received": vector([]),
         ]
@@ -79,16 +84,35 @@ import Testing
         #expect(busy?.successRate == 0.95)
         #expect(busy?.codes == ["200": 9, "503": 0.5, "404": 0.5])
         #expect(busy?.flags == ["UF": 0.5])
-        #expect(busy?.p50 == 2.5 && busy?.p90 == 5 && busy?.p99 == 9.9)
+        #expect(busy?.p50 == 1)
+        #expect(busy?.p90 == 5)
+        #expect(abs((busy?.p99 ?? 0) - 9.5) < 1e-9)
         let quiet = edges.first { $0.key.destinationWorkload == "idle" }
         #expect(quiet?.successRate == nil)
         #expect(quiet?.p50 == nil)
     }
 
+    @Test func quantilesFollowPrometheusRules() {
+        typealias B = HistogramQuantile.Bucket
+        let buckets = [B(upperBound: 10, count: 10), B(upperBound: 1, count: 5), B(upperBound: .infinity, count: 10), B(upperBound: 5, count: 9)]
+        #expect(HistogramQuantile.quantile(0.5, buckets) == 1)
+        #expect(HistogramQuantile.quantile(0.25, buckets) == 0.5)
+        #expect(HistogramQuantile.quantile(0.7, buckets) == 3)
+        // Past the last finite bucket: its upper bound, as Prometheus answers.
+        let tail = [B(upperBound: 10, count: 8), B(upperBound: .infinity, count: 10)]
+        #expect(HistogramQuantile.quantile(0.99, tail) == 10)
+        #expect(HistogramQuantile.quantile(0.5, [B(upperBound: 10, count: 8)]) == nil)
+        #expect(HistogramQuantile.quantile(0.5, [B(upperBound: 1, count: 0), B(upperBound: .infinity, count: 0)]) == nil)
+        #expect(HistogramQuantile.quantile(1.5, buckets) == .infinity)
+        // Non-monotonic counts (a scrape mid-update) are evened out.
+        #expect(HistogramQuantile.quantile(0.5, [B(upperBound: 1, count: 6), B(upperBound: 2, count: 4), B(upperBound: .infinity, count: 10)]) == 5.0 / 6.0)
+    }
+
     @Test func queriesFillTheirTemplates() {
-        let queries = IstioQueries(window: "5m", reporter: .source, overrides: ["p99": "max(x{reporter=\"{reporter}\"}[{window}])"])
-        #expect(queries.promql("requests") == #"sum by (source_workload, source_workload_namespace, destination_workload, destination_workload_namespace, destination_service) (rate(istio_requests_total{reporter="source"}[5m]))"#)
-        #expect(queries.promql("p99") == #"max(x{reporter="source"}[5m])"#)
-        #expect(IstioQueries().promql("p50").hasPrefix("histogram_quantile(0.50, sum by (le, source_workload"))
+        let queries = IstioQueries(window: "5m", reporter: .source, overrides: ["buckets": "max(x{reporter=\"{reporter}\"}[{window}])"])
+        #expect(queries.promql("traffic") == #"sum by (source_workload, source_workload_namespace, destination_workload, destination_workload_namespace, destination_service, response_code, response_flags) (rate(istio_requests_total{reporter="source"}[5m]))"#)
+        #expect(queries.promql("buckets") == #"max(x{reporter="source"}[5m])"#)
+        #expect(IstioQueries().promql("buckets").hasPrefix("sum by (le, source_workload"))
+        #expect(IstioQueries.names == ["buckets", "tcp_received", "tcp_sent", "traffic"])
     }
 }

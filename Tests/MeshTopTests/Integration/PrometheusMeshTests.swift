@@ -55,6 +55,20 @@ struct PrometheusMeshTests {
         #expect(snapshot.health.first { $0.name == "scrape targets" }?.message == "1/1 targets up")
         #expect(snapshot.health.first { $0.name == "mesh success rate" }?.status == .ok)
 
+        // The percentiles computed here equal Prometheus's own histogram_quantile at one instant.
+        let client = PrometheusClient(url: prometheus.url)
+        let instant = Date()
+        let buckets = try await client.query(config.queries.promql("buckets"), at: instant)
+        let edges = MeshCollector.edges(from: [
+            "traffic": try await client.query(config.queries.promql("traffic"), at: instant), "buckets": buckets,
+        ])
+        let local = try #require(edges.first { $0.key == busy.key })
+        for (q, mine) in [(0.5, local.p50), (0.9, local.p90), (0.99, local.p99)] {
+            let promql = "histogram_quantile(\(q), \(config.queries.promql("buckets")))"
+            let theirs = try await client.query(promql, at: instant).result.series.first { EdgeKey(labels: $0.labels) == busy.key }?.value
+            #expect(abs((mine ?? -1) - (theirs ?? -2)) < 1e-9, "q=\(q): \(String(describing: mine)) vs \(String(describing: theirs))")
+        }
+
         // The sparklines' history, back-filled from query_range: one point per second.
         let polled = await poller.snapshot().history.series[busy.key]?.count ?? 0
         await poller.backfill(span: .seconds(20))
