@@ -11,9 +11,14 @@ public actor EtcdProbe {
     private var discovered: [String] = []
     private let decoder = JSONDecoder()
 
-    public init(endpoints: [String], tls: CurlTLS? = nil) {
+    /// Whether members are found through the member list. Off behind a port-forward: the
+    /// members' own URLs are inside the cluster, out of reach.
+    public let discover: Bool
+
+    public init(endpoints: [String], tls: CurlTLS? = nil, discover: Bool = true) {
         self.endpoints = endpoints.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.tls = tls
+        self.discover = discover
     }
 
     private func source(_ endpoint: String) -> HTTPSource {
@@ -57,6 +62,7 @@ public actor EtcdProbe {
     /// The member list from the first endpoint that gives one: the given ones, then the
     /// members seen before (when the given ones are down).
     private func memberList() async -> ([EtcdMemberListAnswer.Member], String?) {
+        guard discover else { return ([], nil) }
         var listError: String?
         for endpoint in endpoints + discovered.filter({ !endpoints.contains($0) }) {
             do {

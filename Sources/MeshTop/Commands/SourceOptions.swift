@@ -127,7 +127,9 @@ struct SourceOptions: ParsableArguments {
             let tls =
                 etcdCacert == nil && etcdCert == nil && etcdKey == nil
                 ? nil : CurlTLS(caFile: etcdCacert, certFile: etcdCert, keyFile: etcdKey)
-            result.etcd = EtcdProbe(endpoints: endpoints, tls: tls)
+            // Behind a port-forward the members' own URLs are in the cluster: probe what was given.
+            let forwarded = etcdList.contains { $0.hasPrefix("k8s:") }
+            result.etcd = EtcdProbe(endpoints: endpoints, tls: tls, discover: !forwarded)
         }
         if let url = service ?? environment["MESHTOP_SERVICE"] ?? file.service {
             result.service = HTTPSource(baseURL: url)

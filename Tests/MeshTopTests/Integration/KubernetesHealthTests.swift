@@ -70,6 +70,27 @@ struct KubernetesHealthTests {
         #expect(kill(pid, 0) != 0)
     }
 
+    @Test(.enabled(if: EtcdServer.shouldRun)) func etcdThroughAPortForward() async throws {
+        let etcd = try await EtcdServer()
+        defer { etcd.stop() }
+        let work = try work()
+        defer { try? FileManager.default.removeItem(at: work) }
+        try "\(etcd.clientPort)".write(to: work.appendingPathComponent("forward-port"), atomically: true, encoding: .utf8)
+        let run = try await BinaryRun.run(
+            "meshtop", ["snapshot", "--json", "--context", "fake", "--prometheus", "http://127.0.0.1:9", "--etcd", "k8s:storage/etcd-service"],
+            environment: environment(work))
+        #expect(run.status == 0, "\(run.stderr)")
+        let members = try #require((try run.json()["etcd"] as? [String: Any])?["members"] as? [[String: Any]])
+        #expect(members.first?["healthy"] as? Bool == true, "\(run.stdout)")
+        // Only the forwarded endpoint: the members' own URLs would be inside the cluster.
+        #expect(members.map { $0["endpoint"] as? String } == ["http://127.0.0.1:\(etcd.clientPort)"])
+        let calls = try String(contentsOf: work.appendingPathComponent("calls.log"), encoding: .utf8)
+        #expect(calls.contains("--context fake -n storage port-forward svc/etcd-service 0:2379"))
+        let bad = try await BinaryRun.run("meshtop", ["snapshot", "--etcd", "k8s:etcd-service"], environment: environment(work))
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("'k8s:etcd-service' is not k8s:NAMESPACE/SERVICE"))
+    }
+
     @Test func withoutAContextTheChecksAreSkipped() async throws {
         let work = try work()
         defer { try? FileManager.default.removeItem(at: work) }
