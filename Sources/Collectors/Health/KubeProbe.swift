@@ -97,9 +97,8 @@ public struct KubeProbe: Sendable {
         if let context { arguments += ["--context", context] }
         arguments += ["-n", namespace, "get", "pods", "-o", "json"]
         if let selector { arguments += ["-l", selector] }
-        let kubectl = self.kubectl
-        let arguments2 = arguments
-        let (status, output, errors) = await OffPool.run { KubernetesSource.run(kubectl, arguments2) }
+        let (kubectl, command) = (self.kubectl, arguments)
+        let (status, output, errors) = await OffPool.run { KubernetesSource.run(kubectl, command) }
         guard status == 0 else {
             // kubectl ends with its own summary ("The connection to the server … was refused")
             // after any client-go log lines.

@@ -40,15 +40,8 @@ struct SourceOptions: ParsableArguments {
     var reporter: String?
 
     func validate() throws {
-        if let interval, DurationText.parse(interval).map({ $0 > .zero }) != true {
-            throw ValidationError("--interval '\(interval)' is not a duration such as 1s")
-        }
-        if let window, !Self.isPromDuration(window) {
-            throw ValidationError("--window '\(window)' is not a Prometheus duration such as 1m")
-        }
-        if let reporter, IstioQueries.Reporter(rawValue: reporter) == nil {
-            throw ValidationError("--reporter must be destination or source")
-        }
+        // Interval, window and reporter may come from the config file too: `pollerConfig`
+        // checks them wherever they come from.
         for url in [prometheus, service].compactMap({ $0 }) + (etcd.map(Self.list) ?? []) where !url.hasPrefix("k8s:") {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw ValidationError("'\(url)' is not an http:// or https:// URL")
@@ -76,6 +69,14 @@ struct SourceOptions: ParsableArguments {
             throw ValidationError(error.description)
         }
         var result = PollerConfig()
+        // `kubectl config current-context` runs at most once, and only when something needs it.
+        var knownContext: Bool?
+        func hasContext() -> Bool {
+            if let knownContext { return knownContext }
+            let found = PortForward.hasContext(context: context)
+            knownContext = found
+            return found
+        }
         var forwards: [PortForward] = []
         let intervalText = interval ?? file.interval ?? "1s"
         guard let interval = DurationText.parse(intervalText), interval > .zero else {
@@ -98,7 +99,7 @@ struct SourceOptions: ParsableArguments {
         let token = prometheusToken ?? environment["MESHTOP_PROMETHEUS_TOKEN"] ?? file.prometheus_token
         if let url = prometheus ?? environment["MESHTOP_PROMETHEUS"] ?? file.prometheus {
             result.prometheus = PrometheusClient(url: url, auth: token.map(CurlAuth.bearer))
-        } else if PortForward.hasContext(context: context) {
+        } else if hasContext() {
             // Istio's addon installs Prometheus as istio-system/prometheus.
             if let forward = try? PortForward(context: context, namespace: "istio-system", service: "prometheus", port: 9090) {
                 forwards.append(forward)
@@ -137,7 +138,7 @@ struct SourceOptions: ParsableArguments {
         // Only with a current context: without one every kubectl call is a failed connection.
         if !Self.onPath("kubectl", environment: environment) {
             result.kubeSkipped = "kubectl is not on PATH"
-        } else if !PortForward.hasContext(context: context) {
+        } else if !hasContext() {
             result.kubeSkipped = "kubectl has no current context (--context)"
         } else {
             result.kube = KubeProbe(context: context, namespace: namespace ?? "default")
