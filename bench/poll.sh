@@ -2,7 +2,7 @@
 # One full poll of every source against the slowest single request of that poll, in one run,
 # on a local stack: real etcd, storage-service with Istio metrics under load, and Prometheus
 # scraping it every second.
-#   bash bench/poll.sh            (env RUNS=15)
+#   bash bench/poll.sh            (env RUNS=15, RATE=20 requests/s of background load)
 # The full poll is the third poll of `meshtop snapshot --json --polls 3` (the slowest of its
 # sources' latency_ms); each single request is timed alone, from Python, on a new connection.
 # Needs: swift, etcd, prometheus, python3.
@@ -14,7 +14,7 @@ done
 swift build -c release --product meshtop --quiet
 swift build -c release --product storage-service --quiet
 bin=$(swift build -c release --show-bin-path)
-RUNS=${RUNS:-15} BIN=$bin python3 - <<'PY'
+RUNS=${RUNS:-15} RATE=${RATE:-20} BIN=$bin python3 - <<'PY'
 import json, os, shutil, socket, statistics, subprocess, tempfile, threading, time, urllib.parse, urllib.request
 
 def free_port():
@@ -54,10 +54,14 @@ try:
            "--web.listen-address", f"127.0.0.1:{prom}"])
     wait(prometheus + "/-/ready")
     stop = threading.Event()
+    rate = float(os.environ["RATE"])
     def load():
-        n = 0
+        # Paced like `make demo`'s load (20 requests/s): an unpaced loop would keep both cores
+        # busy and time the machine's queue instead of the poll.
+        n, begin = 0, time.monotonic()
         while not stop.is_set():
             n += 1
+            if stop.wait(max(0.0, begin + n / rate - time.monotonic())): break
             try:
                 urllib.request.urlopen(urllib.request.Request(service + "/storage", data=json.dumps({"key": f"k{n%20}", "value": "v"}).encode(),
                                        method="PUT", headers={"Content-Type": "application/json"}), timeout=2).read()

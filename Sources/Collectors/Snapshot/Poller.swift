@@ -31,6 +31,8 @@ public actor Poller {
     private var warnings: [String] = []
     private var history = MeshHistory()
     private var prometheusFacts: HealthEvaluator.PrometheusFacts?
+    private var prometheusPolls = 0
+    static let targetsEvery = 10
     private var etcdTracker = EtcdTracker()
     private var etcdView: EtcdClusterView?
     private var serviceFacts: HealthEvaluator.ServiceFacts?
@@ -135,9 +137,13 @@ public actor Poller {
         guard let prometheus = config.prometheus else { return nil }
         let clock = ContinuousClock()
         let start = clock.now
+        // Scrape targets change on Prometheus's scrape interval, not every second: they are
+        // asked on the first poll and every `targetsEvery`-th after it (and after a failure).
+        let askTargets = prometheusPolls % Self.targetsEvery == 0 || prometheusFacts?.targets == nil
+        prometheusPolls += 1
         // Readiness, targets and the queries go out together: one poll costs the slowest of them.
         async let ready = prometheus.notReadyReason()
-        async let targets = prometheus.targets()
+        async let targets: (up: Int, total: Int)? = askTargets ? prometheus.targets() : nil
         let collector = MeshCollector(client: prometheus, queries: config.queries)
         async let round = collector.poll()
         let notReady = await ready
@@ -152,7 +158,11 @@ public actor Poller {
             facts.queryError = (error as? PrometheusError)?.message ?? "\(error)"
         }
         do {
-            facts.targets = try await targets
+            if let answer = try await targets {
+                facts.targets = answer
+            } else {
+                facts.targets = prometheusFacts?.targets
+            }
         } catch {
             facts.targetsError = "targets: \(error)"
         }
