@@ -52,6 +52,7 @@ let package = Package(
                 "Collectors",
                 "CNCurses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

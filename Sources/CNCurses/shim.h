@@ -37,11 +37,16 @@ static inline attr_t mt_a_reverse(void) { return A_REVERSE; }
 static inline attr_t mt_a_underline(void) { return A_UNDERLINE; }
 static inline attr_t mt_a_normal(void) { return A_NORMAL; }
 static inline int mt_key_resize(void) { return KEY_RESIZE; }
+static inline attr_t mt_color_pair(int pair) { return COLOR_PAIR(pair); }
 
 // wcwidth is in <wchar.h> but needs _XOPEN_SOURCE; the wrapper keeps the feature
 // macros in this one header.
 static inline int mt_wcwidth(wchar_t c) { return wcwidth(c); }
 
 static inline void mt_setlocale_all(void) { setlocale(LC_ALL, ""); }
+
+// stdin and stdout are mutable C globals, which Swift 6 refuses to read; newterm needs them.
+static inline FILE *mt_stdin(void) { return stdin; }
+static inline FILE *mt_stdout(void) { return stdout; }
 
 #endif

@@ -9,12 +9,9 @@ struct MeshTop: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meshtop",
         abstract: "A terminal dashboard for a service mesh under load: Istio metrics, Envoy access logs, etcd.",
-        discussion: """
-            The dashboard (top) and the load mode are being built; `logs`, `snapshot` and \
-            `health` work today.
-            """,
         version: versionText,
-        subcommands: [LogsCommand.self, SnapshotCommand.self, HealthCommand.self]
+        subcommands: [TopCommand.self, LogsCommand.self, SnapshotCommand.self, HealthCommand.self],
+        defaultSubcommand: TopCommand.self
     )
 
     /// `--version`: meshtop's own version and the C libraries it is linked against.
@@ -45,9 +42,5 @@ struct MeshTop: ParsableCommand {
             }
             exit(withError: error)
         }
-    }
-
-    func run() throws {
-        throw ValidationError("the dashboard is not built yet; try `meshtop logs FILE`")
     }
 }

@@ -22,7 +22,9 @@ public struct PollerConfig: Sendable {
 /// nobody else, and after a failure it is retried with exponential back-off up to 10 s.
 /// `snapshot()` is the state at any moment.
 public actor Poller {
-    public let config: PollerConfig
+    public private(set) var config: PollerConfig
+    /// Bumped after every poll of any source: the dashboard redraws when it moves.
+    public private(set) var generation = 0
     public static let maxBackoff: Duration = .seconds(10)
 
     private var freshness: [Snapshot.Source: SourceFreshness]
@@ -92,6 +94,21 @@ public actor Poller {
         }
     }
 
+    /// Another window or reporter (the dashboard's `w` and `r`): the edges and their
+    /// history start again from Prometheus's answer for the new query.
+    public func retune(window: String, reporter: IstioQueries.Reporter) async {
+        config.queries = IstioQueries(window: window, reporter: reporter, overrides: config.queries.overrides)
+        edges = []
+        history = MeshHistory()
+        generation += 1
+        await pollOnceIfConfigured(.prometheus)
+        await backfill()
+    }
+
+    private func pollOnceIfConfigured(_ source: Snapshot.Source) async {
+        if freshness[source]?.configured == true { await poll(source) }
+    }
+
     public func snapshot() -> Snapshot {
         var health: [HealthCheck] = []
         health += HealthEvaluator.prometheus(
@@ -131,6 +148,7 @@ public actor Poller {
             failures[source, default: 0] += 1
         }
         freshness[source] = state
+        generation += 1
     }
 
     private func pollPrometheus() async -> String? {

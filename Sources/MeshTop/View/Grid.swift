@@ -39,6 +39,11 @@ struct Grid: Equatable, Sendable {
 
     subscript(x: Int, y: Int) -> Cell { cells[y * width + x] }
 
+    mutating func set(_ cell: Cell, x: Int, y: Int) { cells[y * width + x] = cell }
+
+    /// One row of cells, for `Terminal` to draw.
+    func row(_ y: Int) -> ArraySlice<Cell> { cells[(y * width)..<((y + 1) * width)] }
+
     /// Writes `text` from column `x` of row `y`, at most `limit` columns (to the edge by
     /// default); returns the columns used. Outside bytes are sanitised first, and a wide
     /// glyph that would cross the limit becomes a space: a glyph is never split.

@@ -1,0 +1,158 @@
+import Collectors
+
+/// Everything the user changed with keys: focus, scrolling, filters, sort, pause, overlays.
+/// A value, changed only by `handle(_:)`, so key handling is tested without a terminal.
+struct UIState: Equatable, Sendable {
+    enum Panel: Int, CaseIterable, Sendable { case traffic, etcd, requests, load }
+
+    enum SortColumn: String, CaseIterable, Sendable { case name, rps, success, p50, p90, p99 }
+
+    /// What Enter opened.
+    enum Detail: Equatable, Sendable {
+        case edge(EdgeKey)
+        case member(String)
+        case request(Int)
+    }
+
+    /// What the rest of the dashboard must do after a key.
+    enum Command: Equatable, Sendable {
+        case quit
+        /// Enter: the screen turns the selected row into a `Detail` (it knows the rows).
+        case openDetail
+        case retune(window: String, reporter: IstioQueries.Reporter)
+    }
+
+    static let windows = ["1m", "5m", "15m"]
+
+    var focus: Panel = .traffic
+    /// Panels on screen, in Tab order (the Load panel only with --load).
+    var panels: [Panel] = [.traffic, .etcd, .requests]
+    var selection: [Panel: Int] = [:]
+    var filters: [Panel: TextFilter] = [:]
+    /// The filter being typed after `/`, nil when not typing.
+    var prompt: String?
+    var promptError: String?
+    var errorsOnly = false
+    var sort: SortColumn = .rps
+    var descending = true
+    var paused = false
+    var help = false
+    var detail: Detail?
+    var detailScroll = 0
+    var window = "1m"
+    var reporter: IstioQueries.Reporter = .destination
+
+    /// Rows each panel showed in the last frame, so scrolling stops at the last one.
+    var rowCounts: [Panel: Int] = [:]
+    /// Rows a page holds in the focused panel, from the last frame.
+    var pageRows: [Panel: Int] = [:]
+
+    func selected(_ panel: Panel) -> Int { selection[panel] ?? 0 }
+
+    mutating func handle(_ key: Key) -> Command? {
+        if prompt != nil { return handlePrompt(key) }
+        if key == .interrupt { return .quit }
+        if help {
+            // Any key closes the help; q still quits.
+            help = false
+            return key == .character("q") ? .quit : nil
+        }
+        if detail != nil {
+            switch key {
+            case .escape, .enter, .backspace: detail = nil
+            case .character("q"): return .quit
+            case .up, .character("k"): detailScroll = max(0, detailScroll - 1)
+            case .down, .character("j"): detailScroll += 1
+            case .pageUp: detailScroll = max(0, detailScroll - 10)
+            case .pageDown: detailScroll += 10
+            case .home: detailScroll = 0
+            default: break
+            }
+            return nil
+        }
+        switch key {
+        case .character("q"): return .quit
+        case .tab: moveFocus(by: 1)
+        case .backTab: moveFocus(by: -1)
+        case .up, .character("k"): scroll(by: -1)
+        case .down, .character("j"): scroll(by: 1)
+        case .pageUp: scroll(by: -max(1, pageRows[focus] ?? 10))
+        case .pageDown: scroll(by: max(1, pageRows[focus] ?? 10))
+        case .home: selection[focus] = 0
+        case .end: selection[focus] = max(0, (rowCounts[focus] ?? 1) - 1)
+        case .enter: return .openDetail
+        case .character("/"):
+            prompt = filters[focus]?.text ?? ""
+            promptError = nil
+        case .character("e"):
+            errorsOnly.toggle()
+            selection = [:]
+        case .character("r"):
+            reporter = reporter == .destination ? .source : .destination
+            return .retune(window: window, reporter: reporter)
+        case .character("w"):
+            let next = (Self.windows.firstIndex(of: window).map { $0 + 1 } ?? 0) % Self.windows.count
+            window = Self.windows[next]
+            return .retune(window: window, reporter: reporter)
+        case .character("s"):
+            let all = SortColumn.allCases
+            sort = all[((all.firstIndex(of: sort) ?? 0) + 1) % all.count]
+            descending = sort != .name
+        case .character("S"): descending.toggle()
+        case .character("p"): paused.toggle()
+        case .character("?"): help = true
+        case .escape:
+            // Esc clears the focused panel's filter, as in k9s.
+            filters[focus] = nil
+            errorsOnly = false
+        default: break
+        }
+        return nil
+    }
+
+    private mutating func handlePrompt(_ key: Key) -> Command? {
+        guard var text = prompt else { return nil }
+        switch key {
+        case .enter:
+            if text.isEmpty {
+                filters[focus] = nil
+            } else {
+                do {
+                    filters[focus] = try TextFilter(text)
+                } catch {
+                    promptError = "not a regular expression: \(text.dropFirst(3))"
+                    return nil
+                }
+            }
+            selection[focus] = 0
+            prompt = nil
+            promptError = nil
+        case .escape: prompt = nil; promptError = nil
+        case .interrupt: return .quit
+        case .backspace:
+            if !text.isEmpty { text.removeLast() }
+            prompt = text
+        case .character(let character):
+            // Typed text is shown in the footer: control characters never go in.
+            if !character.unicodeScalars.contains(where: { ControlBytes.isControl($0) }), text.count < 200 {
+                text.append(character)
+            }
+            prompt = text
+        default: break
+        }
+        return nil
+    }
+
+    private mutating func moveFocus(by step: Int) {
+        guard let index = panels.firstIndex(of: focus) else {
+            focus = panels.first ?? .traffic
+            return
+        }
+        focus = panels[(index + step + panels.count) % panels.count]
+    }
+
+    private mutating func scroll(by step: Int) {
+        let last = max(0, (rowCounts[focus] ?? 0) - 1)
+        selection[focus] = min(last, max(0, selected(focus) + step))
+    }
+}

@@ -1,0 +1,97 @@
+import Collectors
+
+/// What Enter opens: every field of an edge, a member or a request, and a request's raw
+/// lines wrapped to the screen (sanitised like everything else).
+enum DetailView {
+    static func lines(_ detail: UIState.Detail, _ model: ScreenModel, width: Int) -> (title: String, lines: [Line]) {
+        switch detail {
+        case .edge(let key): return edge(key, model)
+        case .member(let endpoint): return member(endpoint, model)
+        case .request(let serial): return request(serial, model, width: width)
+        }
+    }
+
+    private static func field(_ name: String, _ value: String?) -> Line {
+        [Segment(Format.fit(name, 24), .dimmed), Segment(value.flatMap { $0.isEmpty ? nil : $0 } ?? "-")]
+    }
+
+    private static func edge(_ key: EdgeKey, _ model: ScreenModel) -> (String, [Line]) {
+        guard let edge = model.snapshot.edges.first(where: { $0.key == key }) else {
+            return (TrafficPanel.name(key), [[Segment("this edge has left the window", .dimmed)]])
+        }
+        var lines: [Line] = [
+            field("source workload", key.sourceWorkload), field("source namespace", key.sourceNamespace),
+            field("destination workload", key.destinationWorkload), field("destination namespace", key.destinationNamespace),
+            field("destination service", key.destinationService), field("requests per second", Format.rate(edge.rps)),
+            field("success rate", Format.percent(edge.successRate)), field("p50", Format.milliseconds(edge.p50)),
+            field("p90", Format.milliseconds(edge.p90)), field("p99", Format.milliseconds(edge.p99)),
+            field("tcp sent bytes/s", edge.tcpSent.map(Format.rate)), field("tcp received bytes/s", edge.tcpReceived.map(Format.rate)),
+        ]
+        for (code, rate) in edge.codes.sorted(by: { $0.key < $1.key }) { lines.append(field("code \(code) /s", Format.rate(rate))) }
+        for (flag, rate) in edge.flags.sorted(by: { $0.key < $1.key }) { lines.append(field("flags \(flag) /s", Format.rate(rate))) }
+        return (TrafficPanel.name(key), lines)
+    }
+
+    private static func member(_ endpoint: String, _ model: ScreenModel) -> (String, [Line]) {
+        guard let member = model.snapshot.etcd?.members.first(where: { $0.endpoint == endpoint }) else {
+            return (endpoint, [[Segment("this member is gone", .dimmed)]])
+        }
+        let lines: [Line] = [
+            field("name", member.name), field("id", member.id.map(HealthEvaluator.hex)), field("endpoint", member.endpoint),
+            field("version", member.version), field("healthy", member.healthy.map { $0 ? "yes" : "no" }),
+            field("leader", member.isLeader ? "yes" : "no"), field("cluster id", member.clusterID.map(HealthEvaluator.hex)),
+            field("revision", member.revision.map(String.init)), field("raft term", member.raftTerm.map(String.init)),
+            field("raft index", member.raftIndex.map(String.init)),
+            field("raft applied index", member.raftAppliedIndex.map(String.init)), field("db size", Format.bytes(member.dbSize)),
+            field("db size in use", member.dbSizeInUse.map { Format.bytes($0) }),
+            field("latency", member.latency.map { Format.milliseconds($0) }), field("error", member.error),
+        ]
+        return (ScreenModel.memberName(member), lines)
+    }
+
+    private static func request(_ serial: Int, _ model: ScreenModel, width: Int) -> (String, [Line]) {
+        guard let row = model.requests?.rows.first(where: { $0.serial == serial }) else {
+            return ("request", [[Segment("this request has left the list", .dimmed)]])
+        }
+        var lines: [Line] = [field("x-request-id", row.requestID)]
+        if row.kind == .pair { lines.append(field("overhead", row.overheadMilliseconds.map { "\($0) ms" })) }
+        if row.hop > 1 { lines.append(field("hop", String(row.hop))) }
+        for (side, record, raw) in [("client", row.client, row.clientLine), ("server", row.server, row.serverLine)] {
+            lines.append([])
+            guard let record else {
+                lines.append([Segment("no \(side) line", .dimmed)])
+                continue
+            }
+            lines.append([Segment("\(side) side (\(record.source ?? "?"))", .heading)])
+            for field in AccessLogField.allCases {
+                if let value = record.text(for: field) ?? record.number(for: field).map(String.init) {
+                    lines.append(self.field(field.rawValue, value))
+                }
+            }
+            lines.append([Segment("raw line", .dimmed)])
+            lines += wrap(ControlBytes.sanitize(raw ?? ""), width: width).map { [Segment($0)] }
+        }
+        let title = ((row.main?.method ?? "-") + " " + (row.main?.path ?? "-"))
+        return (title, lines)
+    }
+
+    /// Cuts text into lines of at most `width` columns, never inside a glyph.
+    static func wrap(_ text: String, width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var lines: [String] = []
+        var current = ""
+        var used = 0
+        for character in text {
+            let glyph = DisplayWidth.of(character)
+            if used + glyph > width {
+                lines.append(current)
+                current = ""
+                used = 0
+            }
+            current.append(character)
+            used += glyph
+        }
+        if !current.isEmpty || lines.isEmpty { lines.append(current) }
+        return lines
+    }
+}

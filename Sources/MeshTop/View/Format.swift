@@ -1,0 +1,112 @@
+import Collectors
+import Foundation
+
+/// How numbers read on screen: short, fixed, and the same in every panel.
+enum Format {
+    /// 0.4 ms, 3 ms, 21 ms, 1.2 s.
+    static func milliseconds(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "-" }
+        if value >= 1_000 { return String(format: "%.1f s", value / 1_000) }
+        if value < 10, value != value.rounded() { return String(format: "%.1f ms", value) }
+        return "\(Int(value.rounded())) ms"
+    }
+
+    static func milliseconds(_ value: Int?) -> String { value.map { "\($0) ms" } ?? "-" }
+
+    static func milliseconds(_ value: Duration?) -> String {
+        guard let value else { return "-" }
+        let parts = value.components
+        return milliseconds(Double(parts.seconds) * 1_000 + Double(parts.attoseconds) / 1e15)
+    }
+
+    /// 41.2, 0.05, 1.2k.
+    static func rate(_ value: Double) -> String {
+        guard value.isFinite else { return "-" }
+        if value >= 10_000 { return String(format: "%.1fk", value / 1_000) }
+        if value > 0, value < 0.1 { return String(format: "%.2f", value) }
+        return String(format: "%.1f", value)
+    }
+
+    /// 99.8 %; 100.0 % only when nothing failed.
+    static func percent(_ share: Double?) -> String {
+        guard let share, share.isFinite else { return "-" }
+        let value = share * 100
+        // Never round a failure up to a perfect score.
+        if share < 1, value >= 99.95 { return "99.9 %" }
+        return String(format: "%.1f %%", value)
+    }
+
+    /// 20 KiB, 1.5 MiB.
+    static func bytes(_ value: UInt64?) -> String {
+        guard let value else { return "-" }
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var amount = Double(value)
+        var unit = 0
+        while amount >= 1_024, unit < units.count - 1 {
+            amount /= 1_024
+            unit += 1
+        }
+        return unit == 0 || amount >= 10 ? "\(Int(amount.rounded())) \(units[unit])" : String(format: "%.1f %@", amount, units[unit])
+    }
+
+    /// 1,204.
+    static func count(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var grouped = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { grouped.append(",") }
+            grouped.append(digit)
+        }
+        return value < 0 ? "-" + grouped : grouped
+    }
+
+    /// 4 s, 3 min, 2 h: how long ago a source last answered.
+    static func age(_ seconds: TimeInterval) -> String {
+        let whole = max(0, Int(seconds.rounded()))
+        if whole < 120 { return "\(whole) s" }
+        if whole < 7_200 { return "\(whole / 60) min" }
+        return "\(whole / 3_600) h"
+    }
+
+    /// 11:45:02 in the local time zone.
+    static func clock(_ date: Date, timeZone: TimeZone = .current) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.hour, .minute, .second], from: date)
+        return String(format: "%02d:%02d:%02d", parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
+    }
+
+    /// 1s, 500ms, 2m: an interval as the user typed it.
+    static func interval(_ value: Duration) -> String {
+        let parts = value.components
+        let milliseconds = parts.seconds * 1_000 + parts.attoseconds / 1_000_000_000_000_000
+        if milliseconds % 60_000 == 0 { return "\(milliseconds / 60_000)m" }
+        if milliseconds % 1_000 == 0 { return "\(milliseconds / 1_000)s" }
+        return "\(milliseconds)ms"
+    }
+
+    /// An access-log START_TIME shown as 16:28:24.640 (the date is the same all session).
+    static func logTime(_ start: String?) -> String {
+        guard let start, start.count >= 23 else { return start ?? "-" }
+        return String(start.dropFirst(11).prefix(12))
+    }
+
+    /// Text padded or cut to exactly `width` columns, aligned left or right.
+    static func fit(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let text = ControlBytes.sanitize(text)
+        let columns = DisplayWidth.of(text)
+        if columns > width {
+            var kept = ""
+            var used = 0
+            for character in text {
+                let glyph = DisplayWidth.of(character)
+                if used + glyph > width - 1 { break }
+                kept.append(character)
+                used += glyph
+            }
+            return kept + "…" + String(repeating: " ", count: max(0, width - 1 - used))
+        }
+        let padding = String(repeating: " ", count: width - columns)
+        return right ? padding + text : text + padding
+    }
+}

@@ -1,0 +1,60 @@
+import Collectors
+import Foundation
+
+/// The top line: where meshtop looks, each source's state, the clock and the interval.
+enum HeaderLine {
+    /// The full line, or without latencies and the interval when it does not fit.
+    static func line(_ model: ScreenModel, _ state: UIState, width: Int = .max) -> Line {
+        let full = line(model, state, compact: false)
+        return full.reduce(0) { $0 + DisplayWidth.of($1.text) } <= width ? full : line(model, state, compact: true)
+    }
+
+    private static func line(_ model: ScreenModel, _ state: UIState, compact: Bool) -> Line {
+        var line: Line = [Segment(" meshtop ", .title)]
+        if let context = model.context { line += [Segment(" ctx ", .dimmed), Segment(context)] }
+        if let namespace = model.namespace { line += [Segment(" ns ", .dimmed), Segment(namespace)] }
+        line.append(Segment("  "))
+        line += source("prom", .prometheus, model, compact: compact)
+        line += etcd(model, compact: compact)
+        line += source("svc", .service, model, compact: compact)
+        if model.snapshot.sources[.kubernetes]?.configured == true { line += source("kube", .kubernetes, model, compact: compact) }
+        line.append(Segment(" " + Format.clock(model.now, timeZone: model.timeZone), .plain))
+        if !compact { line.append(Segment("  every " + Format.interval(model.interval), .dimmed)) }
+        if state.paused { line += [Segment("  "), Segment(" PAUSED ", Style(color: .yellow, bold: true, reverse: true))] }
+        return line
+    }
+
+    /// "prom ✓ 12 ms", or "prom ✗ connection refused, 12 s ago" while it fails.
+    private static func source(_ label: String, _ source: Snapshot.Source, _ model: ScreenModel, compact: Bool) -> Line {
+        guard let state = model.snapshot.sources[source], state.configured else {
+            return [Segment(label + " – ", .dimmed), Segment("  ")]
+        }
+        if state.ok {
+            let latency = compact ? "  " : " " + Format.milliseconds(state.latency) + "   "
+            return [Segment(label + " "), Segment("✓", .good), Segment(latency, .dimmed)]
+        }
+        return [Segment(label + " "), Segment("✗", .bad), Segment(" " + failure(state, model) + "   ", .warn)]
+    }
+
+    private static func failure(_ state: SourceFreshness, _ model: ScreenModel) -> String {
+        let reason = Format.fit(state.error ?? "no answer yet", 32).trimmingCharacters(in: .whitespaces)
+        guard let age = state.age(at: model.now) else { return reason + (state.lastAttempt == nil ? "" : ", never ok") }
+        return reason + ", " + Format.age(age) + " ago"
+    }
+
+    /// "etcd 3/3 ✓ leader m1".
+    private static func etcd(_ model: ScreenModel, compact: Bool) -> Line {
+        guard let state = model.snapshot.sources[.etcd], state.configured, let view = model.snapshot.etcd, state.ok else {
+            return source("etcd", .etcd, model, compact: compact)
+        }
+        let healthy = view.members.filter { $0.healthy == true }.count
+        let all = healthy == view.members.count && view.leader != nil
+        var line: Line = [Segment("etcd \(healthy)/\(view.members.count) "), Segment(all ? "✓" : "‼", all ? .good : .warn)]
+        if let leader = model.memberName(id: view.leader) {
+            line.append(Segment(" leader " + leader + (compact ? "  " : "   "), .dimmed))
+        } else {
+            line.append(Segment(" no leader   ", .bad))
+        }
+        return line
+    }
+}

@@ -1,0 +1,43 @@
+import Collectors
+import Foundation
+
+/// What one frame shows: the collectors' values plus what the dashboard was started with.
+struct ScreenModel: Sendable {
+    var snapshot: Snapshot
+    /// nil without --logs.
+    var requests: RequestFeed?
+    var logSources: [String] = []
+    var logNotes: [String] = []
+    var context: String?
+    var namespace: String?
+    var interval: Duration = .seconds(1)
+    var thresholds = HealthThresholds()
+    var now: Date
+    var timeZone: TimeZone = .current
+    var load: LoadStatus?
+
+    /// The name meshtop shows for a member: its own name, or its id in hex.
+    static func memberName(_ member: EtcdMemberStatus) -> String {
+        if let name = member.name, !name.isEmpty { return name }
+        return member.id.map(HealthEvaluator.hex) ?? member.endpoint
+    }
+
+    func memberName(id: UInt64?) -> String? {
+        guard let id else { return nil }
+        if let member = snapshot.etcd?.members.first(where: { $0.id == id }) { return Self.memberName(member) }
+        return HealthEvaluator.hex(id)
+    }
+}
+
+/// The Load panel's figures while `--load` runs (filled by the load generator).
+struct LoadStatus: Sendable, Equatable {
+    var target: String
+    var targetRate: Double?
+    var achievedRate: Double
+    var requests: Int
+    var errors: Int
+    var p50: Double?
+    var p99: Double?
+    var elapsed: Double
+    var remaining: Double?
+}

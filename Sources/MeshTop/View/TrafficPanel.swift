@@ -1,0 +1,152 @@
+import Collectors
+
+/// The Traffic panel: one row per source → destination edge from Prometheus.
+enum TrafficPanel {
+    private enum Field: CaseIterable { case name, rps, success, p50, p90, p99, codes, trend }
+
+    private struct Column {
+        var field: Field
+        var title: String
+        var width: Int
+        /// Columns with the highest number go first when the terminal is narrow.
+        var priority: Int
+        var sort: UIState.SortColumn?
+    }
+
+    private static let columns: [Column] = [
+        Column(field: .name, title: "SOURCE → DESTINATION", width: 20, priority: 0, sort: .name),
+        Column(field: .rps, title: "RPS", width: 7, priority: 1, sort: .rps),
+        Column(field: .success, title: "SUCCESS", width: 8, priority: 2, sort: .success),
+        Column(field: .p50, title: "P50", width: 7, priority: 6, sort: .p50),
+        Column(field: .p90, title: "P90", width: 7, priority: 7, sort: .p90),
+        Column(field: .p99, title: "P99", width: 7, priority: 3, sort: .p99),
+        Column(field: .codes, title: "CODES", width: 12, priority: 4, sort: nil),
+        Column(field: .trend, title: "TREND", width: 8, priority: 5, sort: nil),
+    ]
+
+    static func content(_ model: ScreenModel, _ state: UIState, width: Int) -> PanelContent {
+        let snapshot = model.snapshot
+        let prometheus = snapshot.sources[.prometheus]
+        var title: Line = [Segment("Traffic", .heading), Segment("  reporter=\(state.reporter.rawValue)  window \(state.window)", .dimmed)]
+        if state.errorsOnly { title.append(Segment("  errors only", .warn)) }
+        if let filter = state.filters[.traffic] { title.append(Segment("  filter " + filter.text, .warn)) }
+
+        let layout = self.layout(width: width)
+        let edges = sorted(snapshot.edges.filter { keep($0, state) }, state)
+        let header: Line = layout.map { column in
+            var text = column.title
+            if let sort = column.sort, sort == state.sort { text += state.descending ? "▼" : "▲" }
+            return Segment(Format.fit(text, column.width, right: column.field != .name && column.field != .codes && column.field != .trend) + " ", .title)
+        }
+        let lines = edges.map { row($0, layout, model) }
+        var empty: Line?
+        if prometheus?.configured != true {
+            empty = [Segment("Prometheus is not configured: --prometheus URL, or a kube context with istio-system/prometheus", .dimmed)]
+        } else if edges.isEmpty {
+            if let error = prometheus?.error, prometheus?.ok != true {
+                empty = [Segment("prometheus: ", .warn), Segment(error, .warn)]
+            } else if prometheus?.lastSuccess == nil {
+                empty = [Segment("waiting for Prometheus…", .dimmed)]
+            } else {
+                empty = [
+                    Segment(
+                        snapshot.edges.isEmpty ? "no Istio traffic in the last \(state.window)" : "no edge matches the filter", .dimmed)
+                ]
+            }
+        }
+        return PanelContent(
+            title: title, header: header, lines: lines, empty: empty, items: edges.map { .edge($0.key) },
+            itemLines: Array(edges.indices), wanted: 1 + max(1, lines.count), minimum: 2,
+            faded: prometheus?.ok == false && !snapshot.edges.isEmpty)
+    }
+
+    static func name(_ key: EdgeKey) -> String { key.source + " → " + key.destination }
+
+    private static func keep(_ edge: EdgeStats, _ state: UIState) -> Bool {
+        if state.errorsOnly, !isError(edge) { return false }
+        if let filter = state.filters[.traffic], !filter.matches(name(edge.key) + " " + edge.key.destinationService) { return false }
+        return true
+    }
+
+    static func isError(_ edge: EdgeStats) -> Bool {
+        if let success = edge.successRate, success < 1 { return true }
+        return edge.codes.keys.contains { $0.hasPrefix("5") || $0 == "0" } || edge.flags.keys.contains { $0 != "-" }
+    }
+
+    private static func sorted(_ edges: [EdgeStats], _ state: UIState) -> [EdgeStats] {
+        func value(_ edge: EdgeStats) -> Double? {
+            switch state.sort {
+            case .name: nil
+            case .rps: edge.rps
+            case .success: edge.successRate
+            case .p50: edge.p50
+            case .p90: edge.p90
+            case .p99: edge.p99
+            }
+        }
+        return edges.sorted { a, b in
+            if state.sort != .name {
+                let x = value(a) ?? -.infinity
+                let y = value(b) ?? -.infinity
+                if x != y { return state.descending ? x > y : x < y }
+            }
+            // Ties and the name column: by name, so rows never swap places between frames.
+            let byName = name(a.key) < name(b.key) || (name(a.key) == name(b.key) && a.key < b.key)
+            return state.sort == .name && state.descending ? !byName : byName
+        }
+    }
+
+    /// The columns that fit `width`, the name column taking what is left.
+    private static func layout(width: Int) -> [Column] {
+        var chosen = columns
+        func used(_ set: [Column]) -> Int { set.reduce(0) { $0 + $1.width + 1 } }
+        while used(chosen) > width, let drop = chosen.filter({ $0.field != .name }).max(by: { $0.priority < $1.priority }) {
+            chosen.removeAll { $0.field == drop.field }
+        }
+        var spare = max(0, width - used(chosen))
+        // Wide terminals: the name first, up to 44 columns, then a longer trend.
+        let grow = min(spare, 24)
+        if let at = chosen.firstIndex(where: { $0.field == .name }) { chosen[at].width += grow }
+        spare -= grow
+        if let at = chosen.firstIndex(where: { $0.field == .trend }) {
+            let more = min(spare, 52)
+            chosen[at].width += more
+            spare -= more
+        }
+        if let at = chosen.firstIndex(where: { $0.field == .name }) {
+            // Narrower than every column but the name: the name gives up what is missing.
+            chosen[at].width = max(1, chosen[at].width + spare - max(0, used(chosen) - width))
+        }
+        return chosen
+    }
+
+    private static func row(_ edge: EdgeStats, _ layout: [Column], _ model: ScreenModel) -> Line {
+        layout.map { column in
+            var style = Style.plain
+            let text: String
+            switch column.field {
+            case .name: text = name(edge.key)
+            case .rps: text = Format.rate(edge.rps)
+            case .success:
+                text = Format.percent(edge.successRate)
+                if let success = edge.successRate, success < model.thresholds.successRate { style = .warn }
+            case .p50: text = Format.milliseconds(edge.p50)
+            case .p90: text = Format.milliseconds(edge.p90)
+            case .p99:
+                text = Format.milliseconds(edge.p99)
+                if let p99 = edge.p99, p99 > model.thresholds.p99Milliseconds { style = .warn }
+            case .codes:
+                let codes = edge.codes.filter { $0.value > 0 }.keys.sorted()
+                let flags = edge.flags.filter { $0.key != "-" && $0.value > 0 }.keys.sorted()
+                text = (codes + flags).joined(separator: " ")
+                if isError(edge) { style = .warn }
+            case .trend:
+                let points = model.snapshot.history.series[edge.key].map { Array($0) } ?? []
+                text = Sparkline.render(points.map(\.rps), width: column.width)
+                style = .good
+            }
+            let right = column.field != .name && column.field != .codes && column.field != .trend
+            return Segment(Format.fit(text, column.width, right: right) + " ", style)
+        }
+    }
+}
