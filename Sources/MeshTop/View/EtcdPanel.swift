@@ -85,7 +85,7 @@ enum EtcdPanel {
         var cell: Line = [Segment(name + " "), Segment("●", member.healthy == true ? .good : .bad)]
         if member.isLeader { cell.append(Segment(" leader", .title)) }
         if let index = member.raftIndex {
-            cell.append(Segment("  raft \(index)/\(member.raftAppliedIndex.map(String.init) ?? "?")"))
+            cell.append(Segment((member.isLeader ? "  " : " ") + "raft \(index)/\(member.raftAppliedIndex.map(String.init) ?? "?")"))
             if let top, top > index {
                 let lag = top - index
                 cell.append(Segment(" (lag \(lag))", lag > thresholds.raftLag ? .warn : .dimmed))

@@ -13,7 +13,7 @@ enum HeaderLine {
         var line: Line = [Segment(" meshtop ", .title)]
         if let context = model.context { line += [Segment(" ctx ", .dimmed), Segment(context)] }
         if let namespace = model.namespace { line += [Segment(" ns ", .dimmed), Segment(namespace)] }
-        line.append(Segment("  "))
+        line.append(Segment(compact ? " " : "  "))
         line += source("prom", .prometheus, model, compact: compact)
         line += etcd(model, compact: compact)
         line += source("svc", .service, model, compact: compact)
@@ -30,7 +30,7 @@ enum HeaderLine {
             return [Segment(label + " – ", .dimmed), Segment("  ")]
         }
         if state.ok {
-            let latency = compact ? "  " : " " + Format.milliseconds(state.latency) + "   "
+            let latency = compact ? " " : " " + Format.milliseconds(state.latency) + "   "
             return [Segment(label + " "), Segment("✓", .good), Segment(latency, .dimmed)]
         }
         return [Segment(label + " "), Segment("✗", .bad), Segment(" " + failure(state, model) + "   ", .warn)]
@@ -51,7 +51,7 @@ enum HeaderLine {
         let all = healthy == view.members.count && view.leader != nil
         var line: Line = [Segment("etcd \(healthy)/\(view.members.count) "), Segment(all ? "✓" : "‼", all ? .good : .warn)]
         if let leader = model.memberName(id: view.leader) {
-            line.append(Segment(" leader " + leader + (compact ? "  " : "   "), .dimmed))
+            line.append(Segment(" leader " + leader + (compact ? " " : "   "), .dimmed))
         } else {
             line.append(Segment(" no leader   ", .bad))
         }

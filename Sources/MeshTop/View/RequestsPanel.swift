@@ -38,9 +38,10 @@ enum RequestsPanel {
         let lone = row.kind != .pair
         let look: Style = lone ? .dimmed : .plain
         let first = row.hop > 1 ? "  ↳ hop \(row.hop)" : Format.logTime(record?.startTime)
-        // The request takes what the fixed columns leave, at least 16 columns.
+        // The request takes what the fixed columns leave, at least 16 columns; the authority
+        // gets 18 of them once the terminal is wide enough.
         let fixed = 14 + 5 + 15 + 15 + 9
-        let requestWidth = max(16, min(60, width - fixed - 18))
+        let requestWidth = max(16, min(60, width - fixed - (width >= 110 ? 18 : 0)))
         var line: Line = [
             Segment(Format.fit(first, 12) + "  ", look),
             Segment(Format.fit((record?.method ?? "-") + " " + (record?.path ?? "-"), requestWidth) + "  ", look),

@@ -77,7 +77,11 @@ enum Screen {
                 for (row, line) in content.lines.dropFirst(offset).prefix(visible).enumerated() {
                     grid.draw(line, x: 2, y: bodyY + row, limit: inner, style: fade)
                     if focused, content.highlightsLine, !content.items.isEmpty, row + offset == selectedLine {
-                        grid.restyle(x: 1, y: bodyY + row, width: width - 2) { _ in .selected }
+                        grid.restyle(x: 1, y: bodyY + row, width: width - 2) { style in
+                            var selected = style
+                            selected.reverse = true
+                            return selected
+                        }
                     }
                 }
             }

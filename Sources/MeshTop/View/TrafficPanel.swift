@@ -14,7 +14,7 @@ enum TrafficPanel {
     }
 
     private static let columns: [Column] = [
-        Column(field: .name, title: "SOURCE → DESTINATION", width: 20, priority: 0, sort: .name),
+        Column(field: .name, title: "SOURCE → DESTINATION", width: 28, priority: 0, sort: .name),
         Column(field: .rps, title: "RPS", width: 7, priority: 1, sort: .rps),
         Column(field: .success, title: "SUCCESS", width: 8, priority: 2, sort: .success),
         Column(field: .p50, title: "P50", width: 7, priority: 6, sort: .p50),
@@ -105,11 +105,16 @@ enum TrafficPanel {
         }
         var spare = max(0, width - used(chosen))
         // Wide terminals: the name first, up to 44 columns, then a longer trend.
-        let grow = min(spare, 24)
+        let grow = min(spare, 16)
         if let at = chosen.firstIndex(where: { $0.field == .name }) { chosen[at].width += grow }
         spare -= grow
         if let at = chosen.firstIndex(where: { $0.field == .trend }) {
             let more = min(spare, 52)
+            chosen[at].width += more
+            spare -= more
+        }
+        if let at = chosen.firstIndex(where: { $0.field == .codes }) {
+            let more = min(spare, 18)
             chosen[at].width += more
             spare -= more
         }

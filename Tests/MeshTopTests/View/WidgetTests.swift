@@ -1,0 +1,112 @@
+import Collectors
+import Foundation
+import Testing
+
+@testable import MeshTop
+
+/// Each panel on its own, drawn into a small grid and compared with literal lines.
+@Suite struct WidgetTests {
+    func draw(_ lines: [Line], width: Int) -> [String] {
+        var grid = Grid(width: width, height: lines.count)
+        for (row, line) in lines.enumerated() { grid.draw(line, x: 0, y: row, limit: width) }
+        return grid.lines
+    }
+
+    func draw(_ content: PanelContent, width: Int) -> [String] {
+        draw([content.title] + (content.header.map { [$0] } ?? []) + (content.lines.isEmpty ? [content.empty ?? []] : content.lines), width: width)
+    }
+
+    @Test func trafficTable() {
+        let content = TrafficPanel.content(ScreenFixture.model(), UIState(), width: 96)
+        #expect(draw(content, width: 96) == [
+            "Traffic  reporter=destination  window 1m                                                        ",
+            "SOURCE → DESTINATION                RPS▼  SUCCESS     P50     P90     P99 CODES        TREND    ",
+            "default/istio-ingressgateway → …    41.2  100.0 %    3 ms    8 ms   21 ms 200          ▃▄▆▇██▇▇ ",
+            "default/proxy-etcd-storage → de…    41.0   99.8 %    1 ms    3 ms    9 ms 201 503 UH   ▃▄▆▇██▇▇ ",
+        ])
+    }
+
+    @Test func trafficTableDropsColumnsWhenNarrow() {
+        var state = UIState()
+        state.sort = .name
+        state.descending = false
+        let content = TrafficPanel.content(ScreenFixture.model(), state, width: 56)
+        #expect(draw(content, width: 56) == [
+            "Traffic  reporter=destination  window 1m                ",
+            "SOURCE → DESTINATION▲              RPS  SUCCESS     P99 ",
+            "default/istio-ingressgateway …    41.2  100.0 %   21 ms ",
+            "default/proxy-etcd-storage → …    41.0   99.8 %    9 ms ",
+        ])
+    }
+
+    @Test func trafficErrorsOnlyAndFilter() throws {
+        var state = UIState()
+        state.errorsOnly = true
+        #expect(TrafficPanel.content(ScreenFixture.model(), state, width: 96).items == [.edge(ScreenFixture.toEtcd)])
+        state.errorsOnly = false
+        state.filters[.traffic] = try TextFilter("ingress")
+        #expect(TrafficPanel.content(ScreenFixture.model(), state, width: 96).items == [.edge(ScreenFixture.ingress)])
+    }
+
+    @Test func etcdMemberCells() {
+        let content = EtcdPanel.content(ScreenFixture.model(), UIState(), width: 76, focused: false)
+        #expect(draw(content, width: 76) == [
+            "etcd  cluster cdf818194e3a8c32  term 2  leader m1  rev 15  v2 index 15      ",
+            "m1 ● leader  raft 15/15  db 20 KiB    m2 ● raft 15/15  db 20 KiB            ",
+            "m3 ● raft 14/14 (lag 1)  db 20 KiB                                          ",
+        ])
+    }
+
+    @Test func etcdMemberDownAndNoLeader() {
+        var model = ScreenFixture.model()
+        var tracker = EtcdTracker()
+        var down = EtcdMemberStatus(endpoint: "http://10.0.0.2:2379")
+        down.healthy = false
+        down.error = "connection refused"
+        let members = [ScreenFixture.member("m1", id: 0xA1, raft: 20, leader: 0), down]
+        model.snapshot.etcd = tracker.update(EtcdObservation(time: ScreenFixture.now, members: members, v2: .off))
+        let content = EtcdPanel.content(model, UIState(), width: 76, focused: false)
+        #expect(draw(content, width: 76) == [
+            "etcd  cluster cdf818194e3a8c32  term 2  no leader  rev 15  v2 API off       ",
+            "m1 ● raft 20/20  db 20 KiB    http://10.0.0.2:2379 ✗ connection refused     ",
+        ])
+    }
+
+    @Test func requestRows() {
+        let content = RequestsPanel.content(ScreenFixture.model(), UIState(), width: 96)
+        #expect(draw(content, width: 96) == [
+            "Requests  pairs by x-request-id  (2 paired · 0 client-only · 0 server-only)                     ",
+            "16:28:24.700  GET /storage/missing                    503  server only    server 1 ms           ",
+            "16:28:24.672  GET /v2/keys/istioTest                  200  client 3 ms    server 3 ms      +0 ms",
+            "16:28:24.640  PUT /v2/keys/istioTest                  201  client 6 ms    server 4 ms      +2 ms",
+        ])
+    }
+
+    @Test func header() {
+        var state = UIState()
+        state.paused = true
+        #expect(draw([HeaderLine.line(ScreenFixture.model(), state)], width: 120) == [
+            " meshtop  ctx minikube ns default  prom ✓ 12 ms   etcd 3/3 ✓ leader m1   svc ✓ 12 ms    12:00:00  every 1s   PAUSED     ",
+        ])
+    }
+
+    @Test func cjkAndEmojiValuesKeepColumnsAligned() {
+        var model = ScreenFixture.model()
+        model.snapshot.edges[0].key.sourceWorkload = "网关"
+        model.snapshot.edges[1].key.sourceWorkload = "🚀-storage"
+        let lines = draw(TrafficPanel.content(model, UIState(), width: 96), width: 96)
+        #expect(lines == [
+            "Traffic  reporter=destination  window 1m                                                        ",
+            "SOURCE → DESTINATION                RPS▼  SUCCESS     P50     P90     P99 CODES        TREND    ",
+            "default/网关 → default/proxy-et…    41.2  100.0 %    3 ms    8 ms   21 ms 200                   ",
+            "default/🚀-storage → default/et…    41.0   99.8 %    1 ms    3 ms    9 ms 201 503 UH            ",
+        ])
+        // The RPS column ends in the same place on every row, wide glyphs or not.
+        func end(of text: String, in line: String) -> Int? {
+            line.range(of: text).map { DisplayWidth.of(String(line[..<$0.upperBound])) }
+        }
+        #expect(end(of: "RPS▼", in: lines[1]) != nil)
+        #expect(end(of: "41.2", in: lines[2]) == end(of: "RPS▼", in: lines[1]))
+        #expect(end(of: "41.0", in: lines[3]) == end(of: "RPS▼", in: lines[1]))
+    }
+}
