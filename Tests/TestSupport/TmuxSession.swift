@@ -26,7 +26,16 @@ public final class TmuxSession: @unchecked Sendable {
         _ = try run(["set-option", "-t", "main", "status", "off"])
     }
 
-    deinit { _ = try? run(["kill-server"]) }
+    deinit { close() }
+
+    /// Stops the tmux server and everything running in its pane.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        _ = try? run(["kill-server"])
+    }
+
+    private var closed = false
 
     @discardableResult
     public func run(_ arguments: [String]) throws -> String {
@@ -41,12 +50,25 @@ public final class TmuxSession: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputFile.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // The test runner blocks some signals, and a child inherits the mask: tmux and the
+        // shell in its pane must hear SIGHUP and SIGTERM, or kill-server waits forever.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGHUP, SIGINT, SIGTERM, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let binary = Self.binary ?? "/usr/bin/tmux"
         let argv = [binary, "-u", "-L", socket] + arguments
         let envp = environment.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
         let status = withCStrings(argv) { cArgv in
-            withCStrings(envp) { cEnvp in posix_spawn(&pid, binary, &actions, nil, cArgv, cEnvp) }
+            withCStrings(envp) { cEnvp in posix_spawn(&pid, binary, &actions, &attributes, cArgv, cEnvp) }
         }
         guard status == 0 else { throw TestFailure("tmux: posix_spawn failed (\(status))") }
         var exit: Int32 = 0

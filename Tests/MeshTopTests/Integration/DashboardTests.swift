@@ -73,6 +73,7 @@ struct DashboardTests {
         defer { load.cancel() }
 
         let tmux = try TmuxSession(width: 200, height: 50)
+        defer { tmux.close() }
         let meshtop = BuiltBinary.url("meshtop").path
         let command =
             "\(meshtop) --prometheus \(prometheus.url) --etcd \(etcd.clientURL) --service \(service.url) "
