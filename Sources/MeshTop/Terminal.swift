@@ -109,7 +109,7 @@ final class Terminal {
         for y in 0..<min(height, grid.height) {
             row.removeAll(keepingCapacity: true)
             for cell in grid.row(y).prefix(width) where cell.width > 0 {
-                append(cell, to: &row)
+                append(cell, text: cell.cluster >= 0 ? grid.text(of: cell) : nil, to: &row)
             }
             _ = row.withUnsafeBufferPointer { mvwadd_wchnstr(window, Int32(y), 0, $0.baseAddress, Int32($0.count)) }
         }
@@ -129,7 +129,7 @@ final class Terminal {
         input = nil
     }
 
-    private func append(_ cell: Cell, to row: inout [cchar_t]) {
+    private func append(_ cell: Cell, text cluster: String?, to row: inout [cchar_t]) {
         var attributes = mt_a_normal()
         if cell.style.bold { attributes |= mt_a_bold() }
         if cell.style.dim { attributes |= mt_a_dim() }
@@ -142,7 +142,7 @@ final class Terminal {
         }
         // A glyph the C library measures differently from the grid would shift the rest of
         // the row: it is drawn as question marks of the grid's width instead.
-        var scalars = Array(cell.text.unicodeScalars.prefix(4))
+        var scalars = cluster.map { Array($0.unicodeScalars.prefix(4)) } ?? [cell.scalar]
         if let first = scalars.first, Int(mt_wcwidth(wchar_t(bitPattern: first.value))) != cell.width {
             scalars = [Unicode.Scalar(UInt8(ascii: "?"))]
             for _ in 1..<max(1, cell.width) {

@@ -6,8 +6,8 @@ enum Format {
     /// 0.4 ms, 3 ms, 21 ms, 1.2 s.
     static func milliseconds(_ value: Double?) -> String {
         guard let value, value.isFinite else { return "-" }
-        if value >= 1_000 { return String(format: "%.1f s", value / 1_000) }
-        if value < 10, value != value.rounded() { return String(format: "%.1f ms", value) }
+        if value >= 1_000 { return decimal(value / 1_000, places: 1) + " s" }
+        if value < 10, value != value.rounded() { return decimal(value, places: 1) + " ms" }
         return "\(Int(value.rounded())) ms"
     }
 
@@ -22,9 +22,9 @@ enum Format {
     /// 41.2, 0.05, 1.2k.
     static func rate(_ value: Double) -> String {
         guard value.isFinite else { return "-" }
-        if value >= 10_000 { return String(format: "%.1fk", value / 1_000) }
-        if value > 0, value < 0.1 { return String(format: "%.2f", value) }
-        return String(format: "%.1f", value)
+        if value >= 10_000 { return decimal(value / 1_000, places: 1) + "k" }
+        if value > 0, value < 0.1 { return decimal(value, places: 2) }
+        return decimal(value, places: 1)
     }
 
     /// 99.8 %; 100.0 % only when nothing failed.
@@ -33,7 +33,21 @@ enum Format {
         let value = share * 100
         // Never round a failure up to a perfect score.
         if share < 1, value >= 99.95 { return "99.9 %" }
-        return String(format: "%.1f %%", value)
+        return decimal(value, places: 1) + " %"
+    }
+
+    /// A number with a fixed count of decimals, rounded half away from zero, without
+    /// Foundation's formatter (a frame prints hundreds of these).
+    static func decimal(_ value: Double, places: Int) -> String {
+        guard value.isFinite else { return "-" }
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        let scaled = Int64((abs(value) * scale).rounded())
+        let whole = scaled / Int64(scale)
+        var fraction = String(scaled % Int64(scale))
+        while fraction.count < places { fraction = "0" + fraction }
+        let sign = value < 0 && scaled != 0 ? "-" : ""
+        return places == 0 ? sign + String(whole) : sign + String(whole) + "." + fraction
     }
 
     /// 20 KiB, 1.5 MiB.
@@ -93,8 +107,13 @@ enum Format {
 
     /// Text padded or cut to exactly `width` columns, aligned left or right.
     static func fit(_ text: String, _ width: Int, right: Bool = false) -> String {
-        let text = ControlBytes.sanitize(text)
-        let columns = DisplayWidth.of(text)
+        var columns = DisplayWidth.of(text)
+        var text = text
+        if columns != text.utf8.count {
+            // Not plain ASCII: measured after sanitising, as it will be drawn.
+            text = ControlBytes.sanitize(text)
+            columns = DisplayWidth.of(text)
+        }
         if columns > width {
             var kept = ""
             var used = 0

@@ -6,24 +6,27 @@ enum Frame {
     /// "┌ Title ───┐", "├ Title ───┤" or "└───┘" across `width` columns.
     static func border(into grid: inout Grid, y: Int, x: Int = 0, width: Int, edge: Edge, title: Line?, style: Style) {
         guard width >= 2 else { return }
-        let (left, right) =
+        let (left, right): (Unicode.Scalar, Unicode.Scalar) =
             switch edge {
             case .top: ("┌", "┐")
             case .middle: ("├", "┤")
             case .bottom: ("└", "┘")
             }
-        grid.put(left + String(repeating: "─", count: width - 2) + right, x: x, y: y, style: style)
+        grid.fill(Cell(scalar: left, width: 1, style: style), x: x, y: y, count: 1)
+        grid.fill(Cell(scalar: "─", width: 1, style: style), x: x + 1, y: y, count: width - 2)
+        grid.fill(Cell(scalar: right, width: 1, style: style), x: x + width - 1, y: y, count: 1)
         if let title, width > 6 {
-            let used = grid.draw([Segment(" ")] + title + [Segment(" ")], x: x + 1, y: y, limit: width - 4)
-            _ = used
+            grid.draw([Segment(" ")] + title + [Segment(" ")], x: x + 1, y: y, limit: width - 4)
         }
     }
 
     /// "│" on both sides of a row, spaces between.
     static func sides(into grid: inout Grid, y: Int, x: Int = 0, width: Int, style: Style) {
         guard width >= 2 else { return }
-        grid.put("│" + String(repeating: " ", count: width - 2) + "│", x: x, y: y, style: style)
-        grid.restyle(x: x + 1, y: y, width: width - 2) { _ in .plain }
+        let side = Cell(scalar: "│", width: 1, style: style)
+        grid.fill(side, x: x, y: y, count: 1)
+        grid.fill(.blank, x: x + 1, y: y, count: width - 2)
+        grid.fill(side, x: x + width - 1, y: y, count: 1)
     }
 
     /// A whole box, cleared inside.

@@ -15,13 +15,25 @@ struct Style: Hashable, Sendable {
 }
 
 /// One terminal cell: a grapheme and its display width. A width-2 glyph is followed by a
-/// continuation cell (width 0) that draws nothing.
+/// continuation cell (width 0) that draws nothing. A plain value (no references), so a
+/// grid of 17,000 cells is built and copied without reference counting; the rare grapheme
+/// of several scalars (a flag, a ZWJ emoji, an accent) lives in its grid's `clusters`.
 struct Cell: Hashable, Sendable {
-    var text: String
+    var scalar: Unicode.Scalar
+    /// Where the whole grapheme is in `Grid.clusters`, or -1 when it is `scalar` alone.
+    var cluster: Int32 = -1
     var width: Int
     var style: Style
 
-    static let blank = Cell(text: " ", width: 1, style: .plain)
+    init(scalar: Unicode.Scalar, width: Int, style: Style, cluster: Int32 = -1) {
+        self.scalar = scalar
+        self.cluster = cluster
+        self.width = width
+        self.style = style
+    }
+
+    static let blank = Cell(scalar: " ", width: 1, style: .plain)
+    static let continuation = Cell(scalar: "\u{0}", width: 0, style: .plain)
 }
 
 /// What a view draws into: a rectangle of cells, rendered by `Terminal` with ncurses and
@@ -30,6 +42,7 @@ struct Grid: Equatable, Sendable {
     let width: Int
     let height: Int
     private(set) var cells: [Cell]
+    private(set) var clusters: [String] = []
 
     init(width: Int, height: Int) {
         self.width = max(0, width)
@@ -44,6 +57,12 @@ struct Grid: Equatable, Sendable {
     /// One row of cells, for `Terminal` to draw.
     func row(_ y: Int) -> ArraySlice<Cell> { cells[(y * width)..<((y + 1) * width)] }
 
+    /// The grapheme a cell shows ("" for the right half of a wide glyph).
+    func text(of cell: Cell) -> String {
+        if cell.width == 0 { return "" }
+        return cell.cluster >= 0 ? clusters[Int(cell.cluster)] : String(cell.scalar)
+    }
+
     /// Writes `text` from column `x` of row `y`, at most `limit` columns (to the edge by
     /// default); returns the columns used. Outside bytes are sanitised first, and a wide
     /// glyph that would cross the limit becomes a space: a glyph is never split.
@@ -51,25 +70,73 @@ struct Grid: Equatable, Sendable {
     mutating func put(_ text: String, x: Int, y: Int, style: Style = .plain, limit: Int? = nil) -> Int {
         guard y >= 0, y < height, x >= 0, x < width else { return 0 }
         let end = min(width, x + (limit ?? width))
+        if let used = putASCII(text, x: x, y: y, style: style, end: end) { return used }
+        if DisplayWidth.simpleColumns(text) != nil {
+            // One cell per scalar: no grapheme breaking, nothing to sanitise.
+            var column = x
+            for scalar in text.unicodeScalars {
+                guard column < end else { break }
+                clearHalf(at: column, y: y)
+                cells[y * width + column] = Cell(scalar: scalar, width: 1, style: style)
+                column += 1
+            }
+            return column - x
+        }
         var column = x
         for character in ControlBytes.sanitize(text) {
             let glyphWidth = DisplayWidth.of(character)
             guard glyphWidth > 0 else { continue }
             guard column + glyphWidth <= end else {
-                if column < end { cells[y * width + column] = Cell(text: " ", width: 1, style: style) }
+                if column < end { cells[y * width + column] = Cell(scalar: " ", width: 1, style: style) }
                 column = end
                 break
             }
             // A wide glyph partly overwritten leaves no orphan half behind.
             clearHalf(at: column, y: y)
-            cells[y * width + column] = Cell(text: String(character), width: glyphWidth, style: style)
+            let scalars = character.unicodeScalars
+            var cluster: Int32 = -1
+            if scalars.count > 1 {
+                cluster = Int32(clusters.count)
+                clusters.append(String(character))
+            }
+            cells[y * width + column] = Cell(scalar: scalars.first ?? " ", width: glyphWidth, style: style, cluster: cluster)
             if glyphWidth == 2 {
                 clearHalf(at: column + 1, y: y)
-                cells[y * width + column + 1] = Cell(text: "", width: 0, style: style)
+                var half = Cell.continuation
+                half.style = style
+                cells[y * width + column + 1] = half
             }
             column += glyphWidth
         }
         return column - x
+    }
+
+    /// Printable ASCII, most of any screen: one cell per byte, nothing to sanitise or measure.
+    private mutating func putASCII(_ text: String, x: Int, y: Int, style: Style, end: Int) -> Int? {
+        var text = text
+        return text.withUTF8 { bytes -> Int? in
+            for byte in bytes where byte < 0x20 || byte >= 0x7F { return nil }
+            let count = min(bytes.count, end - x)
+            guard count > 0 else { return 0 }
+            clearHalf(at: x, y: y)
+            clearHalf(at: x + count - 1, y: y)
+            let base = y * width + x
+            for index in 0..<count {
+                cells[base + index] = Cell(scalar: Unicode.Scalar(bytes[index]), width: 1, style: style)
+            }
+            return count
+        }
+    }
+
+    /// The same cell across `count` columns (borders, blank rows).
+    mutating func fill(_ cell: Cell, x: Int, y: Int, count: Int) {
+        guard y >= 0, y < height, cell.width == 1 else { return }
+        let from = max(0, x)
+        let to = min(width, x + count)
+        guard from < to else { return }
+        clearHalf(at: from, y: y)
+        clearHalf(at: to - 1, y: y)
+        for column in from..<to { cells[y * width + column] = cell }
     }
 
     private mutating func clearHalf(at x: Int, y: Int) {
@@ -80,7 +147,7 @@ struct Grid: Equatable, Sendable {
 
     /// The rows as text, trailing spaces kept: what the golden tests compare.
     var lines: [String] {
-        (0..<height).map { y in (0..<width).map { self[$0, y].text }.joined() }
+        (0..<height).map { y in row(y).map { text(of: $0) }.joined() }
     }
 }
 
@@ -89,9 +156,12 @@ struct Grid: Equatable, Sendable {
 /// depend on the locale the tests or the user run in.
 enum DisplayWidth {
     static func of(_ character: Character) -> Int {
+        // Most of a screen is ASCII and box drawing: those skip the Unicode property tables.
+        if let ascii = character.asciiValue { return ascii >= 0x20 && ascii != 0x7F ? 1 : 0 }
         guard let scalar = character.unicodeScalars.first else { return 0 }
         let value = scalar.value
         if value < 0x20 || (0x7F..<0xA0).contains(value) { return 0 }
+        if (0x2500...0x259F).contains(value), character.unicodeScalars.count == 1 { return 1 }
         if scalar.properties.generalCategory == .nonspacingMark || scalar.properties.generalCategory == .enclosingMark {
             return 0
         }
@@ -102,7 +172,35 @@ enum DisplayWidth {
         return 1
     }
 
-    static func of(_ text: String) -> Int { text.reduce(0) { $0 + of($1) } }
+    static func of(_ text: String) -> Int {
+        if let columns = simpleColumns(text) { return columns }
+        return text.reduce(0) { $0 + of($1) }
+    }
+
+    /// Scalars that are a whole grapheme of one column wherever they stand, and need no
+    /// sanitising: printable ASCII and Latin-1, general punctuation (… • ‼), arrows,
+    /// box drawing and the sparkline blocks. A screen is almost all of these.
+    @inline(__always)
+    static func isSimple(_ value: UInt32) -> Bool {
+        (0x20..<0x7F).contains(value) || (0xA0..<0x300).contains(value) || (0x2010...0x205F).contains(value)
+            || (0x2190...0x21FF).contains(value) || (0x2500...0x25FC).contains(value)
+    }
+
+    /// The columns of a string made only of simple scalars (one per scalar), else nil.
+    static func simpleColumns(_ text: String) -> Int? {
+        var ascii = true
+        for byte in text.utf8 where byte < 0x20 || byte >= 0x7F {
+            ascii = false
+            break
+        }
+        if ascii { return text.utf8.count }
+        var count = 0
+        for scalar in text.unicodeScalars {
+            guard isSimple(scalar.value) else { return nil }
+            count += 1
+        }
+        return count
+    }
 
     private static let wide: [ClosedRange<UInt32>] = [
         0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,

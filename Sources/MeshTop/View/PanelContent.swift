@@ -3,7 +3,9 @@
 struct PanelContent: Sendable {
     var title: Line
     var header: Line?
-    var lines: [Line]
+    /// The lines, made on demand: a panel of a thousand rows formats only those on screen.
+    var lineCount: Int
+    var line: @Sendable (Int) -> Line
     /// Shown in place of the lines when there are none.
     var empty: Line?
     /// What Enter opens for each selectable item, and the line each item is on.
@@ -17,4 +19,34 @@ struct PanelContent: Sendable {
     var minimum: Int
     /// Last good data while its source fails.
     var faded = false
+
+    init(
+        title: Line, header: Line? = nil, lines: [Line], empty: Line? = nil, items: [UIState.Detail] = [], itemLines: [Int] = [],
+        highlightsLine: Bool = true, wanted: Int, minimum: Int, faded: Bool = false
+    ) {
+        self.init(
+            title: title, header: header, lineCount: lines.count, line: { lines[$0] }, empty: empty, items: items,
+            itemLines: itemLines, highlightsLine: highlightsLine, wanted: wanted, minimum: minimum, faded: faded)
+    }
+
+    init(
+        title: Line, header: Line? = nil, lineCount: Int, line: @escaping @Sendable (Int) -> Line, empty: Line? = nil,
+        items: [UIState.Detail] = [], itemLines: [Int] = [], highlightsLine: Bool = true, wanted: Int, minimum: Int,
+        faded: Bool = false
+    ) {
+        self.title = title
+        self.header = header
+        self.lineCount = lineCount
+        self.line = line
+        self.empty = empty
+        self.items = items
+        self.itemLines = itemLines
+        self.highlightsLine = highlightsLine
+        self.wanted = wanted
+        self.minimum = minimum
+        self.faded = faded
+    }
+
+    /// Every line (tests; the screen asks for the visible ones only).
+    var lines: [Line] { (0..<lineCount).map(line) }
 }

@@ -18,18 +18,24 @@ enum RequestsPanel {
         if state.errorsOnly { title.append(Segment("  errors only", .warn)) }
         if let filter = state.filters[.requests] { title.append(Segment("  filter " + filter.text, .warn)) }
 
-        let rows = feed.rows.reversed().filter { row in
-            if state.errorsOnly, !row.isError { return false }
-            if let filter = state.filters[.requests], !filter.matches(row.searchText) { return false }
-            return true
-        }
-        let lines = rows.map { line($0, width: width) }
+        // Newest first; only the rows on screen become lines.
+        let rows = feed.rows
+        let filter = state.filters[.requests]
+        let shown: [Int] =
+            !state.errorsOnly && filter == nil
+            ? Array(rows.indices.reversed())
+            : rows.indices.reversed().filter { index in
+                if state.errorsOnly, !rows[index].isError { return false }
+                if let filter, !filter.matches(rows[index].searchText) { return false }
+                return true
+            }
         let waiting = model.logSources.joined(separator: ", ")
         var empty: Line = [Segment(feed.lines == 0 ? "waiting for lines from " + waiting : "no request matches", .dimmed)]
         if let note = model.logNotes.last, feed.lines == 0 { empty.append(Segment("  " + note, .warn)) }
         return PanelContent(
-            title: title, lines: lines, empty: empty, items: rows.map { .request($0.serial) }, itemLines: Array(rows.indices),
-            wanted: max(3, lines.count), minimum: 1)
+            title: title, lineCount: shown.count, line: { line(rows[shown[$0]], width: width) }, empty: empty,
+            items: shown.map { .request(rows[$0].serial) }, itemLines: Array(shown.indices),
+            wanted: max(3, shown.count), minimum: 1)
     }
 
     /// "16:28:24.640  PUT /v2/keys/istioTest   201  client 6 ms  server 4 ms  +2 ms  etcd-service:2379".

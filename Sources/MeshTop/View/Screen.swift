@@ -68,14 +68,14 @@ enum Screen {
                 bodyY += 1
                 visible -= 1
             }
-            if content.lines.isEmpty, let empty = content.empty {
+            if content.lineCount == 0, let empty = content.empty {
                 grid.draw(empty, x: 2, y: bodyY, limit: inner, style: fade)
             } else {
                 let selected = min(state.selected(panel), max(0, content.items.count - 1))
                 let selectedLine = content.itemLines.indices.contains(selected) ? content.itemLines[selected] : 0
                 let offset = selectedLine >= visible ? selectedLine - visible + 1 : 0
-                for (row, line) in content.lines.dropFirst(offset).prefix(visible).enumerated() {
-                    grid.draw(line, x: 2, y: bodyY + row, limit: inner, style: fade)
+                for row in 0..<max(0, min(visible, content.lineCount - offset)) {
+                    grid.draw(content.line(offset + row), x: 2, y: bodyY + row, limit: inner, style: fade)
                     if focused, content.highlightsLine, !content.items.isEmpty, row + offset == selectedLine {
                         grid.restyle(x: 1, y: bodyY + row, width: width - 2) { style in
                             var selected = style

@@ -38,7 +38,6 @@ enum TrafficPanel {
             if let sort = column.sort, sort == state.sort { text += state.descending ? "▼" : "▲" }
             return Segment(Format.fit(text, column.width, right: column.field != .name && column.field != .codes && column.field != .trend) + " ", .title)
         }
-        let lines = edges.map { row($0, layout, model) }
         var empty: Line?
         if prometheus?.configured != true {
             empty = [Segment("Prometheus is not configured: --prometheus URL, or a kube context with istio-system/prometheus", .dimmed)]
@@ -54,9 +53,12 @@ enum TrafficPanel {
                 ]
             }
         }
+        // Only the rows on screen are formatted (and their sparklines drawn).
+        let history = snapshot.history
+        let thresholds = model.thresholds
         return PanelContent(
-            title: title, header: header, lines: lines, empty: empty, items: edges.map { .edge($0.key) },
-            itemLines: Array(edges.indices), wanted: 1 + max(1, lines.count), minimum: 2,
+            title: title, header: header, lineCount: edges.count, line: { row(edges[$0], layout, history, thresholds) }, empty: empty,
+            items: edges.map { .edge($0.key) }, itemLines: Array(edges.indices), wanted: 1 + max(1, edges.count), minimum: 2,
             faded: prometheus?.ok == false && !snapshot.edges.isEmpty)
     }
 
@@ -84,16 +86,17 @@ enum TrafficPanel {
             case .p99: edge.p99
             }
         }
-        return edges.sorted { a, b in
-            if state.sort != .name {
-                let x = value(a) ?? -.infinity
-                let y = value(b) ?? -.infinity
-                if x != y { return state.descending ? x > y : x < y }
-            }
+        // Keys made once per edge, not once per comparison.
+        let keys = edges.map { (value: value($0) ?? -.infinity, name: name($0.key), service: $0.key.destinationService) }
+        let order = edges.indices.sorted { a, b in
+            let x = keys[a]
+            let y = keys[b]
+            if state.sort != .name, x.value != y.value { return state.descending ? x.value > y.value : x.value < y.value }
             // Ties and the name column: by name, so rows never swap places between frames.
-            let byName = name(a.key) < name(b.key) || (name(a.key) == name(b.key) && a.key < b.key)
-            return state.sort == .name && state.descending ? !byName : byName
+            let byName = (x.name, x.service) < (y.name, y.service)
+            return state.sort == .name && state.descending ? (y.name, y.service) < (x.name, x.service) : byName
         }
+        return order.map { edges[$0] }
     }
 
     /// The columns that fit `width`, the name column taking what is left.
@@ -125,7 +128,7 @@ enum TrafficPanel {
         return chosen
     }
 
-    private static func row(_ edge: EdgeStats, _ layout: [Column], _ model: ScreenModel) -> Line {
+    private static func row(_ edge: EdgeStats, _ layout: [Column], _ history: MeshHistory, _ thresholds: HealthThresholds) -> Line {
         layout.map { column in
             var style = Style.plain
             let text: String
@@ -134,19 +137,19 @@ enum TrafficPanel {
             case .rps: text = Format.rate(edge.rps)
             case .success:
                 text = Format.percent(edge.successRate)
-                if let success = edge.successRate, success < model.thresholds.successRate { style = .warn }
+                if let success = edge.successRate, success < thresholds.successRate { style = .warn }
             case .p50: text = Format.milliseconds(edge.p50)
             case .p90: text = Format.milliseconds(edge.p90)
             case .p99:
                 text = Format.milliseconds(edge.p99)
-                if let p99 = edge.p99, p99 > model.thresholds.p99Milliseconds { style = .warn }
+                if let p99 = edge.p99, p99 > thresholds.p99Milliseconds { style = .warn }
             case .codes:
                 let codes = edge.codes.filter { $0.value > 0 }.keys.sorted()
                 let flags = edge.flags.filter { $0.key != "-" && $0.value > 0 }.keys.sorted()
                 text = (codes + flags).joined(separator: " ")
                 if isError(edge) { style = .warn }
             case .trend:
-                let points = model.snapshot.history.series[edge.key].map { Array($0) } ?? []
+                let points = history.series[edge.key].map { Array($0) } ?? []
                 text = Sparkline.render(points.map(\.rps), width: column.width)
                 style = .good
             }

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Collectors
+import Foundation
+
+/// `meshtop render-bench` (hidden, for bench/tui.sh): renders frames of a rich, made-up
+/// mesh and prints the median render time, so the benchmark times the views and not a
+/// terminal.
+struct RenderBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render-bench", abstract: "Time the dashboard's rendering (benchmarks).", shouldDisplay: false)
+
+    @Option var width = 240
+    @Option var height = 70
+    @Option var frames = 500
+    @Option var edges = 60
+    @Option var requests = 1_000
+
+    func run() throws {
+        let model = Self.richModel(edges: edges, requests: requests)
+        let state = UIState()
+        var samples: [Double] = []
+        var sink = 0
+        let clock = ContinuousClock()
+        for _ in 0..<max(1, frames) {
+            let start = clock.now
+            let frame = Screen.render(model, state, width: width, height: height)
+            let elapsed = clock.now - start
+            sink &+= frame.grid.width
+            samples.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)
+        }
+        samples.sort()
+        let median = samples[samples.count / 2]
+        let p90 = samples[samples.count * 9 / 10]
+        print(String(format: "render %dx%d: median %.3f ms, p90 %.3f ms over %d frames (%d edges, %d request rows)%@",
+                     width, height, median, p90, samples.count, edges, requests, sink == 0 ? "" : ""))
+    }
+
+    /// Every panel full: `edges` edges with history, five etcd members, request pairs.
+    static func richModel(edges count: Int, requests: Int) -> ScreenModel {
+        let now = Date()
+        var sources: [Snapshot.Source: SourceFreshness] = [:]
+        for source in Snapshot.Source.allCases {
+            var state = SourceFreshness(configured: true)
+            state.ok = true
+            state.latency = .milliseconds(3)
+            state.lastSuccess = now
+            sources[source] = state
+        }
+        var edges: [EdgeStats] = []
+        var history = MeshHistory()
+        for index in 0..<count {
+            let key = EdgeKey(
+                sourceWorkload: "workload-\(index)", sourceNamespace: "ns-\(index % 7)", destinationWorkload: "backend-\(index % 11)",
+                destinationNamespace: "ns-\(index % 5)", destinationService: "backend-\(index % 11).svc.cluster.local")
+            var edge = EdgeStats(key: key)
+            edge.rps = Double(index) * 1.7 + 0.5
+            edge.successRate = index % 9 == 0 ? 0.97 : 1
+            edge.p50 = Double(index % 13) + 0.4
+            edge.p90 = Double(index % 13) * 3 + 1
+            edge.p99 = Double(index % 13) * 9 + 2
+            edge.codes = ["200": edge.rps, "503": index % 9 == 0 ? 0.2 : 0]
+            edge.flags = index % 9 == 0 ? ["UH": 0.2] : [:]
+            edges.append(edge)
+            for point in 0..<MeshHistory.capacity {
+                history.append(key, time: Double(point), rps: edge.rps * (1 + sin(Double(point + index) / 5) / 3))
+            }
+        }
+        var members: [EtcdMemberStatus] = []
+        for index in 1...5 {
+            var member = EtcdMemberStatus(endpoint: "http://10.0.0.\(index):2379")
+            member.id = UInt64(index) * 0x1111_1111
+            member.name = "m\(index)"
+            member.healthy = true
+            member.clusterID = 0xCDF8_1819_4E3A_8C32
+            member.leader = 0x1111_1111
+            member.raftIndex = 10_000 - UInt64(index)
+            member.raftAppliedIndex = 10_000 - UInt64(index)
+            member.raftTerm = 2
+            member.revision = 5_000
+            member.dbSize = 20_480 * UInt64(index)
+            members.append(member)
+        }
+        var tracker = EtcdTracker()
+        let etcd = tracker.update(EtcdObservation(time: now, members: members, v2: .on(index: 9_000, raftIndex: nil, raftTerm: nil, clusterID: nil)))
+        var feed = RequestFeed()
+        for index in 0..<requests {
+            for inbound in [false, true] {
+                var record = AccessLogRecord()
+                record.startTime = "2026-11-27T16:28:24.640Z"
+                record.method = index % 2 == 0 ? "PUT" : "GET"
+                record.path = "/storage/key-\(index % 50)"
+                record.responseCode = index % 40 == 0 ? 503 : 200
+                record.responseFlags = "-"
+                record.duration = inbound ? 4 : 6
+                record.requestID = "request-\(index)"
+                record.authority = "proxy-etcd-storage:9080"
+                record.direction = inbound ? .inbound : .outbound
+                feed.add(record, line: "raw line \(index)")
+            }
+        }
+        var model = ScreenModel(snapshot: Snapshot(time: now, sources: sources, edges: edges, history: history, etcd: etcd), now: now)
+        model.requests = feed
+        model.logSources = ["access.log"]
+        return model
+    }
+}
