@@ -17,6 +17,8 @@ final class Terminal {
     private var screen: OpaquePointer?
     private var input: UnsafeMutablePointer<FILE>?
     private var restored = false
+    /// What is on the screen now: rows that did not change are not handed to curses again.
+    private var shown: Grid?
 
     /// Whether a fatal signal must restore the terminal before the process dies.
     nonisolated(unsafe) private static var active: sig_atomic_t = 0
@@ -106,7 +108,9 @@ final class Terminal {
         let (width, height) = size
         var row: [cchar_t] = []
         row.reserveCapacity(grid.width)
+        let same = shown.map { $0.width == grid.width && $0.height == grid.height && width == grid.width } ?? false
         for y in 0..<min(height, grid.height) {
+            if same, let shown, shown.row(y) == grid.row(y), !grid.row(y).contains(where: { $0.cluster >= 0 }) { continue }
             row.removeAll(keepingCapacity: true)
             for cell in grid.row(y).prefix(width) where cell.width > 0 {
                 append(cell, text: cell.cluster >= 0 ? grid.text(of: cell) : nil, to: &row)
@@ -115,6 +119,7 @@ final class Terminal {
         }
         wnoutrefresh(window)
         doupdate()
+        shown = grid
     }
 
     /// Gives the terminal back: cursor, echo, the main screen. Safe to call twice.
@@ -129,30 +134,60 @@ final class Terminal {
         input = nil
     }
 
-    private func append(_ cell: Cell, text cluster: String?, to row: inout [cchar_t]) {
+    /// The wide characters of one cell, NUL-terminated, reused for every cell of a frame.
+    private var text: [wchar_t] = Array(repeating: 0, count: 6)
+    /// The last style's curses attributes: neighbouring cells mostly share one.
+    private var lastStyle: Style?
+    private var lastLook: (attributes: attr_t, pair: Int16) = (0, 0)
+
+    private func look(_ style: Style) -> (attributes: attr_t, pair: Int16) {
+        if style == lastStyle { return lastLook }
         var attributes = mt_a_normal()
-        if cell.style.bold { attributes |= mt_a_bold() }
-        if cell.style.dim { attributes |= mt_a_dim() }
-        if cell.style.reverse { attributes |= mt_a_reverse() }
-        if cell.style.underline { attributes |= mt_a_underline() }
+        if style.bold { attributes |= mt_a_bold() }
+        if style.dim { attributes |= mt_a_dim() }
+        if style.reverse { attributes |= mt_a_reverse() }
+        if style.underline { attributes |= mt_a_underline() }
         var pair: Int16 = 0
-        if colors != .none, let color = cell.style.color, let index = Self.palette.firstIndex(where: { $0.color == color }) {
+        if colors != .none, let color = style.color, let index = Self.palette.firstIndex(where: { $0.color == color }) {
             pair = Int16(index + 1)
             if colors == .eight, color == .gray { attributes |= mt_a_dim() }
         }
+        lastStyle = style
+        lastLook = (attributes, pair)
+        return lastLook
+    }
+
+    private func append(_ cell: Cell, text cluster: String?, to row: inout [cchar_t]) {
+        let (attributes, pair) = look(cell.style)
+        var count = 0
+        if let cluster {
+            for scalar in cluster.unicodeScalars.prefix(5) {
+                text[count] = wchar_t(bitPattern: scalar.value)
+                count += 1
+            }
+        } else {
+            text[0] = wchar_t(bitPattern: cell.scalar.value)
+            count = 1
+        }
         // A glyph the C library measures differently from the grid would shift the rest of
         // the row: it is drawn as question marks of the grid's width instead.
-        var scalars = cluster.map { Array($0.unicodeScalars.prefix(4)) } ?? [cell.scalar]
-        if let first = scalars.first, Int(mt_wcwidth(wchar_t(bitPattern: first.value))) != cell.width {
-            scalars = [Unicode.Scalar(UInt8(ascii: "?"))]
-            for _ in 1..<max(1, cell.width) {
-                var filler = cchar_t()
-                var text: [wchar_t] = [63, 0]
-                setcchar(&filler, &text, attributes, pair, nil)
-                row.append(filler)
-            }
+        var repeats = 1
+        if Int(mt_wcwidth(text[0])) != cell.width {
+            text[0] = 63
+            count = 1
+            repeats = max(1, cell.width)
         }
-        var text = scalars.map { wchar_t(bitPattern: $0.value) } + [0]
+        text[count] = 0
+        if count == 1 {
+            // One scalar, nearly every cell: the struct is filled as setcchar would fill it,
+            // without its checks (a full frame is 10,000 cells).
+            var character = cchar_t()
+            character.attr = attributes | mt_color_pair(Int32(pair))
+            character.chars = (text[0], 0, 0, 0, 0)
+            character.ext_color = Int32(pair)
+            for _ in 0..<repeats { row.append(character) }
+            return
+        }
         var character = cchar_t()
         setcchar(&character, &text, attributes, pair, nil)
         row.append(character)

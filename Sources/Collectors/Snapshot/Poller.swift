@@ -25,6 +25,13 @@ public actor Poller {
     public private(set) var config: PollerConfig
     /// Bumped after every poll of any source: the dashboard redraws when it moves.
     public private(set) var generation = 0
+    private var observer: (@Sendable (Snapshot, Int) -> Void)?
+
+    /// Hears the new snapshot after every poll (the dashboard), instead of asking for it.
+    public func observe(_ body: @escaping @Sendable (Snapshot, Int) -> Void) {
+        observer = body
+        body(snapshot(), generation)
+    }
     public static let maxBackoff: Duration = .seconds(10)
 
     private var freshness: [Snapshot.Source: SourceFreshness]
@@ -101,6 +108,7 @@ public actor Poller {
         edges = []
         history = MeshHistory()
         generation += 1
+        observer?(snapshot(), generation)
         await pollOnceIfConfigured(.prometheus)
         await backfill()
     }
@@ -149,6 +157,7 @@ public actor Poller {
         }
         freshness[source] = state
         generation += 1
+        observer?(snapshot(), generation)
     }
 
     private func pollPrometheus() async -> String? {

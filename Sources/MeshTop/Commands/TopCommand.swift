@@ -53,15 +53,12 @@ struct TopCommand: AsyncParsableCommand {
 
         let poller = Poller(config)
         let live = LiveSnapshot()
+        await LiveSnapshot.follow(poller, into: live)
         let polling = Task {
             await poller.backfill()
             await poller.run()
         }
-        let publishing = Task { await LiveSnapshot.follow(poller, into: live) }
-        defer {
-            polling.cancel()
-            publishing.cancel()
-        }
+        defer { polling.cancel() }
         var model = ScreenModel(snapshot: await poller.snapshot(), now: Date())
         model.logSources = logs
         model.context = sources.context

@@ -50,11 +50,14 @@ final class Dashboard: @unchecked Sendable {
         var snapshotGeneration = -2
         var logGeneration = -1
         var second = Int(Date().timeIntervalSince1970)
+        // New data redraws at most twice a second (three sources and two logs would otherwise
+        // each cost a frame); a key or a resize redraws at once.
         var dirty = true
+        var urgent = true
+        var lastDraw = ContinuousClock.now - .seconds(1)
         while !StopSignal.requested {
             if !state.paused {
-                let (snapshot, generation) = live.current
-                if generation != snapshotGeneration, let snapshot {
+                if live.generation != snapshotGeneration, let (snapshot, generation) = live.latest {
                     snapshotGeneration = generation
                     model.snapshot = snapshot
                     dirty = true
@@ -72,13 +75,15 @@ final class Dashboard: @unchecked Sendable {
                 second = Int(now.timeIntervalSince1970)
                 dirty = true
             }
-            if dirty {
+            if urgent || (dirty && ContinuousClock.now - lastDraw >= .milliseconds(500)) {
                 if !state.paused { model.now = now }
                 draw(terminal)
+                lastDraw = ContinuousClock.now
                 dirty = false
+                urgent = false
             }
             guard let key = terminal.readKey() else { continue }
-            dirty = true
+            urgent = true
             if key == .resize { continue }
             switch state.handle(key) {
             case .quit?: return

@@ -5,22 +5,19 @@ import Synchronization
 final class LiveSnapshot: Sendable {
     private let state = Mutex<(snapshot: Snapshot?, generation: Int)>((nil, -1))
 
-    var current: (snapshot: Snapshot?, generation: Int) { state.withLock { $0 } }
+    /// Cheap to ask ten times a second; `latest` copies the snapshot out.
+    var generation: Int { state.withLock { $0.generation } }
+
+    var latest: (snapshot: Snapshot, generation: Int)? {
+        state.withLock { state in state.snapshot.map { ($0, state.generation) } }
+    }
 
     func publish(_ snapshot: Snapshot, generation: Int) {
         state.withLock { $0 = (snapshot, generation) }
     }
 
-    /// Publishes the poller's snapshot whenever a poll finished, until cancelled.
+    /// Publishes the poller's snapshot after every poll.
     static func follow(_ poller: Poller, into live: LiveSnapshot) async {
-        var seen = -1
-        while !Task.isCancelled {
-            let generation = await poller.generation
-            if generation != seen {
-                seen = generation
-                live.publish(await poller.snapshot(), generation: generation)
-            }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
+        await poller.observe { snapshot, generation in live.publish(snapshot, generation: generation) }
     }
 }
