@@ -1,0 +1,61 @@
+import Collectors
+import Foundation
+
+/// `meshtop load --access-log FILE`: one client-side line per request in the istio format
+/// (direction outbound, the request's x-request-id), as the caller's sidecar would write
+/// it, so meshtop pairs it with the server's line.
+final class ClientLog {
+    private let handle: FileHandle
+    private let writer = AccessLogWriter()
+    private var template = AccessLogRecord()
+    private var buffer: [UInt8] = []
+
+    init(path: String, plan: LoadPlan) throws {
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw ClientLogError(path: path) }
+        handle.seekToEndOfFile()
+        self.handle = handle
+        template.method = plan.method
+        template.path = plan.path
+        template.protocol = "HTTP/1.1"
+        template.authority = plan.authority
+        template.upstreamHost = plan.authority
+        template.upstreamCluster = "outbound|\(plan.port)||\(plan.authority.split(separator: ":").first.map(String.init) ?? "-")"
+        template.userAgent = "meshtop-load"
+        template.bytesReceived = plan.body?.count ?? 0
+        template.routeName = "default"
+    }
+
+    deinit { flush() }
+
+    func write(start: Date, status: Int, failure: String?, bytes: Int, duration: Duration, requestID: String?) {
+        var record = template
+        let milliseconds = Int(start.timeIntervalSince1970 * 1_000)
+        record.startTime = EnvoyTimestamp.format(seconds: milliseconds / 1_000, milliseconds: milliseconds % 1_000)
+        record.responseCode = status
+        // Envoy's flags for the same failures: upstream connection failure, timeout, reset.
+        record.responseFlags = switch failure {
+        case nil: "-"
+        case "connect": "UF"
+        case "timeout": "UT"
+        default: "UC"
+        }
+        record.bytesSent = bytes
+        record.duration = Int(duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        record.requestID = requestID
+        buffer.append(contentsOf: writer.line(for: record).utf8)
+        buffer.append(10)
+        if buffer.count >= 64 * 1_024 { flush() }
+    }
+
+    func flush() {
+        guard !buffer.isEmpty else { return }
+        handle.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+struct ClientLogError: Error, CustomStringConvertible {
+    var path: String
+    var description: String { "--access-log: cannot write \(path)" }
+}

@@ -1,0 +1,117 @@
+import Collectors
+import Foundation
+
+/// Sends a `LoadPlan` from one thread over libcurl's multi interface: `concurrency`
+/// keep-alive connections, each reused request after request.
+///
+/// With a rate, request i is due at start + i / rate whether or not earlier answers have
+/// come (open model); when every connection is busy it waits, and its latency counts from
+/// when it was due, so a slow server cannot hide its queue (coordinated omission). Without
+/// a rate each connection sends its next request as soon as the last one is answered.
+final class LoadEngine {
+    struct Progress: Sendable {
+        var requests: Int
+        var errors: Int
+        var elapsed: Duration
+        var rate: Double
+        var p50: Double?
+        var p99: Double?
+    }
+
+    private let plan: LoadPlan
+    private let log: ClientLog?
+
+    init(plan: LoadPlan) throws {
+        self.plan = plan
+        log = try plan.accessLog.map { try ClientLog(path: $0, plan: plan) }
+    }
+
+    func run(stop: () -> Bool = { false }, progress: (Progress) -> Void = { _ in }) throws -> LoadResult {
+        let multi = try CurlMulti()
+        let timeout = Int(plan.timeout.components.seconds * 1_000 + plan.timeout.components.attoseconds / 1_000_000_000_000_000)
+        var idle: [CurlTransfer] = []
+        for _ in 0..<max(1, plan.concurrency) {
+            idle.append(try CurlTransfer(url: plan.url, method: plan.method, headers: plan.headers, body: plan.body, timeoutMilliseconds: timeout))
+        }
+        struct InFlight {
+            var due: ContinuousClock.Instant
+            var started: ContinuousClock.Instant
+            var wallStart: Date
+            var requestID: String?
+        }
+        var inFlight: [ObjectIdentifier: InFlight] = [:]
+        var result = LoadResult()
+        result.targetRate = plan.rate
+        let clock = ContinuousClock()
+        let start = clock.now
+        var issued = 0
+        var lastProgress = start
+        let interval: Duration? = plan.rate.map { .nanoseconds(Int64(1e9 / max($0, 1e-9))) }
+
+        func due(_ index: Int) -> ContinuousClock.Instant {
+            guard let rate = plan.rate else { return clock.now }
+            return start + .nanoseconds(Int64(Double(index) * 1e9 / rate))
+        }
+
+        while true {
+            let now = clock.now
+            let stopIssuing =
+                (plan.count.map { issued >= $0 } ?? false) || (plan.duration.map { now - start >= $0 } ?? false) || stop()
+            if !stopIssuing {
+                while let transfer = idle.last, plan.count.map({ issued < $0 }) ?? true {
+                    let when = due(issued)
+                    if plan.rate != nil, when > now { break }
+                    if let duration = plan.duration, when - start >= duration { break }
+                    idle.removeLast()
+                    var requestID: String?
+                    if log != nil {
+                        let id = UUID().uuidString.lowercased()
+                        requestID = id
+                        transfer.prepare(extra: ["x-request-id: \(id)"])
+                    } else {
+                        transfer.prepare()
+                    }
+                    inFlight[ObjectIdentifier(transfer)] = InFlight(due: when, started: now, wallStart: Date(), requestID: requestID)
+                    multi.add(transfer)
+                    issued += 1
+                }
+            }
+            if stopIssuing, inFlight.isEmpty { break }
+            multi.perform()
+            for (transfer, code) in multi.finished() {
+                let finished = clock.now
+                guard let flight = inFlight.removeValue(forKey: ObjectIdentifier(transfer)) else { continue }
+                result.requests += 1
+                let failure = CurlTransfer.failure(code)
+                let status = failure == nil ? transfer.status : 0
+                if let failure { result.errors[failure, default: 0] += 1 } else { result.statusCodes[status, default: 0] += 1 }
+                let latency = finished - flight.due
+                let micros = latency.components.seconds * 1_000_000 + latency.components.attoseconds / 1_000_000_000_000
+                _ = result.latency.record(UInt64(max(0, micros)))
+                log?.write(
+                    start: flight.wallStart, status: status, failure: failure, bytes: transfer.bytesReceived,
+                    duration: finished - flight.started, requestID: flight.requestID)
+                idle.append(transfer)
+            }
+            let after = clock.now
+            if after - lastProgress >= .milliseconds(250) {
+                lastProgress = after
+                result.elapsed = after - start
+                progress(
+                    Progress(
+                        requests: result.requests, errors: result.errorCount, elapsed: result.elapsed, rate: result.rate,
+                        p50: result.milliseconds(atPercentile: 50), p99: result.milliseconds(atPercentile: 99)))
+            }
+            // Sleep until a socket is ready, the next request is due, or 10 ms pass.
+            var wait = 10
+            if interval != nil, !stopIssuing, !idle.isEmpty {
+                let until = due(issued) - clock.now
+                wait = max(0, min(10, Int(until.components.seconds * 1_000 + until.components.attoseconds / 1_000_000_000_000_000)))
+            }
+            if wait > 0 || !inFlight.isEmpty { multi.wait(milliseconds: wait) }
+        }
+        result.elapsed = clock.now - start
+        log?.flush()
+        return result
+    }
+}
