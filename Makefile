@@ -17,7 +17,7 @@ help:
 	@echo "make build        debug build of meshtop and storage-service"
 	@echo "make release      release build"
 	@echo "make run-service  local etcd + storage-service on loopback until Ctrl-C"
-	@echo "make bench        benchmarks: storage-service vs etcd, meshtop logs vs GoAccess, one poll, the dashboard"
+	@echo "make bench        benchmarks: storage-service vs etcd, meshtop logs vs GoAccess, one poll, the dashboard, meshtop load vs wrk"
 	@echo "make fuzz         fuzz the access-log decoder for FUZZ_SECONDS (default 300)"
 
 deps:
@@ -65,3 +65,4 @@ bench:
 	@bash bench/logs.sh
 	@bash bench/poll.sh
 	@bash bench/tui.sh
+	@bash bench/load.sh

@@ -48,7 +48,7 @@ final class LogTail: Sendable {
         }
         // The followers are used by this thread alone from here on.
         nonisolated(unsafe) let ownedFiles = files
-        nonisolated(unsafe) let ownedClusters = clusters
+        let ownedClusters = clusters
         let thread = Thread { [self] in self.read(files: ownedFiles, clusters: ownedClusters) }
         thread.name = "meshtop-logs"
         thread.start()
