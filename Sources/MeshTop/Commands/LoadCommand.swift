@@ -62,9 +62,20 @@ struct LoadCommand: ParsableCommand {
     }
 
     func plan() throws -> LoadPlan {
+        try Self.plan(
+            url: url, method: method, headers: header, body: body, rate: rps, concurrency: concurrency, count: requests,
+            duration: duration.flatMap(DurationText.parse) ?? (requests == nil ? .seconds(10) : nil),
+            timeout: DurationText.parse(timeout) ?? .seconds(10), accessLog: accessLog)
+    }
+
+    /// The plan from command-line values (`meshtop load` and the dashboard's `--load`).
+    static func plan(
+        url: String, method: String, headers: [String], body: String?, rate: Double?, concurrency: Int, count: Int?,
+        duration: Duration?, timeout: Duration, accessLog: String?
+    ) throws -> LoadPlan {
         var plan = LoadPlan(url: url)
         plan.method = method.uppercased()
-        plan.headers = header.map { line in
+        plan.headers = headers.map { line in
             let parts = line.split(separator: ":", maxSplits: 1)
             return (String(parts[0]).trimmingCharacters(in: .whitespaces), parts.count > 1 ? String(parts[1]).trimmingCharacters(in: .whitespaces) : "")
         }
@@ -78,11 +89,11 @@ struct LoadCommand: ParsableCommand {
                 plan.body = Array(body.utf8)
             }
         }
-        plan.rate = rps
+        plan.rate = rate
         plan.concurrency = concurrency
-        plan.count = requests
-        plan.duration = duration.flatMap(DurationText.parse) ?? (requests == nil ? .seconds(10) : nil)
-        plan.timeout = DurationText.parse(timeout) ?? .seconds(10)
+        plan.count = count
+        plan.duration = duration
+        plan.timeout = timeout
         plan.accessLog = accessLog
         return plan
     }

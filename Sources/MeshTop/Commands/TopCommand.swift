@@ -29,11 +29,44 @@ struct TopCommand: AsyncParsableCommand {
     @Option(help: "Write diagnostics to this file (nothing is printed while the dashboard runs).")
     var debugLog: String?
 
+    @Option(help: "Send load to this URL from the dashboard: a Load panel shows it, and its requests are paired.")
+    var load: String?
+
+    @Option(help: "With --load: requests per second on a fixed schedule (default: as fast as -c connections go).")
+    var rps: Double?
+
+    @Option(name: .customShort("c"), help: "With --load: connections.")
+    var concurrency = 10
+
+    @Option(name: .customShort("d"), help: "With --load: stop the load after this long (default: when meshtop quits).")
+    var duration: String?
+
+    @Option(name: .customShort("X"), help: "With --load: method.")
+    var method = "GET"
+
+    @Option(name: .customShort("H"), help: "With --load: a header 'Name: value' (repeatable).")
+    var header: [String] = []
+
+    @Option(help: "With --load: request body, text or @FILE.")
+    var body: String?
+
     func validate() throws {
         for source in logs where source.hasPrefix("k8s:") && KubernetesSource.Target(source) == nil {
             throw ValidationError("'\(source)' is not k8s:[NAMESPACE/]SELECTOR")
         }
         if logs.filter({ $0 == "-" }).count > 1 { throw ValidationError("--logs - may be given once") }
+        if let load, !(load.hasPrefix("http://") || load.hasPrefix("https://")) || URLComponents(string: load)?.host == nil {
+            throw ValidationError("--load '\(load)' is not an http:// or https:// URL")
+        }
+        if load == nil, rps != nil || duration != nil || body != nil || !header.isEmpty {
+            throw ValidationError("--rps, -d, -H and --body go with --load URL")
+        }
+        if let rps, !(rps > 0 && rps.isFinite) { throw ValidationError("--rps must be a positive number") }
+        guard (1...10_000).contains(concurrency) else { throw ValidationError("-c must be 1 to 10000") }
+        if let duration, (DurationText.parse(duration) ?? .zero) <= .zero {
+            throw ValidationError("-d '\(duration)' is not a duration such as 30s")
+        }
+        for line in header where !line.contains(":") { throw ValidationError("-H '\(line)' is not 'Name: value'") }
     }
 
     func run() async throws {
@@ -47,9 +80,28 @@ struct TopCommand: AsyncParsableCommand {
         let (config, forwards) = try sources.pollerConfig()
         defer { forwards.forEach { $0.stop() } }
 
-        let tail = logs.isEmpty ? nil : LogTail(sources: logs.map { $0 == "-" ? "/dev/stdin" : $0 }, format: choice, context: sources.context, namespace: sources.namespace)
+        // With --load and no --logs the Requests panel still shows the load's own lines.
+        let tail =
+            logs.isEmpty && load == nil
+            ? nil
+            : LogTail(
+                sources: logs.map { $0 == "-" ? "/dev/stdin" : $0 }, format: choice, context: sources.context,
+                namespace: sources.namespace)
         try tail?.start(fromStart: fromStart || logs.contains("-"))
         defer { tail?.stop() }
+        var monitor: LoadMonitor?
+        if let load {
+            let plan = try LoadCommand.plan(
+                url: load, method: method, headers: header, body: body, rate: rps, concurrency: concurrency, count: nil,
+                duration: duration.flatMap(DurationText.parse), timeout: .seconds(10), accessLog: nil)
+            monitor = LoadMonitor(plan: plan)
+            do {
+                try monitor?.start(tail: tail)
+            } catch {
+                throw ValidationError("--load: \(error)")
+            }
+        }
+        defer { monitor?.stop() }
 
         let poller = Poller(config)
         let live = LiveSnapshot()
@@ -60,14 +112,16 @@ struct TopCommand: AsyncParsableCommand {
         }
         defer { polling.cancel() }
         var model = ScreenModel(snapshot: await poller.snapshot(), now: Date())
-        model.logSources = logs
+        model.logSources = logs + (load == nil ? [] : ["meshtop load"])
+        model.load = monitor?.status
         model.context = sources.context
         model.namespace = sources.namespace
         model.interval = config.interval
         model.thresholds = config.thresholds
         let color = !noColor && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         StopSignal.install()
-        let dashboard = Dashboard(poller: poller, queries: config.queries, live: live, tail: tail, model: model, color: color, debug: debug)
+        let dashboard = Dashboard(
+            poller: poller, queries: config.queries, live: live, tail: tail, load: monitor, model: model, color: color, debug: debug)
         do {
             try await dashboard.run()
         } catch {

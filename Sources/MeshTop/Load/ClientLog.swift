@@ -1,20 +1,27 @@
 import Collectors
 import Foundation
 
-/// `meshtop load --access-log FILE`: one client-side line per request in the istio format
-/// (direction outbound, the request's x-request-id), as the caller's sidecar would write
-/// it, so meshtop pairs it with the server's line.
+/// One client-side line per request in the istio format (direction outbound, the request's
+/// x-request-id), as the caller's sidecar would write it, so meshtop pairs it with the
+/// server's line: appended to `meshtop load --access-log FILE`, and handed to `sink` (the
+/// dashboard's Requests panel) when one is given.
 final class ClientLog {
-    private let handle: FileHandle
+    private let handle: FileHandle?
+    private let sink: (@Sendable (AccessLogRecord, String) -> Void)?
     private let writer = AccessLogWriter()
     private var template = AccessLogRecord()
     private var buffer: [UInt8] = []
 
-    init(path: String, plan: LoadPlan) throws {
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw ClientLogError(path: path) }
-        handle.seekToEndOfFile()
-        self.handle = handle
+    init(path: String?, plan: LoadPlan, sink: (@Sendable (AccessLogRecord, String) -> Void)? = nil) throws {
+        if let path {
+            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            guard let handle = FileHandle(forWritingAtPath: path) else { throw ClientLogError(path: path) }
+            handle.seekToEndOfFile()
+            self.handle = handle
+        } else {
+            handle = nil
+        }
+        self.sink = sink
         template.method = plan.method
         template.path = plan.path
         template.protocol = "HTTP/1.1"
@@ -43,13 +50,18 @@ final class ClientLog {
         record.bytesSent = bytes
         record.duration = Int(duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000)
         record.requestID = requestID
-        buffer.append(contentsOf: writer.line(for: record).utf8)
+        record.direction = .outbound
+        record.source = "meshtop load"
+        let line = writer.line(for: record)
+        sink?(record, line)
+        guard handle != nil else { return }
+        buffer.append(contentsOf: line.utf8)
         buffer.append(10)
         if buffer.count >= 64 * 1_024 { flush() }
     }
 
     func flush() {
-        guard !buffer.isEmpty else { return }
+        guard let handle, !buffer.isEmpty else { return }
         handle.write(Data(buffer))
         buffer.removeAll(keepingCapacity: true)
     }

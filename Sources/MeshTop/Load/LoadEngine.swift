@@ -21,9 +21,10 @@ final class LoadEngine {
     private let plan: LoadPlan
     private let log: ClientLog?
 
-    init(plan: LoadPlan) throws {
+    /// - Parameter sink: hears each request's client-side line (the dashboard's pairing).
+    init(plan: LoadPlan, sink: (@Sendable (AccessLogRecord, String) -> Void)? = nil) throws {
         self.plan = plan
-        log = try plan.accessLog.map { try ClientLog(path: $0, plan: plan) }
+        log = plan.accessLog != nil || sink != nil ? try ClientLog(path: plan.accessLog, plan: plan, sink: sink) : nil
     }
 
     func run(stop: () -> Bool = { false }, progress: (Progress) -> Void = { _ in }) throws -> LoadResult {
@@ -71,7 +72,9 @@ final class LoadEngine {
                     } else {
                         transfer.prepare()
                     }
-                    inFlight[ObjectIdentifier(transfer)] = InFlight(due: when, started: now, wallStart: Date(), requestID: requestID)
+                    // The wall-clock start is only needed for a log line.
+                    let wallStart = log == nil ? Date.distantPast : Date()
+                    inFlight[ObjectIdentifier(transfer)] = InFlight(due: when, started: now, wallStart: wallStart, requestID: requestID)
                     multi.add(transfer)
                     issued += 1
                 }

@@ -11,12 +11,17 @@ final class Dashboard: @unchecked Sendable {
     private var rendered: Screen.Rendered?
     private let live: LiveSnapshot
     private let tail: LogTail?
+    private let load: LoadMonitor?
     private let poller: Poller
     private let color: Bool
     private let debug: DebugLog
 
-    init(poller: Poller, queries: IstioQueries, live: LiveSnapshot, tail: LogTail?, model: ScreenModel, color: Bool, debug: DebugLog) {
+    init(
+        poller: Poller, queries: IstioQueries, live: LiveSnapshot, tail: LogTail?, load: LoadMonitor?, model: ScreenModel, color: Bool,
+        debug: DebugLog
+    ) {
         self.poller = poller
+        self.load = load
         self.live = live
         self.tail = tail
         self.model = model
@@ -49,6 +54,7 @@ final class Dashboard: @unchecked Sendable {
         debug.write("terminal \(terminal.size.width)x\(terminal.size.height), colours \(terminal.colors)")
         var snapshotGeneration = -2
         var logGeneration = -1
+        var loadGeneration = -1
         var second = Int(Date().timeIntervalSince1970)
         // New data redraws at most twice a second (three sources and two logs would otherwise
         // each cost a frame); a key or a resize redraws at once.
@@ -60,6 +66,11 @@ final class Dashboard: @unchecked Sendable {
                 if live.generation != snapshotGeneration, let (snapshot, generation) = live.latest {
                     snapshotGeneration = generation
                     model.snapshot = snapshot
+                    dirty = true
+                }
+                if let load, load.generation != loadGeneration {
+                    loadGeneration = load.generation
+                    model.load = load.status
                     dirty = true
                 }
                 if let tail, tail.generation != logGeneration {

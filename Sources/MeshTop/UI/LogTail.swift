@@ -56,6 +56,14 @@ final class LogTail: Sendable {
 
     func stop() { stopping.store(true, ordering: .relaxed) }
 
+    /// A line from inside meshtop (the load generator's client side), paired like the rest.
+    func add(_ record: AccessLogRecord, line: String) {
+        state.withLock { state in
+            state.feed.add(record, line: line)
+            state.generation += 1
+        }
+    }
+
     private func read(files: [FileFollower], clusters: [KubernetesSource]) {
         var decoders = files.map { _ in AccessLogDecoder(format) }
         var podDecoders: [String: AccessLogDecoder] = [:]

@@ -40,4 +40,5 @@ struct LoadStatus: Sendable, Equatable {
     var p99: Double?
     var elapsed: Double
     var remaining: Double?
+    var done = false
 }
