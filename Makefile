@@ -9,11 +9,11 @@ BUILD_LOG := .build/build-output.log
 # Quiet on success: the build's output (package checkouts, progress) is shown only when it fails.
 QUIET_BUILD = mkdir -p .build && $(SWIFT) build -q $(1) >$(BUILD_LOG) 2>&1 || { cat $(BUILD_LOG); exit 1; }
 
-.PHONY: help deps build release test test-swift test-web test-fuzz fuzz run-service demo bench
+.PHONY: help deps build release test test-swift test-web test-fuzz test-demo test-scripts fuzz run-service demo bench
 
 help:
 	@echo "make test         install what is missing, build, run every test"
-	@echo "make demo         the whole stack on this machine (not built yet: see README)"
+	@echo "make demo         the whole stack on this machine: etcd, Prometheus, storage-service, load, the dashboard"
 	@echo "make build        debug build of meshtop and storage-service"
 	@echo "make release      release build"
 	@echo "make run-service  local etcd + storage-service on loopback until Ctrl-C"
@@ -30,7 +30,7 @@ release: deps
 	@$(call QUIET_BUILD,-c release)
 
 test: deps
-	@$(MAKE) --no-print-directory test-swift test-web test-fuzz
+	@$(MAKE) --no-print-directory test-scripts test-swift test-web test-fuzz test-demo
 
 # Swift Testing prints a line per test; on success keep the failures (none) and the totals.
 test-swift:
@@ -54,10 +54,21 @@ fuzz:
 run-service: build
 	@deploy/local/run-service.sh
 
-demo:
-	@echo "make demo: the local demo stack (etcd + Prometheus + storage-service + load + dashboard) is not built yet." >&2
-	@echo "Until it is, 'make run-service' starts etcd and storage-service on loopback." >&2
-	@exit 2
+demo: deps
+	@deploy/local/demo.sh
+
+# The demo without the dashboard for ~20 s, on the debug build the tests already made: it
+# exits with `meshtop health`'s status. Its output is shown only when it fails.
+test-demo:
+	@if BUILD=debug deploy/local/demo.sh --headless 20 >.build/demo-output.log 2>&1; then \
+		grep -E '^(pairs|Status check)' .build/demo-output.log; \
+	else \
+		cat .build/demo-output.log; exit 1; \
+	fi
+
+# Every shell script of the repository.
+test-scripts:
+	@shellcheck deploy/local/*.sh bench/*.sh Fuzz/run.sh .ci/run
 
 bench:
 	@deploy/local/ensure-deps.sh bench

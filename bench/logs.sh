@@ -60,6 +60,7 @@ m_records=$("$meshtop" logs --no-follow --summary --json --pairs "$tmp/access.lo
 
 # Streaming: the file STREAM_COPIES times through stdin, for meshtop's peak memory.
 stream="$tmp/stream.sh"
+# shellcheck disable=SC2016 # the $(seq) belongs to the script being written, not to this one
 printf 'for i in $(seq %d); do cat %q; done\n' "$copies" "$tmp/access.log" >"$stream"
 read -r _ s_wall _ s_rss < <(python3 - "$stream" "$meshtop" <<'PY'
 import resource, subprocess, sys, time

@@ -28,6 +28,7 @@ want chromedriver chromium-driver
 want curl curl
 want kubectl kubectl
 want openssl openssl
+want shellcheck shellcheck
 if [[ ${1:-} == bench ]]; then
     want wrk wrk
     want goaccess goaccess
@@ -36,7 +37,7 @@ fi
 if [[ " ${need[*]} " == *" libcurl4-openssl-dev "* ]] && compgen -G "/usr/include/*/curl/curl.h" >/dev/null; then
     need=("${need[@]/libcurl4-openssl-dev/}")
 fi
-need=($(printf '%s\n' "${need[@]}" | grep -v '^$' || true))
+mapfile -t need < <(printf '%s\n' "${need[@]}" | grep -v '^$' || true)
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

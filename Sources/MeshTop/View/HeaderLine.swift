@@ -29,6 +29,10 @@ enum HeaderLine {
         guard let state = model.snapshot.sources[source], state.configured else {
             return [Segment(label + " – ", .dimmed), Segment("  ")]
         }
+        if !state.ok, state.lastAttempt == nil {
+            // Not asked yet (the first seconds): nothing has failed.
+            return [Segment(label + " …" + (compact ? " " : "   "), .dimmed)]
+        }
         if state.ok {
             let latency = compact ? " " : " " + Format.milliseconds(state.latency) + "   "
             return [Segment(label + " "), Segment("✓", .good), Segment(latency, .dimmed)]
