@@ -9,7 +9,7 @@ BUILD_LOG := .build/build-output.log
 # Quiet on success: the build's output (package checkouts, progress) is shown only when it fails.
 QUIET_BUILD = mkdir -p .build && $(SWIFT) build -q $(1) >$(BUILD_LOG) 2>&1 || { cat $(BUILD_LOG); exit 1; }
 
-.PHONY: help deps build release test test-swift test-web test-fuzz test-demo test-scripts fuzz run-service demo bench
+.PHONY: help deps build release test test-swift test-web test-fuzz test-demo test-scripts test-deploy fuzz run-service demo bench
 
 help:
 	@echo "make test         install what is missing, build, run every test"
@@ -30,7 +30,7 @@ release: deps
 	@$(call QUIET_BUILD,-c release)
 
 test: deps
-	@$(MAKE) --no-print-directory test-scripts test-swift test-web test-fuzz test-demo
+	@$(MAKE) --no-print-directory test-scripts test-deploy test-swift test-web test-fuzz test-demo
 
 # Swift Testing prints a line per test; on success keep the failures (none) and the totals.
 test-swift:
@@ -68,7 +68,11 @@ test-demo:
 
 # Every shell script of the repository.
 test-scripts:
-	@shellcheck deploy/local/*.sh bench/*.sh Fuzz/run.sh .ci/run
+	@shellcheck deploy/local/*.sh deploy/scripts/*.sh deploy/kubectl-meshtop bench/*.sh Fuzz/run.sh .ci/run
+
+# The Kubernetes manifests, offline: kustomize builds, schemas, Istio fields, no deprecated API.
+test-deploy:
+	@python3 -m pytest -q -p no:cacheprovider Tests/deploy
 
 bench:
 	@deploy/local/ensure-deps.sh bench

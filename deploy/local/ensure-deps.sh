@@ -53,6 +53,7 @@ fi
 py_need=()
 python3 -c 'import selenium' 2>/dev/null || py_need+=(selenium)
 python3 -c 'import pytest' 2>/dev/null || py_need+=(pytest)
+python3 -c 'import kubernetes_validate' 2>/dev/null || py_need+=(kubernetes-validate)
 if ((${#py_need[@]})); then
     echo "installing (pip): ${py_need[*]}"
     if ! python3 -m pip install -q --disable-pip-version-check "${py_need[@]}" >"$log" 2>&1; then
