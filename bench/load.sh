@@ -13,39 +13,13 @@ done
 swift build -c release --product meshtop --quiet
 swift build -c release --product storage-service --quiet
 bin=$(swift build -c release --show-bin-path)
-DURATION=${DURATION:-10s} RATE=${RATE:-500} BIN=$bin python3 - <<'PY'
-import json, os, re, shutil, socket, subprocess, tempfile, time, urllib.request
+DURATION=${DURATION:-10s} RATE=${RATE:-500} BIN=$bin PYTHONPATH=bench python3 - <<'PY'
+import json, os, re, subprocess
+from localstack import LocalStack
 
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close(); return port
-
-tmp = tempfile.mkdtemp(prefix="meshtop-load-bench.")
-procs = []
-def start(args):
-    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); procs.append(p); return p
-
-def wait(url, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as r:
-                if r.status == 200: return
-        except Exception:
-            pass
-        time.sleep(0.05)  # readiness polling
-    raise SystemExit(f"bench: {url} not ready")
-
-try:
-    bin, duration, rate = os.environ["BIN"], os.environ["DURATION"], float(os.environ["RATE"])
-    cp, pp, sp = free_port(), free_port(), free_port()
-    etcd = f"http://127.0.0.1:{cp}"
-    start(["etcd", "--name", "b", "--data-dir", f"{tmp}/etcd", "--listen-client-urls", etcd, "--advertise-client-urls", etcd,
-           "--listen-peer-urls", f"http://127.0.0.1:{pp}", "--initial-advertise-peer-urls", f"http://127.0.0.1:{pp}",
-           "--initial-cluster", f"b=http://127.0.0.1:{pp}"])
-    wait(etcd + "/health")
-    url = f"http://127.0.0.1:{sp}/"
-    start([f"{bin}/storage-service", "--host", "127.0.0.1", "--port", str(sp), "--etcd", etcd, "--log-level", "error"])
-    wait(url)
+with LocalStack(os.environ["BIN"]) as stack:
+    bin, duration, rate = stack.bin, os.environ["DURATION"], float(os.environ["RATE"])
+    url = stack.service(stack.etcd()) + "/"
 
     wrk = subprocess.run(["wrk", "-t1", "-c64", f"-d{duration}", url], check=True, capture_output=True, text=True).stdout
     wrk_rate = float(re.search(r"Requests/sec:\s+([0-9.]+)", wrk).group(1))
@@ -59,11 +33,4 @@ try:
     print(f"meshtop / wrk = {ours['rps'] / wrk_rate:.2f}   (target >= 0.9)")
     print(f"{'meshtop load --rps ' + str(int(rate)) + ' -d ' + duration:40} {paced['rps']:10.1f} req/s   p50 {paced['latency_ms']['p50']} ms  p99 {paced['latency_ms']['p99']} ms")
     print(f"achieved-rate error = {error:.2f} %   (target <= 1 %)")
-finally:
-    for p in procs:
-        p.terminate()
-    for p in procs:
-        try: p.wait(timeout=10)
-        except Exception: p.kill()
-    shutil.rmtree(tmp, ignore_errors=True)
 PY

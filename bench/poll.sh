@@ -14,45 +14,15 @@ done
 swift build -c release --product meshtop --quiet
 swift build -c release --product storage-service --quiet
 bin=$(swift build -c release --show-bin-path)
-RUNS=${RUNS:-15} RATE=${RATE:-20} BIN=$bin python3 - <<'PY'
-import json, os, shutil, socket, statistics, subprocess, tempfile, threading, time, urllib.parse, urllib.request
+RUNS=${RUNS:-15} RATE=${RATE:-20} BIN=$bin PYTHONPATH=bench python3 - <<'PY'
+import json, os, statistics, subprocess, threading, time, urllib.parse, urllib.request
+from localstack import LocalStack
 
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close(); return port
-
-tmp = tempfile.mkdtemp(prefix="meshtop-poll-bench.")
-procs = []
-def start(args, **kw):
-    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw); procs.append(p); return p
-
-def wait(url, method="GET", body=None, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(urllib.request.Request(url, data=body, method=method), timeout=1) as r:
-                if r.status == 200: return
-        except Exception:
-            pass
-        time.sleep(0.05)  # readiness polling
-    raise SystemExit(f"bench: {url} not ready")
-
-try:
-    bin = os.environ["BIN"]; runs = int(os.environ["RUNS"])
-    cp, pp, sp, prom = free_port(), free_port(), free_port(), free_port()
-    etcd = f"http://127.0.0.1:{cp}"
-    start(["etcd", "--name", "b", "--data-dir", f"{tmp}/etcd", "--listen-client-urls", etcd, "--advertise-client-urls", etcd,
-           "--listen-peer-urls", f"http://127.0.0.1:{pp}", "--initial-advertise-peer-urls", f"http://127.0.0.1:{pp}",
-           "--initial-cluster", f"b=http://127.0.0.1:{pp}", "--enable-v2"])
-    wait(etcd + "/health")
-    service = f"http://127.0.0.1:{sp}"
-    start([f"{bin}/storage-service", "--host", "127.0.0.1", "--port", str(sp), "--etcd", etcd, "--istio-metrics", "--log-level", "error"])
-    wait(service + "/")
-    with open(f"{tmp}/prometheus.yml", "w") as f:
-        f.write(f"global: {{scrape_interval: 1s}}\nscrape_configs:\n  - job_name: storage\n    static_configs: [{{targets: ['127.0.0.1:{sp}']}}]\n")
-    prometheus = f"http://127.0.0.1:{prom}"
-    start(["prometheus", "--config.file", f"{tmp}/prometheus.yml", "--storage.tsdb.path", f"{tmp}/tsdb",
-           "--web.listen-address", f"127.0.0.1:{prom}"])
-    wait(prometheus + "/-/ready")
+with LocalStack(os.environ["BIN"]) as stack:
+    bin = stack.bin; runs = int(os.environ["RUNS"])
+    etcd = stack.etcd(v2=True)
+    service = stack.service(etcd, "--istio-metrics")
+    prometheus = stack.prometheus([service])
     stop = threading.Event()
     rate = float(os.environ["RATE"])
     def load():
@@ -128,11 +98,4 @@ try:
     print(f"{'meshtop --version (process start)':40} {start_wall*1000:8.2f}")
     print(f"full poll / slowest single request ({slowest_name}) = {poll_inner/slowest:.2f}x   (target <= 1.2x)")
 
-finally:
-    for p in procs:
-        p.terminate()
-    for p in procs:
-        try: p.wait(timeout=10)
-        except Exception: p.kill()
-    shutil.rmtree(tmp, ignore_errors=True)
 PY

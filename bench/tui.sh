@@ -13,28 +13,11 @@ done
 swift build -c release --product meshtop --quiet
 swift build -c release --product storage-service --quiet
 bin=$(swift build -c release --show-bin-path)
-SECONDS_IDLE=${SECONDS_IDLE:-30} BIN=$bin python3 - <<'PY'
-import os, shutil, socket, subprocess, tempfile, time, urllib.request
+SECONDS_IDLE=${SECONDS_IDLE:-30} BIN=$bin PYTHONPATH=bench python3 - <<'PY'
+import os, subprocess, time
+from localstack import LocalStack
 
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close(); return port
-
-tmp = tempfile.mkdtemp(prefix="meshtop-tui-bench.")
-procs = []
 sock = f"meshtop-bench-{os.getpid()}"
-def start(args):
-    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); procs.append(p); return p
-
-def wait(url, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as r:
-                if r.status == 200: return
-        except Exception:
-            pass
-        time.sleep(0.05)  # readiness polling
-    raise SystemExit(f"bench: {url} not ready")
 
 def tmux(*args):
     return subprocess.run(["tmux", "-u", "-L", sock, *args], check=True, capture_output=True, text=True,
@@ -45,50 +28,32 @@ def cpu_ticks(pid):
         fields = f.read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])  # utime + stime
 
-try:
-    bin = os.environ["BIN"]; idle = int(os.environ["SECONDS_IDLE"])
-    cp, pp, sp, prom = free_port(), free_port(), free_port(), free_port()
-    etcd = f"http://127.0.0.1:{cp}"
-    start(["etcd", "--name", "b", "--data-dir", f"{tmp}/etcd", "--listen-client-urls", etcd, "--advertise-client-urls", etcd,
-           "--listen-peer-urls", f"http://127.0.0.1:{pp}", "--initial-advertise-peer-urls", f"http://127.0.0.1:{pp}",
-           "--initial-cluster", f"b=http://127.0.0.1:{pp}", "--enable-v2"])
-    wait(etcd + "/health")
-    service = f"http://127.0.0.1:{sp}"
-    log = f"{tmp}/access.log"
-    start([f"{bin}/storage-service", "--host", "127.0.0.1", "--port", str(sp), "--etcd", etcd, "--istio-metrics",
-           "--access-log", log, "--log-level", "error"])
-    wait(service + "/")
-    with open(f"{tmp}/prometheus.yml", "w") as f:
-        f.write(f"global: {{scrape_interval: 1s}}\nscrape_configs:\n  - job_name: storage\n    static_configs: [{{targets: ['127.0.0.1:{sp}']}}]\n")
-    prometheus = f"http://127.0.0.1:{prom}"
-    start(["prometheus", "--config.file", f"{tmp}/prometheus.yml", "--storage.tsdb.path", f"{tmp}/tsdb",
-           "--web.listen-address", f"127.0.0.1:{prom}"])
-    wait(prometheus + "/-/ready")
+with LocalStack(os.environ["BIN"]) as stack:
+    try:
+        bin = stack.bin; idle = int(os.environ["SECONDS_IDLE"])
+        etcd = stack.etcd(v2=True)
+        log = f"{stack.tmp}/access.log"
+        service = stack.service(etcd, "--istio-metrics", "--access-log", log)
+        prometheus = stack.prometheus([service])
 
-    command = (f"exec {bin}/meshtop --prometheus {prometheus} --etcd {etcd} --service {service} --logs {log} --interval 1s")
-    tmux("new-session", "-d", "-s", "main", "-x", "200", "-y", "50", command)
-    pid = int(tmux("display-message", "-p", "-t", "main", "#{pane_pid}").strip())
-    deadline = time.time() + 30
-    while "Traffic" not in tmux("capture-pane", "-p", "-t", "main"):
-        if time.time() > deadline: raise SystemExit("bench: the dashboard did not draw")
-        time.sleep(0.1)  # readiness polling
-    time.sleep(5)  # past the start-up: back-fill, first polls, connections open
-    hz = os.sysconf("SC_CLK_TCK")
-    before, t0 = cpu_ticks(pid), time.monotonic()
-    time.sleep(idle)
-    after, t1 = cpu_ticks(pid), time.monotonic()
-    share = (after - before) / hz / (t1 - t0) * 100
-    print(f"{'meshtop CPU, idle stack, every 1s, 200x50':48} {share:6.2f} % of one core over {t1 - t0:.0f} s   (target <= 1 %)")
-    tmux("send-keys", "-t", "main", "q")
-    out = subprocess.run([f"{bin}/meshtop", "render-bench", "--width", "240", "--height", "70", "--frames", "1000"],
-                         check=True, capture_output=True, text=True).stdout.strip()
-    print(f"{'render of one 240x70 frame (no terminal)':48} {out.split(': ', 1)[1]}   (target <= 2 ms)")
-finally:
-    subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
-    for p in procs:
-        p.terminate()
-    for p in procs:
-        try: p.wait(timeout=10)
-        except Exception: p.kill()
-    shutil.rmtree(tmp, ignore_errors=True)
+        command = (f"exec {bin}/meshtop --prometheus {prometheus} --etcd {etcd} --service {service} --logs {log} --interval 1s")
+        tmux("new-session", "-d", "-s", "main", "-x", "200", "-y", "50", command)
+        pid = int(tmux("display-message", "-p", "-t", "main", "#{pane_pid}").strip())
+        deadline = time.time() + 30
+        while "Traffic" not in tmux("capture-pane", "-p", "-t", "main"):
+            if time.time() > deadline: raise SystemExit("bench: the dashboard did not draw")
+            time.sleep(0.1)  # readiness polling
+        time.sleep(5)  # past the start-up: back-fill, first polls, connections open
+        hz = os.sysconf("SC_CLK_TCK")
+        before, t0 = cpu_ticks(pid), time.monotonic()
+        time.sleep(idle)
+        after, t1 = cpu_ticks(pid), time.monotonic()
+        share = (after - before) / hz / (t1 - t0) * 100
+        print(f"{'meshtop CPU, idle stack, every 1s, 200x50':48} {share:6.2f} % of one core over {t1 - t0:.0f} s   (target <= 1 %)")
+        tmux("send-keys", "-t", "main", "q")
+        out = subprocess.run([f"{bin}/meshtop", "render-bench", "--width", "240", "--height", "70", "--frames", "1000"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+        print(f"{'render of one 240x70 frame (no terminal)':48} {out.split(': ', 1)[1]}   (target <= 2 ms)")
+    finally:
+        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
 PY

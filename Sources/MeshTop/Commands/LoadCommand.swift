@@ -47,18 +47,23 @@ struct LoadCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard url.hasPrefix("http://") || url.hasPrefix("https://"), URLComponents(string: url)?.host != nil else {
-            throw ValidationError("'\(url)' is not an http:// or https:// URL")
-        }
-        if let rps, !(rps > 0 && rps.isFinite) { throw ValidationError("--rps must be a positive number") }
-        guard (1...10_000).contains(concurrency) else { throw ValidationError("-c must be 1 to 10000") }
-        if let requests, requests < 1 { throw ValidationError("-n must be at least 1") }
         if requests != nil, duration != nil { throw ValidationError("give -n or -d, not both") }
+        if let requests, requests < 1 { throw ValidationError("-n must be at least 1") }
+        if (DurationText.parse(timeout) ?? .zero) <= .zero { throw ValidationError("--timeout '\(timeout)' is not a duration such as 10s") }
+        try Self.validate(url: url, rate: rps, concurrency: concurrency, duration: duration, headers: header, flag: nil)
+    }
+
+    /// The checks `meshtop load` and the dashboard's `--load` share.
+    static func validate(url: String, rate: Double?, concurrency: Int, duration: String?, headers: [String], flag: String?) throws {
+        guard url.hasPrefix("http://") || url.hasPrefix("https://"), URLComponents(string: url)?.host != nil else {
+            throw ValidationError((flag.map { $0 + " " } ?? "") + "'\(url)' is not an http:// or https:// URL")
+        }
+        if let rate, !(rate > 0 && rate.isFinite) { throw ValidationError("--rps must be a positive number") }
+        guard (1...10_000).contains(concurrency) else { throw ValidationError("-c must be 1 to 10000") }
         if let duration, (DurationText.parse(duration) ?? .zero) <= .zero {
             throw ValidationError("-d '\(duration)' is not a duration such as 30s")
         }
-        if (DurationText.parse(timeout) ?? .zero) <= .zero { throw ValidationError("--timeout '\(timeout)' is not a duration such as 10s") }
-        for line in header where !line.contains(":") { throw ValidationError("-H '\(line)' is not 'Name: value'") }
+        for line in headers where !line.contains(":") { throw ValidationError("-H '\(line)' is not 'Name: value'") }
     }
 
     func plan() throws -> LoadPlan {

@@ -55,18 +55,11 @@ struct TopCommand: AsyncParsableCommand {
             throw ValidationError("'\(source)' is not k8s:[NAMESPACE/]SELECTOR")
         }
         if logs.filter({ $0 == "-" }).count > 1 { throw ValidationError("--logs - may be given once") }
-        if let load, !(load.hasPrefix("http://") || load.hasPrefix("https://")) || URLComponents(string: load)?.host == nil {
-            throw ValidationError("--load '\(load)' is not an http:// or https:// URL")
-        }
-        if load == nil, rps != nil || duration != nil || body != nil || !header.isEmpty {
+        if let load {
+            try LoadCommand.validate(url: load, rate: rps, concurrency: concurrency, duration: duration, headers: header, flag: "--load")
+        } else if rps != nil || duration != nil || body != nil || !header.isEmpty {
             throw ValidationError("--rps, -d, -H and --body go with --load URL")
         }
-        if let rps, !(rps > 0 && rps.isFinite) { throw ValidationError("--rps must be a positive number") }
-        guard (1...10_000).contains(concurrency) else { throw ValidationError("-c must be 1 to 10000") }
-        if let duration, (DurationText.parse(duration) ?? .zero) <= .zero {
-            throw ValidationError("-d '\(duration)' is not a duration such as 30s")
-        }
-        for line in header where !line.contains(":") { throw ValidationError("-H '\(line)' is not 'Name: value'") }
     }
 
     func run() async throws {
