@@ -67,8 +67,7 @@ public struct LinePairer<Line: PairableLine>: Sendable {
 
     public init(maxOpenIDs: Int = 100_000, window: Duration = .seconds(60)) {
         self.maxOpenIDs = max(1, maxOpenIDs)
-        let parts = window.components
-        self.windowMilliseconds = parts.seconds * 1_000 + parts.attoseconds / 1_000_000_000_000_000
+        self.windowMilliseconds = window.wholeMilliseconds
         // Room for the whole window up front: the tables never grow by copying, and pages
         // the window does not reach are never touched, so they cost no memory.
         entries.reserveCapacity(self.maxOpenIDs + 1)

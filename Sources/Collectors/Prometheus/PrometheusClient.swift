@@ -21,7 +21,7 @@ public struct PrometheusClient: Sendable {
     public func queryRange(_ promql: String, start: Date, end: Date, step: Duration) async throws(PrometheusError)
         -> PrometheusAnswer
     {
-        let seconds = Double(step.components.seconds) + Double(step.components.attoseconds) / 1e18
+        let seconds = step.inSeconds
         return try await post(
             "/api/v1/query_range",
             [

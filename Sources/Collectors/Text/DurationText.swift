@@ -23,3 +23,12 @@ extension String {
         return String(view)
     }
 }
+
+/// A `Duration` in the units meshtop reports and hands to C APIs, computed in one place.
+extension Duration {
+    public var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    public var inMilliseconds: Double { Double(components.seconds) * 1e3 + Double(components.attoseconds) / 1e15 }
+    /// Truncated toward zero, as timeouts and log fields want them.
+    public var wholeMilliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
+    public var wholeMicroseconds: Int64 { components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000 }
+}

@@ -26,7 +26,7 @@ struct RenderBenchCommand: ParsableCommand {
             let frame = Screen.render(model, state, width: width, height: height)
             let elapsed = clock.now - start
             sink &+= frame.grid.width
-            samples.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)
+            samples.append(elapsed.inMilliseconds)
         }
         samples.sort()
         let median = samples[samples.count / 2]

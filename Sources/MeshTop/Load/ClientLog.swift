@@ -48,7 +48,7 @@ final class ClientLog {
         default: "UC"
         }
         record.bytesSent = bytes
-        record.duration = Int(duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        record.duration = Int(duration.wholeMilliseconds)
         record.requestID = requestID
         record.direction = .outbound
         record.source = "meshtop load"

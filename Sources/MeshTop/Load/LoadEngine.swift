@@ -29,7 +29,7 @@ final class LoadEngine {
 
     func run(stop: () -> Bool = { false }, progress: (Progress) -> Void = { _ in }) throws -> LoadResult {
         let multi = try CurlMulti()
-        let timeout = Int(plan.timeout.components.seconds * 1_000 + plan.timeout.components.attoseconds / 1_000_000_000_000_000)
+        let timeout = Int(plan.timeout.wholeMilliseconds)
         var idle: [CurlTransfer] = []
         for _ in 0..<max(1, plan.concurrency) {
             idle.append(try CurlTransfer(url: plan.url, method: plan.method, headers: plan.headers, body: plan.body, timeoutMilliseconds: timeout))
@@ -89,7 +89,7 @@ final class LoadEngine {
                 let status = failure == nil ? transfer.status : 0
                 if let failure { result.errors[failure, default: 0] += 1 } else { result.statusCodes[status, default: 0] += 1 }
                 let latency = finished - flight.due
-                let micros = latency.components.seconds * 1_000_000 + latency.components.attoseconds / 1_000_000_000_000
+                let micros = latency.wholeMicroseconds
                 _ = result.latency.record(UInt64(max(0, micros)))
                 log?.write(
                     start: flight.wallStart, status: status, failure: failure, bytes: transfer.bytesReceived,
@@ -109,7 +109,7 @@ final class LoadEngine {
             var wait = 10
             if interval != nil, !stopIssuing, !idle.isEmpty {
                 let until = due(issued) - clock.now
-                wait = max(0, min(10, Int(until.components.seconds * 1_000 + until.components.attoseconds / 1_000_000_000_000_000)))
+                wait = max(0, min(10, Int(until.wholeMilliseconds)))
             }
             if wait > 0 || !inFlight.isEmpty { multi.wait(milliseconds: wait) }
         }

@@ -11,7 +11,7 @@ struct LoadResult: Sendable {
     var latency = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
     var targetRate: Double?
 
-    var seconds: Double { Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18 }
+    var seconds: Double { elapsed.inSeconds }
     var rate: Double { seconds > 0 ? Double(requests) / seconds : 0 }
     var errorCount: Int { errors.values.reduce(0, +) }
 

@@ -12,9 +12,7 @@ struct RecordText {
     }
 
     private func time(_ start: String?) -> String {
-        // 2026-11-27T12:34:57.510Z → 12:34:57.510: the date is the same on every line of a session.
-        guard let start, start.count >= 23 else { return field(start) }
-        return field(String(start.dropFirst(11).prefix(12)))
+        field(start.map(Format.logTime))
     }
 
     private func colored(_ text: String, code: Int?) -> String {

@@ -26,7 +26,7 @@ struct SnapshotReport: Encodable {
     }
 
     static func milliseconds(_ duration: Duration?) -> Double? {
-        duration.map { (Double($0.components.seconds) * 1e3 + Double($0.components.attoseconds) / 1e15).rounded(toPlaces: 1) }
+        duration.map { $0.inMilliseconds.rounded(toPlaces: 1) }
     }
 
     struct SourceJSON: Encodable {

@@ -14,9 +14,7 @@ enum Format {
     static func milliseconds(_ value: Int?) -> String { value.map { "\($0) ms" } ?? "-" }
 
     static func milliseconds(_ value: Duration?) -> String {
-        guard let value else { return "-" }
-        let parts = value.components
-        return milliseconds(Double(parts.seconds) * 1_000 + Double(parts.attoseconds) / 1e15)
+        milliseconds(value?.inMilliseconds)
     }
 
     /// 41.2, 0.05, 1.2k.
@@ -92,14 +90,14 @@ enum Format {
 
     /// 1s, 500ms, 2m: an interval as the user typed it.
     static func interval(_ value: Duration) -> String {
-        let parts = value.components
-        let milliseconds = parts.seconds * 1_000 + parts.attoseconds / 1_000_000_000_000_000
+        let milliseconds = value.wholeMilliseconds
         if milliseconds % 60_000 == 0 { return "\(milliseconds / 60_000)m" }
         if milliseconds % 1_000 == 0 { return "\(milliseconds / 1_000)s" }
         return "\(milliseconds)ms"
     }
 
-    /// An access-log START_TIME shown as 16:28:24.640 (the date is the same all session).
+    /// An access-log START_TIME shown as 16:28:24.640 (the date is the same all session);
+    /// `meshtop logs` and the Requests panel both show it so.
     static func logTime(_ start: String?) -> String {
         guard let start, start.count >= 23 else { return start ?? "-" }
         return String(start.dropFirst(11).prefix(12))

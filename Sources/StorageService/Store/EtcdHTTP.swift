@@ -28,7 +28,7 @@ final class EtcdHTTP: Sendable {
         precondition(!endpoints.isEmpty, "at least one etcd endpoint")
         var configuration = HTTPClient.Configuration()
         configuration.tlsConfiguration = tls
-        configuration.timeout.connect = .milliseconds(min(1_000, Int64(timeout.milliseconds)))
+        configuration.timeout.connect = .milliseconds(min(1_000, Int64(timeout.inMilliseconds)))
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 32
         // Fail over to the next endpoint at once instead of retrying a dead one until the deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -84,11 +84,11 @@ final class EtcdHTTP: Sendable {
             operation: operation, method: method.rawValue, path: path, endpoint: endpoint, requestID: headers.requestID,
             startTime: startTime, durationSeconds: 0, bytesSent: body?.count ?? 0, bytesReceived: 0, outcome: .failed)
         defer {
-            call.durationSeconds = (ContinuousClock.now - started).seconds
+            call.durationSeconds = (ContinuousClock.now - started).inSeconds
             observer?.etcdCallFinished(call)
         }
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.nanoseconds)))
+            let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.inSeconds * 1e9)))
             let bytes = try await response.body.collect(upTo: 8 << 20)
             call.bytesReceived = bytes.readableBytes
             call.outcome = .answered(status: Int(response.status.code))
@@ -134,14 +134,4 @@ final class EtcdHTTP: Sendable {
         }
         return .unavailable("connection failed")
     }
-}
-
-extension Duration {
-    var seconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
-
-    var milliseconds: Double { seconds * 1_000 }
-    var nanoseconds: Double { seconds * 1e9 }
 }

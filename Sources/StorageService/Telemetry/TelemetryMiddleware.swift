@@ -21,7 +21,7 @@ struct TelemetryMiddleware: RouterMiddleware {
         let received = request.headers[.contentLength].flatMap { Int($0) } ?? 0
         telemetry.inboundFinished(
             .init(
-                startTime: startTime, durationSeconds: (ContinuousClock.now - started).seconds,
+                startTime: startTime, durationSeconds: (ContinuousClock.now - started).inSeconds,
                 method: request.method.rawValue, path: request.uri.description,
                 route: context.endpointPath ?? "unmatched", status: Int(response.status.code), bytesReceived: received,
                 bytesSent: response.body.contentLength ?? 0, requestID: context.mesh.requestID,
