@@ -4,10 +4,16 @@
 # requests per second (open model).
 #   bash bench/load.sh            (env DURATION=10s, RATE=500)
 # The server is storage-service's GET / (no etcd call behind it), so the generators, not
-# the server's storage, are what is compared. Needs: swift, etcd, wrk, python3.
+# the server's storage, are what is compared. The maximum rate is measured twice:
+#   shared   - server and generator on both cores, competing for them: a generator that
+#              spends more CPU per request leaves the server less;
+#   separate - server pinned to CPU 1, generator to CPU 0 (taskset), the way a load test
+#              runs with the generator on its own machine: can it drive the server as hard?
+# CPU per request (user + system time of the generator / requests) is printed for each.
+# Needs: swift, etcd, wrk, python3, taskset; 2 or more cores for the separate runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for tool in swift etcd wrk python3; do
+for tool in swift etcd wrk python3 taskset; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
 done
 swift build -c release --product meshtop --quiet
@@ -17,20 +23,39 @@ DURATION=${DURATION:-10s} RATE=${RATE:-500} BIN=$bin PYTHONPATH=bench python3 - 
 import json, os, re, subprocess
 from localstack import LocalStack
 
+def timed(args):
+    """Runs a generator; returns its stdout and the CPU seconds it used."""
+    before = os.times()
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    after = os.times()
+    return out, (after.children_user - before.children_user) + (after.children_system - before.children_system)
+
 with LocalStack(os.environ["BIN"]) as stack:
     bin, duration, rate = stack.bin, os.environ["DURATION"], float(os.environ["RATE"])
     url = stack.service(stack.etcd()) + "/"
+    server = stack.procs[-1].pid
 
-    wrk = subprocess.run(["wrk", "-t1", "-c64", f"-d{duration}", url], check=True, capture_output=True, text=True).stdout
-    wrk_rate = float(re.search(r"Requests/sec:\s+([0-9.]+)", wrk).group(1))
-    ours = json.loads(subprocess.run([f"{bin}/meshtop", "load", "-c", "64", "-d", duration, url, "--json"],
-                                     check=True, capture_output=True, text=True).stdout)
+    def compare(label, pin):
+        wrk, wrk_cpu = timed(pin + ["wrk", "-t1", "-c64", f"-d{duration}", url])
+        wrk_requests = int(re.search(r"(\d+) requests in", wrk).group(1))
+        wrk_rate = float(re.search(r"Requests/sec:\s+([0-9.]+)", wrk).group(1))
+        out, cpu = timed(pin + [f"{bin}/meshtop", "load", "-c", "64", "-d", duration, url, "--json"])
+        ours = json.loads(out)
+        print(f"{label}:")
+        print(f"  {'wrk -t1 -c64 -d' + duration:34} {wrk_rate:8.0f} req/s   {wrk_cpu * 1e6 / wrk_requests:5.1f} us CPU/request")
+        print(f"  {'meshtop load -c 64 -d ' + duration:34} {ours['rps']:8.0f} req/s   {cpu * 1e6 / ours['requests']:5.1f} us CPU/request"
+              f"   p50 {ours['latency_ms']['p50']} ms  p99 {ours['latency_ms']['p99']} ms  errors {sum(ours['errors'].values())}")
+        print(f"  meshtop / wrk = {ours['rps'] / wrk_rate:.2f}   (target >= 0.9)")
+
+    compare("shared cores", [])
+    if os.cpu_count() >= 2:
+        subprocess.run(["taskset", "-a", "-p", "-c", "1", str(server)], check=True, capture_output=True)
+        compare("separate cores (server on CPU 1, generator on CPU 0)", ["taskset", "-c", "0"])
+        subprocess.run(["taskset", "-a", "-p", "-c", f"0-{os.cpu_count() - 1}", str(server)], check=True, capture_output=True)
+
     paced = json.loads(subprocess.run([f"{bin}/meshtop", "load", "-c", "64", "--rps", str(rate), "-d", duration, url, "--json"],
                                       check=True, capture_output=True, text=True).stdout)
     error = abs(paced["rps"] - rate) / rate * 100
-    print(f"{'wrk -t1 -c64 -d' + duration:40} {wrk_rate:10.0f} req/s")
-    print(f"{'meshtop load -c 64 -d ' + duration:40} {ours['rps']:10.0f} req/s   p50 {ours['latency_ms']['p50']} ms  p99 {ours['latency_ms']['p99']} ms  errors {sum(ours['errors'].values())}")
-    print(f"meshtop / wrk = {ours['rps'] / wrk_rate:.2f}   (target >= 0.9)")
-    print(f"{'meshtop load --rps ' + str(int(rate)) + ' -d ' + duration:40} {paced['rps']:10.1f} req/s   p50 {paced['latency_ms']['p50']} ms  p99 {paced['latency_ms']['p99']} ms")
+    print(f"{'meshtop load --rps ' + str(int(rate)) + ' -d ' + duration:36} {paced['rps']:8.1f} req/s   p50 {paced['latency_ms']['p50']} ms  p99 {paced['latency_ms']['p99']} ms")
     print(f"achieved-rate error = {error:.2f} %   (target <= 1 %)")
 PY

@@ -2,6 +2,8 @@
 #define MESHTOP_CCURL_SHIM_H
 
 #include <curl/curl.h>
+// Swift's Glibc module leaves out timerfd, which CurlMulti wakes curl_multi_poll with.
+#include <sys/timerfd.h>
 
 // Swift cannot call C variadic functions, and curl_easy_setopt / curl_easy_getinfo /
 // curl_multi_setopt are variadic. Each wrapper below fixes the argument type so the

@@ -28,7 +28,7 @@ final class LoadEngine {
     }
 
     func run(stop: () -> Bool = { false }, progress: (Progress) -> Void = { _ in }) throws -> LoadResult {
-        let multi = try CurlMulti()
+        let multi = try CurlMulti(connections: max(1, plan.concurrency))
         let timeout = Int(plan.timeout.wholeMilliseconds)
         var idle: [CurlTransfer] = []
         for _ in 0..<max(1, plan.concurrency) {
@@ -106,12 +106,10 @@ final class LoadEngine {
                         p50: result.milliseconds(atPercentile: 50), p99: result.milliseconds(atPercentile: 99)))
             }
             // Sleep until a socket is ready, the next request is due, or 10 ms pass.
-            var wait = 10
-            if interval != nil, !stopIssuing, !idle.isEmpty {
-                let until = due(issued) - clock.now
-                wait = max(0, min(10, Int(until.wholeMilliseconds)))
-            }
-            if wait > 0 || !inFlight.isEmpty { multi.wait(milliseconds: wait) }
+            var next: Duration?
+            if interval != nil, !stopIssuing, !idle.isEmpty { next = due(issued) - clock.now }
+            if let next, next <= .zero { continue }
+            if next != nil || !inFlight.isEmpty { multi.wait(milliseconds: 10, after: next) }
         }
         result.elapsed = clock.now - start
         log?.flush()
