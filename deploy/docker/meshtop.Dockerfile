@@ -19,10 +19,17 @@ RUN swift build -c release --product meshtop --static-swift-stdlib \
     && install -D "$(swift build -c release --show-bin-path)/meshtop" /out/meshtop
 
 FROM debian:bookworm-slim
+# Debian's own kubectl (kubernetes-client) is 1.20; the release binary is checked against
+# its published SHA-256.
+ARG KUBECTL_VERSION=v1.31.4
+ARG TARGETARCH=amd64
 RUN apt-get update -qq \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-       ca-certificates libcurl4 libncursesw6 ncurses-term tzdata kubectl \
+       ca-certificates curl libcurl4 libncursesw6 ncurses-term tzdata \
     && rm -rf /var/lib/apt/lists/* \
+    && curl -fsSLo /usr/local/bin/kubectl "https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/linux/${TARGETARCH}/kubectl" \
+    && echo "$(curl -fsSL "https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/linux/${TARGETARCH}/kubectl.sha256")  /usr/local/bin/kubectl" | sha256sum -c - \
+    && chmod 755 /usr/local/bin/kubectl \
     && useradd --system --uid 10001 --create-home --home-dir /home/meshtop --shell /usr/sbin/nologin meshtop
 COPY --from=build /out/meshtop /usr/local/bin/meshtop
 # kubectl finds `kubectl meshtop` as a plugin by this name.

@@ -10,6 +10,7 @@
     deploy/k8s/check.py [OVERLAY_DIR ...]      (default: every overlay under deploy/k8s)
 Exit 0 when everything passes, 1 with one line per problem otherwise.
 """
+import json
 import pathlib
 import subprocess
 import sys
@@ -55,10 +56,25 @@ def istio_problems(obj):
     return problems
 
 
+def old_kubectl():
+    """Why kubectl cannot build these overlays, or None: Debian's kubernetes-client is 1.20, whose
+    kustomize (v2) reads neither `resources: [../base]` nor inline `patches:`."""
+    shown = subprocess.run(["kubectl", "version", "--client", "-o", "json"], capture_output=True, text=True)
+    try:
+        client = json.loads(shown.stdout)["clientVersion"]
+        major, minor = int(client["major"]), int(client["minor"].rstrip("+"))
+    except (ValueError, KeyError, TypeError):
+        return None
+    if (major, minor) < (1, 21):
+        return f"kubectl {client.get('gitVersion', f'{major}.{minor}')} is too old: the overlays need kubectl 1.21 or later (kustomize v4+)"
+    return None
+
+
 def check(overlay):
     built = subprocess.run(["kubectl", "kustomize", str(overlay)], capture_output=True, text=True)
     if built.returncode != 0:
-        return [f"{overlay}: kubectl kustomize failed: {built.stderr.strip()}"]
+        hint = old_kubectl()
+        return [f"{overlay}: kubectl kustomize failed: {built.stderr.strip()}" + (f" ({hint})" if hint else "")]
     problems = []
     for obj in yaml.safe_load_all(built.stdout):
         if not obj:

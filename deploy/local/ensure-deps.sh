@@ -26,7 +26,7 @@ want tmux tmux
 want chromium chromium
 want chromedriver chromium-driver
 want curl curl
-want kubectl kubectl
+want kubectl kubernetes-client  # Debian's is 1.20: too old for the overlays; check.py says so
 want openssl openssl
 want shellcheck shellcheck
 if [[ ${1:-} == bench ]]; then
