@@ -110,4 +110,41 @@ import Testing
         #expect(err.components(separatedBy: "meshtop: k8s:app=storage:").count >= 3, "\(err)")
         #expect(run.process.isRunning, "a kubectl error must not end meshtop")
     }
+
+    @Test func noFollowPrintsWhatTheRunningPodsHaveLoggedAndExits() async throws {
+        // One listing with pods a and b running (and c pending); storage-b's log goes missing
+        // to show a failed `kubectl logs` reported without losing the other pod.
+        let work = try workDirectory(copying: "kube-churn")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let files = FileManager.default
+        try files.removeItem(at: work.appendingPathComponent("pods-1.json"))
+        try files.removeItem(at: work.appendingPathComponent("pods-3.json"))
+        let run = try Run(["logs", "--no-follow", "--pairs", "k8s:default/app=storage"], work: work)
+        run.process.waitUntilExit()
+        #expect(run.process.terminationStatus == 0, "stderr: \(run.stderr.value)")
+        try await run.wait { run.stdout.value.contains("k8s-rid-1") }
+        #expect(run.stdout.value.contains("client 9ms  server 6ms  +3ms  etcd-service:2379  k8s-rid-1"), "stdout: \(run.stdout.value)")
+        let calls = try String(contentsOf: work.appendingPathComponent("calls.log"), encoding: .utf8)
+        #expect(calls.components(separatedBy: "get pods").count == 2, "one listing: \(calls)")
+        #expect(calls.contains("-n default logs storage-a -c istio-proxy"))
+        #expect(!calls.contains("logs -f"))
+        #expect(!calls.contains("storage-c"))
+
+        try files.removeItem(at: work.appendingPathComponent("logs/storage-b.log"))
+        let partial = try Run(["logs", "--no-follow", "k8s:default/app=storage"], work: work)
+        partial.process.waitUntilExit()
+        try await partial.wait { partial.stderr.value.contains("storage-b exited") }
+        #expect(partial.stderr.value.contains("meshtop: k8s:default/app=storage: kubectl logs default/storage-b exited 1"))
+        #expect(partial.stdout.value.contains("k8s-rid-1"), "pod a's lines are still printed")
+    }
+
+    @Test func noFollowWithoutAClusterSaysWhyInOneLine() async throws {
+        let work = try workDirectory(copying: nil)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let run = try Run(["logs", "--no-follow", "k8s:app=storage"], work: work)
+        run.process.waitUntilExit()
+        #expect(run.process.terminationStatus == 2)
+        try await run.wait { run.stderr.value.contains("\n") }
+        #expect(run.stderr.value.contains("meshtop: cannot read k8s:app=storage: the connection to the server"))
+    }
 }

@@ -200,7 +200,7 @@ def test_verify_shows_etcd_headers_reaches_the_service_and_hands_over_to_meshtop
     assert f"== the service through the ingress gateway (127.0.0.1:{service_port})" in out
     assert "byIngress" in out.split("ingress gateway")[1], out
 
-    assert calls[-1] == "meshtop logs k8s:default/app=proxy-etcd-storage k8s:default/app=etcd --pairs"
+    assert calls[-1] == "meshtop logs k8s:default/app=proxy-etcd-storage k8s:default/app=etcd --no-follow --pairs"
 
 
 def test_verify_refuses_to_run_without_meshtop(tmp_path):

@@ -35,5 +35,5 @@ echo
 curl -fsS "http://$node_ip:$ingress_port/storage/istioTest"
 echo
 
-echo "== the sidecars' lines, paired by x-request-id (Ctrl-C to stop)"
-exec meshtop logs "k8s:$NAMESPACE/app=proxy-etcd-storage" "k8s:$NAMESPACE/app=etcd" --pairs
+echo "== the sidecars' lines, paired by x-request-id"
+exec meshtop logs "k8s:$NAMESPACE/app=proxy-etcd-storage" "k8s:$NAMESPACE/app=etcd" --no-follow --pairs

@@ -41,6 +41,8 @@ public final class KubernetesSource: @unchecked Sendable {
     private let kubectl: String
     private var lastList: ContinuousClock.Instant?
     private var followers: [String: Process] = [:]
+    /// The `kubectl logs` runs of `currentLogs`, by pod, kept to read their exit status.
+    private var snapshots: [(label: String, process: Process)] = []
     /// Filled by the reader threads of the `kubectl logs` processes, drained by `poll`.
     private final class Inbox: Sendable {
         let state = Mutex<(lines: [(String, [UInt8])], events: [Event])>(([], []))
@@ -62,6 +64,7 @@ public final class KubernetesSource: @unchecked Sendable {
 
     deinit {
         for process in followers.values where process.isRunning { process.terminate() }
+        for (_, process) in snapshots where process.isRunning { process.terminate() }
     }
 
     /// New lines (labelled by pod) and what changed since the last call.
@@ -101,20 +104,72 @@ public final class KubernetesSource: @unchecked Sendable {
         var items: [Pod]
     }
 
-    private func relistPods() {
+    private typealias RunningPod = (namespace: String, pod: String, container: String)
+
+    /// The running pods the selector matches, by `namespace/pod`, with the container to read;
+    /// or why kubectl could not say.
+    private func runningPods() -> Result<[String: RunningPod], LogSourceError> {
         let (status, output, errors) = Self.run(kubectl, baseArguments() + ["get", "pods", "-l", target.selector, "-o", "json"])
         guard status == 0, let list = try? JSONDecoder().decode(PodList.self, from: output) else {
             let reason = String(decoding: errors, as: UTF8.self).split(separator: "\n").first.map(String.init)
                 ?? "kubectl get pods exited \(status)"
-            inbox.add(.error("\(name): \(ControlBytes.sanitize(reason)); retrying"))
-            return
+            return .failure(LogSourceError(source: name, reason: ControlBytes.sanitize(reason)))
         }
-        var running: [String: (namespace: String, pod: String, container: String)] = [:]
+        var running: [String: RunningPod] = [:]
         for pod in list.items where pod.status?.phase == "Running" {
             let names = pod.spec?.containers?.map(\.name) ?? []
             guard let container = names.contains("istio-proxy") ? "istio-proxy" : (names.count == 1 ? names[0] : nil) else { continue }
             let namespace = pod.metadata.namespace ?? namespaceFlag ?? "default"
             running["\(namespace)/\(pod.metadata.name)"] = (namespace, pod.metadata.name, container)
+        }
+        return .success(running)
+    }
+
+    /// What each running pod has logged so far (`kubectl logs` without -f, as
+    /// `meshtop logs --no-follow` wants): one reader per pod, named `namespace/pod`, sorted
+    /// by name. The kubectl processes end as their output is read to its end.
+    public func currentLogs() throws(LogSourceError) -> [LineReader] {
+        let running = try runningPods().get()
+        var readers: [LineReader] = []
+        for (label, pod) in running.sorted(by: { $0.key < $1.key }) {
+            var arguments: [String] = []
+            if let context { arguments += ["--context", context] }
+            arguments += ["-n", pod.namespace, "logs", pod.pod, "-c", pod.container]
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [kubectl] + arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            do { try process.run() } catch {
+                throw LogSourceError(source: name, reason: "cannot run kubectl: \(error)")
+            }
+            // The reader owns a copy of the read end; the parent's write end must close, or
+            // the reader would never see the end of the output.
+            try? pipe.fileHandleForWriting.close()
+            readers.append(LineReader(name: label, descriptor: dup(pipe.fileHandleForReading.fileDescriptor)))
+            snapshots.append((label, process))
+        }
+        return readers
+    }
+
+    /// After `currentLogs`' readers are read to their end: the pods whose `kubectl logs`
+    /// failed, as one line each.
+    public func currentLogFailures() -> [String] {
+        defer { snapshots.removeAll() }
+        return snapshots.compactMap { label, process in
+            process.waitUntilExit()
+            return process.terminationStatus == 0 ? nil : "\(name): kubectl logs \(label) exited \(process.terminationStatus)"
+        }
+    }
+
+    private func relistPods() {
+        let running: [String: RunningPod]
+        switch runningPods() {
+        case .success(let pods): running = pods
+        case .failure(let error):
+            inbox.add(.error("\(name): \(error.reason); retrying"))
+            return
         }
         for (label, process) in followers where running[label] == nil || !process.isRunning {
             if process.isRunning { process.terminate() }

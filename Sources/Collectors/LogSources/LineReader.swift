@@ -41,6 +41,14 @@ public final class LineReader {
         buffer = .allocate(capacity: capacity)
     }
 
+    /// Reads an open descriptor (a pipe from kubectl) and closes it when done.
+    public init(name: String, descriptor: Int32) {
+        self.name = name
+        self.descriptor = descriptor
+        ownsDescriptor = true
+        buffer = .allocate(capacity: capacity)
+    }
+
     deinit {
         buffer.deallocate()
         if ownsDescriptor { close(descriptor) }

@@ -12,8 +12,9 @@ struct LogsCommand: ParsableCommand {
             k8s:[NAMESPACE/]SELECTOR for the istio-proxy logs of matching pods (kubectl on PATH). \
             Formats: auto (default), istio, istio-1.8, istio-1.3, istio-1.2, istio-1.1, istio-1.0, envoy, json, \
             or an Envoy format string. Files are followed (tail -F) unless --no-follow is given; \
-            with --follow --summary the summary is printed every 5 seconds. Kubernetes sources are always \
-            followed; pods joining and leaving are reported on stderr.
+            with --follow --summary the summary is printed every 5 seconds. Kubernetes sources are \
+            followed too, pods joining and leaving reported on stderr; with --no-follow they print what \
+            the running pods have logged so far and exit.
             """)
 
     @Argument(help: "Files, or - for stdin.")
@@ -53,9 +54,6 @@ struct LogsCommand: ParsableCommand {
     var following: Bool { follow ?? sources.contains { $0 != "-" } }
 
     func validate() throws {
-        if follow == false, sources.contains(where: { $0.hasPrefix("k8s:") }) {
-            throw ValidationError("k8s: sources are always followed; drop --no-follow")
-        }
         for source in sources where source.hasPrefix("k8s:") && KubernetesSource.Target(source) == nil {
             throw ValidationError("'\(source)' is not k8s:[NAMESPACE/]SELECTOR")
         }
@@ -92,9 +90,24 @@ struct LogsCommand: ParsableCommand {
             try followSources(choice: choice, filter: filter, printer: printer, output: output)
             return
         }
+        var clusters: [KubernetesSource] = []
+        defer {
+            for failure in clusters.flatMap({ $0.currentLogFailures() }) {
+                FileHandle.standardError.write(Data("meshtop: \(ControlBytes.sanitize(failure))\n".utf8))
+            }
+        }
         do {
             var readers: [LineReader] = []
-            for path in sources.isEmpty ? ["-"] : sources { readers.append(try LineReader(path: path)) }
+            for path in sources.isEmpty ? ["-"] : sources {
+                if let target = KubernetesSource.Target(path) {
+                    // What the pods have logged so far, like `kubectl logs` without -f.
+                    let cluster = KubernetesSource(target: target, context: context, namespace: namespace)
+                    clusters.append(cluster)
+                    readers += try cluster.currentLogs()
+                } else {
+                    readers.append(try LineReader(path: path))
+                }
+            }
             if summary {
                 let lines = MergedLines<LineDigest>(readers: readers, format: choice, grep: filter)
                 // The hot loop: local state only, a digest per line.
