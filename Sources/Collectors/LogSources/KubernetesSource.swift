@@ -132,16 +132,9 @@ public final class KubernetesSource: @unchecked Sendable {
         let running = try runningPods().get()
         var readers: [LineReader] = []
         for (label, pod) in running.sorted(by: { $0.key < $1.key }) {
-            var arguments: [String] = []
-            if let context { arguments += ["--context", context] }
-            arguments += ["-n", pod.namespace, "logs", pod.pod, "-c", pod.container]
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [kubectl] + arguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            do { try process.run() } catch {
+            let process: Process
+            let pipe: Pipe
+            do { (process, pipe) = try launchLogs(namespace: pod.namespace, pod: pod.pod, container: pod.container, follow: false) } catch {
                 throw LogSourceError(source: name, reason: "cannot run kubectl: \(error)")
             }
             // The reader owns a copy of the read end; the parent's write end must close, or
@@ -184,17 +177,26 @@ public final class KubernetesSource: @unchecked Sendable {
         }
     }
 
-    private func startLogs(label: String, namespace: String, pod: String, container: String) -> Process? {
+    /// `kubectl logs` of one container, its output on a pipe: followed from 5 s back, or
+    /// what it has logged so far.
+    private func launchLogs(namespace: String, pod: String, container: String, follow: Bool) throws -> (Process, Pipe) {
         var arguments: [String] = []
         if let context { arguments += ["--context", context] }
-        arguments += ["-n", namespace, "logs", "-f", "--since=5s", pod, "-c", container]
+        arguments += ["-n", namespace, "logs"] + (follow ? ["-f", "--since=5s"] : []) + [pod, "-c", container]
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [kubectl] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch {
+        try process.run()
+        return (process, pipe)
+    }
+
+    private func startLogs(label: String, namespace: String, pod: String, container: String) -> Process? {
+        let process: Process
+        let pipe: Pipe
+        do { (process, pipe) = try launchLogs(namespace: namespace, pod: pod, container: container, follow: true) } catch {
             inbox.add(.error("\(name): cannot run kubectl: \(error)"))
             return nil
         }
