@@ -135,17 +135,26 @@ private let curlHeaderCallback: mt_curl_data_callback = { pointer, size, count, 
     guard let pointer, let userdata else { return 0 }
     let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
     let length = size * count
-    let line = pointer.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
-        String(decoding: UnsafeBufferPointer(start: bytes, count: length), as: UTF8.self)
-    }
-    if line.hasPrefix("HTTP/") {
-        // A new status line (after 100-continue or a redirect) starts a new header block.
-        sink.headers.removeAll()
-    } else if let colon = line.firstIndex(of: ":") {
-        let name = line[..<colon].trimmingCharacters(in: .whitespaces)
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-        sink.headers.append((name: name, value: value))
+    // Split on bytes: Foundation's trimming was most of a poll's header cost.
+    pointer.withMemoryRebound(to: UInt8.self, capacity: length) { start in
+        let line = UnsafeBufferPointer(start: start, count: length)
+        if line.starts(with: "HTTP/".utf8) {
+            // A new status line (after 100-continue or a redirect) starts a new header block.
+            sink.headers.removeAll()
+        } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+            sink.headers.append((name: trimmedText(line[..<colon]), value: trimmedText(line[(colon + 1)...])))
+        }
     }
     return length
+}
+
+/// The bytes as text without the spaces, tabs, CR and LF around them.
+private func trimmedText(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+    func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+    var lower = bytes.startIndex
+    var upper = bytes.endIndex
+    while lower < upper, isSpace(bytes[lower]) { lower += 1 }
+    while upper > lower, isSpace(bytes[upper - 1]) { upper -= 1 }
+    return String(decoding: bytes.base[lower..<upper], as: UTF8.self)
 }
 

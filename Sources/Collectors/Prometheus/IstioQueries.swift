@@ -22,22 +22,26 @@ public struct IstioQueries: Sendable, Equatable {
 
     public static var names: [String] { defaultTemplates.keys.sorted() }
 
-    public var window: String
-    public var reporter: Reporter
+    public let window: String
+    public let reporter: Reporter
     /// Templates from the config file, by name; the others keep their default.
-    public var overrides: [String: String]
+    public let overrides: [String: String]
+    /// Every query filled in once: the dashboard asks them every second.
+    private let filled: [String: String]
 
     public init(window: String = "1m", reporter: Reporter = .destination, overrides: [String: String] = [:]) {
         self.window = window
         self.reporter = reporter
         self.overrides = overrides
+        var filled: [String: String] = [:]
+        for (name, template) in Self.defaultTemplates.merging(overrides, uniquingKeysWith: { _, override in override }) {
+            filled[name] = template.replacingOccurrences(of: "{edge}", with: Self.edgeLabels)
+                .replacingOccurrences(of: "{window}", with: window)
+                .replacingOccurrences(of: "{reporter}", with: reporter.rawValue)
+        }
+        self.filled = filled
     }
 
     /// The PromQL of a named query.
-    public func promql(_ name: String) -> String {
-        let template = overrides[name] ?? Self.defaultTemplates[name] ?? ""
-        return template.replacingOccurrences(of: "{edge}", with: Self.edgeLabels)
-            .replacingOccurrences(of: "{window}", with: window)
-            .replacingOccurrences(of: "{reporter}", with: reporter.rawValue)
-    }
+    public func promql(_ name: String) -> String { filled[name] ?? "" }
 }

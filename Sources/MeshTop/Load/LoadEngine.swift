@@ -47,7 +47,6 @@ final class LoadEngine {
         let start = clock.now
         var issued = 0
         var lastProgress = start
-        let interval: Duration? = plan.rate.map { .nanoseconds(Int64(1e9 / max($0, 1e-9))) }
 
         func due(_ index: Int) -> ContinuousClock.Instant {
             guard let rate = plan.rate else { return clock.now }
@@ -107,7 +106,7 @@ final class LoadEngine {
             }
             // Sleep until a socket is ready, the next request is due, or 10 ms pass.
             var next: Duration?
-            if interval != nil, !stopIssuing, !idle.isEmpty { next = due(issued) - clock.now }
+            if plan.rate != nil, !stopIssuing, !idle.isEmpty { next = due(issued) - clock.now }
             if let next, next <= .zero { continue }
             if next != nil || !inFlight.isEmpty { multi.wait(milliseconds: 10, after: next) }
         }

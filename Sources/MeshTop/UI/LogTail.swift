@@ -105,7 +105,9 @@ final class LogTail: Sendable {
                     state.generation += 1
                 }
             } else {
-                usleep(100_000)  // the poll interval of tail -F, not a synchronisation
+                // The poll interval of tail -F, not a synchronisation: half the dashboard's
+                // fastest data redraw (500 ms), so a line waits at most that long to be seen.
+                usleep(250_000)
             }
         }
         clusters.forEach { $0.stop() }
