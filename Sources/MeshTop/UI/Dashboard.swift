@@ -56,11 +56,11 @@ final class Dashboard: @unchecked Sendable {
         var logGeneration = -1
         var loadGeneration = -1
         var second = Int(Date().timeIntervalSince1970)
-        // New data redraws at most twice a second (three sources and two logs would otherwise
-        // each cost a frame); a key or a resize redraws at once.
+        // New data waits for the clock's next second and is drawn with it, so the screen is
+        // drawn once a second however many sources change (three polls and the logs would
+        // otherwise each cost a frame), like top; a key or a resize redraws at once.
         var dirty = true
         var urgent = true
-        var lastDraw = ContinuousClock.now - .seconds(1)
         while !StopSignal.requested {
             if !state.paused {
                 if live.generation != snapshotGeneration, let (snapshot, generation) = live.latest {
@@ -82,14 +82,12 @@ final class Dashboard: @unchecked Sendable {
                 }
             }
             let now = Date()
-            if Int(now.timeIntervalSince1970) != second {
-                second = Int(now.timeIntervalSince1970)
-                dirty = true
-            }
-            if urgent || (dirty && ContinuousClock.now - lastDraw >= .milliseconds(500)) {
+            let tick = Int(now.timeIntervalSince1970) != second
+            second = Int(now.timeIntervalSince1970)
+            if urgent || tick {
+                // Paused, the clock stops too, so a tick redraws only for a change.
                 if !state.paused { model.now = now }
-                draw(terminal)
-                lastDraw = ContinuousClock.now
+                if urgent || dirty || !state.paused { draw(terminal) }
                 dirty = false
                 urgent = false
             }

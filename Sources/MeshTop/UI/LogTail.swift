@@ -105,8 +105,8 @@ final class LogTail: Sendable {
                     state.generation += 1
                 }
             } else {
-                // The poll interval of tail -F, not a synchronisation: half the dashboard's
-                // fastest data redraw (500 ms), so a line waits at most that long to be seen.
+                // The poll interval of tail -F, not a synchronisation: a quarter of the
+                // dashboard's once-a-second redraw, so a new line makes the next frame.
                 usleep(250_000)
             }
         }
