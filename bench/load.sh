@@ -13,12 +13,10 @@
 # Needs: swift, etcd, wrk, python3, taskset; 2 or more cores for the separate runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for tool in swift etcd wrk python3 taskset; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
-done
-swift build -c release --product meshtop --quiet
-swift build -c release --product storage-service --quiet
-bin=$(swift build -c release --show-bin-path)
+# shellcheck source=bench/common.sh
+source "bench/common.sh"
+need swift etcd wrk python3 taskset
+release_build
 DURATION=${DURATION:-10s} RATE=${RATE:-500} ROUNDS=${ROUNDS:-3} BIN=$bin PYTHONPATH=bench python3 - <<'PY'
 import json, os, re, statistics, subprocess
 from localstack import LocalStack

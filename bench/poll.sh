@@ -8,12 +8,10 @@
 # Needs: swift, etcd, prometheus, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for tool in swift etcd prometheus python3; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
-done
-swift build -c release --product meshtop --quiet
-swift build -c release --product storage-service --quiet
-bin=$(swift build -c release --show-bin-path)
+# shellcheck source=bench/common.sh
+source "bench/common.sh"
+need swift etcd prometheus python3
+release_build
 RUNS=${RUNS:-15} RATE=${RATE:-20} BIN=$bin PYTHONPATH=bench python3 - <<'PY'
 import json, os, statistics, subprocess, threading, time, urllib.parse, urllib.request
 from localstack import LocalStack

@@ -7,12 +7,10 @@
 # Needs: swift, etcd, prometheus, tmux, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for tool in swift etcd prometheus tmux python3; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
-done
-swift build -c release --product meshtop --quiet
-swift build -c release --product storage-service --quiet
-bin=$(swift build -c release --show-bin-path)
+# shellcheck source=bench/common.sh
+source "bench/common.sh"
+need swift etcd prometheus tmux python3
+release_build
 SECONDS_IDLE=${SECONDS_IDLE:-30} BIN=$bin PYTHONPATH=bench python3 - <<'PY'
 import os, subprocess, time
 from localstack import LocalStack
