@@ -58,6 +58,7 @@ public final class CurlMulti {
     public func wait(milliseconds: Int, after: Duration? = nil) {
         var setting = itimerspec()
         if let after {
+            // A zero it_value would disarm the timer instead of firing it at once.
             let (seconds, attoseconds) = max(after, .nanoseconds(1)).components
             setting.it_value = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
         }

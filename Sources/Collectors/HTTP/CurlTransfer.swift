@@ -10,8 +10,8 @@ public final class CurlTransfer {
     private var fixedHeaders: [String]
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let counter = ByteCounter()
-    /// Whether a body goes out, so the "Expect:" header is needed.
-    private var expectOff = false
+    /// Whether a body goes out: only then is "Expect:" needed to turn 100-continue off.
+    private let sendsBody: Bool
     /// Whether the header list holds a run's own headers, which the next run must drop.
     private var hasExtra = false
 
@@ -25,6 +25,7 @@ public final class CurlTransfer {
             throw CurlError(kind: .other, code: -1, message: "libcurl could not be initialised")
         }
         self.easy = easy
+        sendsBody = body != nil
         fixedHeaders = headers.map { "\($0.name): \($0.value)" }
         if body != nil, !headers.contains(where: { $0.name.lowercased() == "content-type" }) {
             fixedHeaders.append("Content-Type: application/json")
@@ -55,7 +56,6 @@ public final class CurlTransfer {
                 }
             }
         }
-        expectOff = body != nil
         setHeaders([])
     }
 
@@ -77,7 +77,7 @@ public final class CurlTransfer {
         for line in fixedHeaders + extra { headerList = curl_slist_append(headerList, line) }
         // curl sends "Expect: 100-continue" for larger bodies and waits for it; a load
         // generator wants the request to go out at once.
-        if expectOff { headerList = curl_slist_append(headerList, "Expect:") }
+        if sendsBody { headerList = curl_slist_append(headerList, "Expect:") }
         _ = mt_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
         curl_slist_free_all(old)
     }
