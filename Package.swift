@@ -96,7 +96,17 @@ let package = Package(
         ),
         // Real servers for the tests (etcd, Prometheus, the built binaries) on free loopback ports.
         .target(name: "TestSupport", dependencies: ["Collectors"], path: "Tests/TestSupport"),
-        .testTarget(name: "MeshTopTests", dependencies: ["MeshTop", "Collectors", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "MeshTopTests",
+            dependencies: [
+                "MeshTop", "Collectors", "TestSupport",
+                // Hostile peers (a lying etcd and Prometheus) for the hardening tests.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "StorageServiceTests",
             dependencies: [

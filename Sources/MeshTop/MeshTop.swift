@@ -36,11 +36,16 @@ struct MeshTop: ParsableCommand {
                 try command.run()
             }
         } catch {
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data("meshtop: \(message(for: error)) (see --help)\n".utf8))
+            // Messages quote what the user typed, and errors carry peers' text: both go
+            // through the sanitiser. Help and version are meshtop's own and print as they are.
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                Stderr.line("meshtop: \(message(for: error)) (see --help)")
                 Foundation.exit(2)
             }
-            exit(withError: error)
+            if code == .success || error is ExitCode { exit(withError: error) }
+            Stderr.line("meshtop: \(message(for: error))")
+            Foundation.exit(code.rawValue)
         }
     }
 }

@@ -106,7 +106,10 @@ public struct BinaryRun: Sendable {
     public var stdout: String
     public var stderr: String
 
-    public static func run(_ name: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> BinaryRun {
+    /// `stdoutPath`: standard output goes to that file (/dev/full, say) instead of a pipe.
+    public static func run(
+        _ name: String, _ arguments: [String], environment: [String: String]? = nil, stdoutPath: String? = nil
+    ) async throws -> BinaryRun {
         let binary = BuiltBinary.url(name)
         guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw TestFailure("build \(name) first") }
         return await OffPool.run {
@@ -116,10 +119,12 @@ public struct BinaryRun: Sendable {
             if let environment { process.environment = environment }
             let out = Pipe()
             let err = Pipe()
-            process.standardOutput = out
+            let file = stdoutPath.flatMap { FileHandle(forWritingAtPath: $0) }
+            process.standardOutput = file ?? out
             process.standardError = err
             process.standardInput = FileHandle.nullDevice
             do { try process.run() } catch { return BinaryRun(status: -1, stdout: "", stderr: "\(error)") }
+            try? out.fileHandleForWriting.close()
             let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()

@@ -84,15 +84,41 @@ public enum JSONValue: Sendable {
         }
     }
 
+    /// A JSON string literal, quotes included.
+    public static func quoted(_ value: String) -> String {
+        var out: [UInt8] = []
+        writeString(value, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     public static func writeString(_ value: String, into out: inout [UInt8]) {
         var value = value
         out.append(UInt8(ascii: "\""))
         value.withUTF8 { bytes in
             // Runs that need no escape are copied whole.
             var runStart = 0
-            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || ControlBytes.suspect[Int(byte)] else {
+                    index += 1
+                    continue
+                }
+                if byte >= 0x7F {
+                    // DEL, C1, bidi and zero-width scalars: `\uXXXX`, the same text to a JSON reader.
+                    guard let hidden = JSONEscape.hiddenScalar(in: bytes, at: index) else {
+                        index += 1
+                        continue
+                    }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                    JSONEscape.appendUnicodeEscape(hidden.value, to: &out)
+                    index += hidden.length
+                    runStart = index
+                    continue
+                }
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                runStart = index + 1
+                index += 1
+                runStart = index
                 out.append(UInt8(ascii: "\\"))
                 switch byte {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)

@@ -19,6 +19,8 @@ public struct EtcdClusterView: Sendable, Equatable {
     public var v2: EtcdV2State
     public var v2IndexRate: Double?
     public var memberListError: String?
+    /// Members of the list that were not probed (over the limit, or not http).
+    public var skipped = EtcdObservation.Skipped()
 
     public var clusterIDMismatch: Bool { clusterIDs.count > 1 }
     public var v2Index: UInt64? { if case .on(let index, _, _, _) = v2 { index } else { nil } }
@@ -49,7 +51,7 @@ public struct EtcdTracker: Sendable {
             members: observation.members, clusterID: clusterID, clusterIDs: clusterIDs, leader: leader,
             revision: revision, revisionRate: nil, raftTerm: term ?? previousView?.raftTerm, elections: elections,
             raftSpread: indexes.isEmpty ? nil : indexes.max()! - indexes.min()!, v2: observation.v2, v2IndexRate: nil,
-            memberListError: observation.memberListError)
+            memberListError: observation.memberListError, skipped: observation.skipped)
         if let previous, let before = previousView {
             let seconds = observation.time.timeIntervalSince(previous.time)
             if seconds > 0 {

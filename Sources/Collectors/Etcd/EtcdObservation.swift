@@ -41,11 +41,40 @@ public struct EtcdObservation: Sendable, Equatable {
     public var v2: EtcdV2State
     /// Why the member list could not be read (the configured endpoints are still probed).
     public var memberListError: String?
+    public var skipped: Skipped
 
-    public init(time: Date, members: [EtcdMemberStatus], v2: EtcdV2State, memberListError: String? = nil) {
+    /// Members of the list that were not probed.
+    public struct Skipped: Sendable, Equatable {
+        /// Past the probe's limit of members.
+        public var overLimit = 0
+        /// With no http or https client URL.
+        public var notHTTP = 0
+        public var limit = 0
+
+        public init(overLimit: Int = 0, notHTTP: Int = 0, limit: Int = 0) {
+            self.overLimit = overLimit
+            self.notHTTP = notHTTP
+            self.limit = limit
+        }
+
+        public var count: Int { overLimit + notHTTP }
+
+        /// "234 members not probed (limit 16); 2 without an http(s) URL", or nil.
+        public var note: String? {
+            var parts: [String] = []
+            if overLimit > 0 { parts.append("\(overLimit) member\(overLimit == 1 ? "" : "s") not probed (limit \(limit))") }
+            if notHTTP > 0 { parts.append("\(notHTTP) without an http(s) URL skipped") }
+            return parts.isEmpty ? nil : parts.joined(separator: "; ")
+        }
+    }
+
+    public init(
+        time: Date, members: [EtcdMemberStatus], v2: EtcdV2State, memberListError: String? = nil, skipped: Skipped = Skipped()
+    ) {
         self.time = time
         self.members = members
         self.v2 = v2
         self.memberListError = memberListError
+        self.skipped = skipped
     }
 }

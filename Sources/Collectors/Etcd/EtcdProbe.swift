@@ -15,15 +15,30 @@ public actor EtcdProbe {
     /// members' own URLs are inside the cluster, out of reach.
     public let discover: Bool
 
-    public init(endpoints: [String], tls: CurlTLS? = nil, discover: Bool = true) {
+    /// Members probed at most, beyond the given endpoints: a member list is a peer's answer,
+    /// and 250 members must not mean 250 probes a poll. etcd advises 7 at most.
+    public let maxMembers: Int
+    public static let defaultMaxMembers = 16
+
+    /// What the last member list held that is not probed, said in the panel's header.
+    private var skipped = EtcdObservation.Skipped()
+
+    public let maxResponseBytes: Int
+
+    public init(
+        endpoints: [String], tls: CurlTLS? = nil, discover: Bool = true, maxMembers: Int = EtcdProbe.defaultMaxMembers,
+        maxResponseBytes: Int = CurlRequest.defaultMaxResponseBytes
+    ) {
+        self.maxResponseBytes = maxResponseBytes
         self.endpoints = endpoints.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.tls = tls
         self.discover = discover
+        self.maxMembers = maxMembers
     }
 
     private func source(_ endpoint: String) -> HTTPSource {
         if let source = sources[endpoint] { return source }
-        let made = HTTPSource(baseURL: endpoint, tls: tls)
+        let made = HTTPSource(baseURL: endpoint, tls: tls, maxResponseBytes: maxResponseBytes)
         sources[endpoint] = made
         return made
     }
@@ -43,7 +58,7 @@ public actor EtcdProbe {
             let (listed, listError) = await memberList()
             known = targets(from: listed)
             let (members, v2) = await probe(known)
-            return EtcdObservation(time: Date(), members: members, v2: v2, memberListError: listError)
+            return EtcdObservation(time: Date(), members: members, v2: v2, memberListError: listError, skipped: skipped)
         }
         let current = known
         async let listing = memberList()
@@ -56,7 +71,7 @@ public actor EtcdProbe {
             if !joined.isEmpty { members += await probe(joined).members }
             members = members.filter { member in fresh.contains { $0.endpoint == member.endpoint } }
         }
-        return EtcdObservation(time: Date(), members: members, v2: v2, memberListError: listError)
+        return EtcdObservation(time: Date(), members: members, v2: v2, memberListError: listError, skipped: skipped)
     }
 
     /// The member list from the first endpoint that gives one: the given ones, then the
@@ -69,7 +84,10 @@ public actor EtcdProbe {
                 let (response, _) = try await source(endpoint).send("POST", "/v3/cluster/member/list", body: Array("{}".utf8))
                 guard response.status == 200 else { throw ProbeError("member list: HTTP \(response.status)") }
                 let listed = try decoder.decode(EtcdMemberListAnswer.self, from: Data(response.body)).members ?? []
-                for url in listed.compactMap({ $0.clientURLs?.first }) where !discovered.contains(url) { discovered.append(url) }
+                for url in listed.compactMap(Self.clientURL).prefix(maxMembers) where !discovered.contains(url) {
+                    discovered.append(url)
+                }
+                if discovered.count > maxMembers { discovered.removeFirst(discovered.count - maxMembers) }
                 return (listed, nil)
             } catch {
                 listError = "\(endpoint): \(Self.describe(error))"
@@ -80,17 +98,37 @@ public actor EtcdProbe {
 
     /// One endpoint per member (a given one when it names the member, else its first client
     /// URL), plus given endpoints no member claims.
+    /// Members whose URLs are not http(s) are not asked (they are counted), and past
+    /// `maxMembers` the rest of the list is not asked either; the given endpoints always are.
     private func targets(from listed: [EtcdMemberListAnswer.Member]) -> [Target] {
-        var targets: [Target] = []
+        var given: [Target] = []
+        var others: [Target] = []
+        var notHTTP = 0
         for member in listed {
-            guard let url = member.clientURLs?.first else { continue }
-            let given = endpoints.first { member.clientURLs?.contains($0) == true }
-            targets.append(Target(endpoint: given ?? url, member: member))
+            guard let urls = member.clientURLs, !urls.isEmpty else { continue }  // not started yet
+            if let endpoint = endpoints.first(where: { urls.contains($0) }) {
+                given.append(Target(endpoint: endpoint, member: member))
+            } else if let url = Self.clientURL(member) {
+                others.append(Target(endpoint: url, member: member))
+            } else {
+                notHTTP += 1
+            }
         }
+        let room = max(0, maxMembers - given.count)
+        skipped = EtcdObservation.Skipped(overLimit: max(0, others.count - room), notHTTP: notHTTP, limit: maxMembers)
+        var targets = given + others.prefix(room)
         for endpoint in endpoints where !targets.contains(where: { $0.endpoint == endpoint || $0.member?.clientURLs?.contains(endpoint) == true }) {
             targets.append(Target(endpoint: endpoint, member: nil))
         }
         return targets
+    }
+
+    /// A member's first http or https client URL: another scheme is never followed.
+    static func clientURL(_ member: EtcdMemberListAnswer.Member) -> String? {
+        member.clientURLs?.first { url in
+            let lowered = url.lowercased()
+            return lowered.hasPrefix("http://") || lowered.hasPrefix("https://")
+        }
     }
 
     /// Every target and the v2 API at once.

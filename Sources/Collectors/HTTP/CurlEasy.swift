@@ -31,11 +31,15 @@ public final class CurlEasy {
         curl_slist_free_all(requestHeaders)
         requestHeaders = nil
 
-        let sink = ResponseSink()
+        let sink = ResponseSink(limit: request.maxResponseBytes)
         let sinkPointer = Unmanaged.passRetained(sink)
         defer { sinkPointer.release() }
 
         _ = mt_curl_easy_setopt_string(handle, CURLOPT_URL, request.url)
+        Self.allowOnlyHTTP(handle)
+        // A Content-Length over the cap fails before the body comes; without one, the body
+        // callback stops at the cap.
+        _ = mt_curl_easy_setopt_off_t(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxResponseBytes))
         // Timeouts via signals are unsafe in a multi-threaded process.
         _ = mt_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         _ = mt_curl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeoutMilliseconds)
@@ -93,12 +97,28 @@ public final class CurlEasy {
         }
 
         let code = curl_easy_perform(handle)
+        if sink.overflowed || code == CURLE_FILESIZE_EXCEEDED {
+            throw CurlError(
+                kind: .tooLarge, code: Int(code.rawValue),
+                message: "answer larger than \(Self.size(request.maxResponseBytes)) (the limit is --max-answer-size)")
+        }
         guard code == CURLE_OK else {
             throw CurlError(kind: Self.kind(of: code), code: Int(code.rawValue), message: Self.message(for: code))
         }
         var status = 0
         _ = mt_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return CurlResponse(status: status, headers: sink.headers, body: sink.body)
+    }
+
+    /// Every transfer speaks http or https only, redirects included: a URL from a peer (an
+    /// etcd member's client URL) must not make meshtop send gopher, dict or read file://.
+    static func allowOnlyHTTP(_ handle: UnsafeMutableRawPointer) {
+        _ = mt_curl_easy_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
+        _ = mt_curl_easy_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+    }
+
+    static func size(_ bytes: Int) -> String {
+        bytes >= 1 << 20 && bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : bytes % 1024 == 0 ? "\(bytes >> 10) KiB" : "\(bytes) bytes"
     }
 
     private static func message(for code: CURLcode) -> String {
@@ -110,6 +130,7 @@ public final class CurlEasy {
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: .connect
         case CURLE_OPERATION_TIMEDOUT: .timeout
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM: .tls
+        case CURLE_UNSUPPORTED_PROTOCOL: .protocol
         default: .other
         }
     }
@@ -119,12 +140,25 @@ public final class CurlEasy {
 private final class ResponseSink {
     var body: [UInt8] = []
     var headers: [(name: String, value: String)] = []
+    /// Bytes of body, and of headers, past which the transfer is stopped.
+    let limit: Int
+    var headerBytes = 0
+    var overflowed = false
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Headers get a bound of their own: a peer can send endless header lines too.
+    static let headerLimit = 256 << 10
 }
 
 private let curlBodyCallback: mt_curl_data_callback = { pointer, size, count, userdata in
     guard let pointer, let userdata else { return 0 }
     let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
     let length = size * count
+    guard sink.body.count + length <= sink.limit else {
+        sink.overflowed = true
+        return 0  // curl stops the transfer with a write error
+    }
     pointer.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
         sink.body.append(contentsOf: UnsafeBufferPointer(start: bytes, count: length))
     }
@@ -135,6 +169,11 @@ private let curlHeaderCallback: mt_curl_data_callback = { pointer, size, count, 
     guard let pointer, let userdata else { return 0 }
     let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
     let length = size * count
+    sink.headerBytes += length
+    guard sink.headerBytes <= ResponseSink.headerLimit else {
+        sink.overflowed = true
+        return 0
+    }
     // Split on bytes: Foundation's trimming was most of a poll's header cost.
     pointer.withMemoryRebound(to: UInt8.self, capacity: length) { start in
         let line = UnsafeBufferPointer(start: start, count: length)

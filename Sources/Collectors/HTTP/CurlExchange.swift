@@ -30,12 +30,18 @@ public struct CurlRequest: Sendable {
     public var totalTimeoutMilliseconds: Int
     public var tls: CurlTLS?
     public var auth: CurlAuth?
+    /// The largest body accepted; a larger answer is an error, never buffered whole.
+    public var maxResponseBytes: Int
+
+    /// 16 MiB: a Prometheus answer for a thousand edges is a few MiB.
+    public static let defaultMaxResponseBytes = 16 << 20
 
     public init(
         url: String, method: String = "GET", headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
         connectTimeoutMilliseconds: Int = 1_000, totalTimeoutMilliseconds: Int = 2_000, tls: CurlTLS? = nil,
-        auth: CurlAuth? = nil
+        auth: CurlAuth? = nil, maxResponseBytes: Int = CurlRequest.defaultMaxResponseBytes
     ) {
+        self.maxResponseBytes = maxResponseBytes
         self.auth = auth
         self.url = url
         self.method = method
@@ -68,7 +74,7 @@ public struct CurlResponse: Sendable {
 }
 
 public struct CurlError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable { case connect, timeout, tls, other }
+    public enum Kind: Sendable { case connect, timeout, tls, tooLarge, `protocol`, other }
     public let kind: Kind
     public let code: Int
     public let message: String

@@ -31,6 +31,7 @@ public final class CurlTransfer {
             fixedHeaders.append("Content-Type: application/json")
         }
         _ = mt_curl_easy_setopt_string(easy, CURLOPT_URL, url)
+        CurlEasy.allowOnlyHTTP(easy)
         _ = mt_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         _ = mt_curl_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
         _ = mt_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, timeoutMilliseconds)

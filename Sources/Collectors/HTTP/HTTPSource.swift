@@ -10,6 +10,7 @@ public final class HTTPSource: @unchecked Sendable {
     public let auth: CurlAuth?
     public let connectTimeoutMilliseconds: Int
     public let totalTimeoutMilliseconds: Int
+    public let maxResponseBytes: Int
     /// Guards `idle`. A handle is not thread-safe: a transfer takes one out and puts it back.
     private let lock = NSLock()
     private var idle: [CurlEasy] = []
@@ -18,8 +19,9 @@ public final class HTTPSource: @unchecked Sendable {
 
     public init(
         baseURL: String, tls: CurlTLS? = nil, auth: CurlAuth? = nil, connectTimeoutMilliseconds: Int = 1_000,
-        totalTimeoutMilliseconds: Int = 2_000
+        totalTimeoutMilliseconds: Int = 2_000, maxResponseBytes: Int = CurlRequest.defaultMaxResponseBytes
     ) {
+        self.maxResponseBytes = maxResponseBytes
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.tls = tls
         self.auth = auth
@@ -34,7 +36,7 @@ public final class HTTPSource: @unchecked Sendable {
         let request = CurlRequest(
             url: baseURL + path, method: method, headers: headers, body: body,
             connectTimeoutMilliseconds: connectTimeoutMilliseconds, totalTimeoutMilliseconds: totalTimeoutMilliseconds,
-            tls: tls, auth: auth)
+            tls: tls, auth: auth, maxResponseBytes: maxResponseBytes)
         return try await OffPool.run { () throws(CurlError) in
             let easy = try self.takeHandle()
             let clock = ContinuousClock()

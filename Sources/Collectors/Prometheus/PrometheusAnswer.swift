@@ -82,11 +82,14 @@ extension PrometheusAnswer {
             }
             throw PrometheusError(.decode, "not a Prometheus API answer: \(Self.excerpt(body))")
         }
-        let warnings = object["warnings"] as? [String] ?? []
+        // A peer's text is kept short: a 50 MB warning would be held and printed whole.
+        let warnings = (object["warnings"] as? [String] ?? []).prefix(Self.keptWarnings).map {
+            ControlBytes.sanitize($0, limit: Self.textLimit)
+        }
         guard state == "success" else {
             let type = object["errorType"] as? String ?? "error"
             let message = object["error"] as? String ?? "no message"
-            throw PrometheusError(.api, "\(type): \(message)")
+            throw PrometheusError(.api, ControlBytes.sanitize("\(type): \(message)", limit: Self.textLimit))
         }
         guard let data = object["data"] as? [String: Any], let type = data["resultType"] as? String else {
             throw PrometheusError(.decode, "answer without data.resultType")
@@ -126,6 +129,10 @@ extension PrometheusAnswer {
             throw PrometheusError(.decode, "unknown resultType '\(type)'")
         }
     }
+
+    /// Bytes of a warning or an error text kept, and warnings kept, per answer.
+    static let textLimit = 1_024
+    static let keptWarnings = 10
 
     private static func point(_ raw: Any) -> PrometheusPoint? {
         guard let pair = raw as? [Any], pair.count == 2, let time = number(pair[0]), let text = pair[1] as? String,

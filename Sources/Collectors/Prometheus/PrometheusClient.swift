@@ -34,7 +34,7 @@ public struct PrometheusClient: Sendable {
     public func notReadyReason() async -> String? {
         do {
             let (response, _) = try await http.send("GET", "/-/ready")
-            return response.status == 200 ? nil : "HTTP \(response.status): \(ControlBytes.sanitize(response.text))"
+            return response.status == 200 ? nil : "HTTP \(response.status): \(ControlBytes.sanitize(response.text, limit: 200))"
         } catch {
             return error.message
         }

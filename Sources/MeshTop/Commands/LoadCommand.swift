@@ -16,7 +16,8 @@ struct LoadCommand: ParsableCommand {
     @Argument(help: "The URL to load, e.g. http://127.0.0.1:9080/storage/demo.")
     var url: String
 
-    @Option(help: "Requests per second, on a fixed schedule.")
+    // Unconditional: `--rps -1` is a bad value to report, not a missing one.
+    @Option(parsing: .unconditional, help: "Requests per second, on a fixed schedule (0.01 to 1000000).")
     var rps: Double?
 
     @Option(name: .customShort("c"), help: "Connections (requests in flight at most).")
@@ -50,20 +51,32 @@ struct LoadCommand: ParsableCommand {
         if requests != nil, duration != nil { throw ValidationError("give -n or -d, not both") }
         if let requests, requests < 1 { throw ValidationError("-n must be at least 1") }
         if (DurationText.parse(timeout) ?? .zero) <= .zero { throw ValidationError("--timeout '\(timeout)' is not a duration such as 10s") }
-        try Self.validate(url: url, rate: rps, concurrency: concurrency, duration: duration, headers: header, flag: nil)
+        try Self.validate(url: url, rate: rps, concurrency: concurrency, duration: duration, headers: header, method: method, flag: nil)
     }
 
+    /// Requests per second accepted: below one per 100 s a run is a wait, not a load.
+    static let rates = 0.01...1_000_000
+
     /// The checks `meshtop load` and the dashboard's `--load` share.
-    static func validate(url: String, rate: Double?, concurrency: Int, duration: String?, headers: [String], flag: String?) throws {
-        guard url.hasPrefix("http://") || url.hasPrefix("https://"), URLComponents(string: url)?.host != nil else {
-            throw ValidationError((flag.map { $0 + " " } ?? "") + "'\(url)' is not an http:// or https:// URL")
-        }
-        if let rate, !(rate > 0 && rate.isFinite) { throw ValidationError("--rps must be a positive number") }
+    static func validate(
+        url: String, rate: Double?, concurrency: Int, duration: String?, headers: [String], method: String, flag: String?
+    ) throws {
+        if let problem = URLCheck.problem(url) { throw ValidationError((flag.map { $0 + " " } ?? "") + problem) }
+        if let rate, !rates.contains(rate) { throw ValidationError("--rps must be a number from 0.01 to 1000000") }
+        guard HTTPSyntax.isToken(method) else { throw ValidationError("-X must be a method name such as GET (letters, no spaces or line breaks)") }
         guard (1...10_000).contains(concurrency) else { throw ValidationError("-c must be 1 to 10000") }
         if let duration, (DurationText.parse(duration) ?? .zero) <= .zero {
             throw ValidationError("-d '\(duration)' is not a duration such as 30s")
         }
-        for line in headers where !line.contains(":") { throw ValidationError("-H '\(line)' is not 'Name: value'") }
+        for line in headers {
+            let parts = line.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, HTTPSyntax.isToken(parts[0].trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("-H '\(line)' is not 'Name: value'")
+            }
+            guard HTTPSyntax.isFieldValue(String(parts[1])) else {
+                throw ValidationError("-H '\(parts[0])': a header value cannot hold a line break or another control byte")
+            }
+        }
     }
 
     func plan() throws -> LoadPlan {
@@ -119,15 +132,20 @@ struct LoadCommand: ParsableCommand {
             var line = "\r\(progress.requests) requests  \(Format.decimal(progress.rate, places: 1)) req/s"
             line += "  p50 \(Format.milliseconds(progress.p50))  p99 \(Format.milliseconds(progress.p99))"
             line += "  \(progress.errors) errors  \(Format.decimal(Double(progress.elapsed.components.seconds), places: 0)) s   "
-            FileHandle.standardError.write(Data(line.utf8))
+            FileHandle.standardError.write(Data(line.utf8))  // meshtop's own numbers only
         }
         if live { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
         let output = StdoutWriter()
         if json {
             output.line(result.json())
         } else {
-            result.text().forEach(output.line)
+            result.text().forEach { output.line($0) }
         }
-        output.flush()
+        try output.finish()
+        // Like curl --fail for a whole run: nothing answered, or only with server errors.
+        if result.requests > 0, result.statusCodes.keys.allSatisfy({ $0 >= 500 }) {
+            Stderr.line("meshtop: every request failed")
+            throw ExitCode(1)
+        }
     }
 }

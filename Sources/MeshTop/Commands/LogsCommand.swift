@@ -93,7 +93,7 @@ struct LogsCommand: ParsableCommand {
         var clusters: [KubernetesSource] = []
         defer {
             for failure in clusters.flatMap({ $0.currentLogFailures() }) {
-                FileHandle.standardError.write(Data("meshtop: \(ControlBytes.sanitize(failure))\n".utf8))
+                Stderr.line("meshtop: \(failure)")
             }
         }
         do {
@@ -118,7 +118,7 @@ struct LogsCommand: ParsableCommand {
                     tally.pair(digest)
                 }
                 tally.finish()
-                printer.printSummary(
+                try printer.printSummary(
                     tally.summary, unpaired: tally.unpaired, malformed: lines.malformed, samples: lines.malformedSamples)
             } else {
                 let lines = MergedLines<AccessLogRecord>(readers: readers, format: choice, grep: filter)
@@ -129,9 +129,10 @@ struct LogsCommand: ParsableCommand {
             }
         } catch {
             output.flush()
-            FileHandle.standardError.write(Data("meshtop: \(error.description)\n".utf8))
+            Stderr.line("meshtop: \(error)")
             throw ExitCode(2)
         }
+        try output.finish()
     }
 }
 
@@ -157,7 +158,7 @@ extension LogsCommand {
                 }
             }
         } catch {
-            FileHandle.standardError.write(Data("meshtop: \(error.description)\n".utf8))
+            Stderr.line("meshtop: \(error.description)")
             throw ExitCode(2)
         }
         defer { clusters.forEach { $0.stop() } }
@@ -183,7 +184,7 @@ extension LogsCommand {
                     case .left(let pod): note = "- \(pod)"
                     case .error(let message): note = "meshtop: \(message)"
                     }
-                    FileHandle.standardError.write(Data((note + "\n").utf8))
+                    Stderr.line(note)
                 }
                 for (pod, line) in lines {
                     readAny = true
@@ -196,7 +197,7 @@ extension LogsCommand {
                 }
             }
             if summary, ContinuousClock.now - lastSummary >= .seconds(5) {
-                printer.printSummary(
+                try printer.printSummary(
                     malformed: followers.reduce(0) { $0 + $1.decoder.malformed }
                         + podDecoders.values.reduce(0) { $0 + $1.malformed },
                     samples: followers.flatMap(\.decoder.malformedSamples) + podDecoders.values.flatMap(\.malformedSamples))
@@ -208,7 +209,7 @@ extension LogsCommand {
         // Interrupted: what is still open leaves the window, and a last summary says so.
         printer.finish()
         if summary {
-            printer.printSummary(
+            try printer.printSummary(
                 malformed: followers.reduce(0) { $0 + $1.decoder.malformed } + podDecoders.values.reduce(0) { $0 + $1.malformed },
                 samples: followers.flatMap(\.decoder.malformedSamples) + podDecoders.values.flatMap(\.malformedSamples))
         }
@@ -257,7 +258,7 @@ final class LogsPrinter {
 
     func add(_ record: AccessLogRecord) {
         guard pairs else {
-            if json { output.line(writing: record.writeJSON) } else { output.line(text.line(for: record)) }
+            if json { output.line(writing: record.writeJSON) } else { output.line(colored: text.line(for: record)) }
             return
         }
         print(recordPairer.add(record))
@@ -273,14 +274,14 @@ final class LogsPrinter {
     }
 
     /// The summary so far; ids still in the window are not yet counted as unpaired.
-    func printSummary(malformed: Int, samples: [String]) {
-        printSummary(tally.summary, unpaired: tally.unpaired, malformed: malformed, samples: samples)
+    func printSummary(malformed: Int, samples: [String]) throws {
+        try printSummary(tally.summary, unpaired: tally.unpaired, malformed: malformed, samples: samples)
     }
 
-    func printSummary(_ summary: AccessLogSummary, unpaired: UnpairedCounts, malformed: Int, samples: [String]) {
+    func printSummary(_ summary: AccessLogSummary, unpaired: UnpairedCounts, malformed: Int, samples: [String]) throws {
         let report = SummaryReport(summary: summary, unpaired: unpaired, malformed: malformed, samples: samples)
         if json {
-            output.line(JSONLine.encode(report))
+            output.line(try JSONLine.encode(report))
         } else {
             for line in report.textLines() { output.line(line) }
         }
@@ -290,9 +291,9 @@ final class LogsPrinter {
         for event in events {
             switch event {
             case .pair(let pair):
-                if json { output.line(writing: pair.writeJSON) } else { output.line(text.line(for: pair)) }
+                if json { output.line(writing: pair.writeJSON) } else { output.line(colored: text.line(for: pair)) }
             case .chain(let chain):
-                if json { output.line(writing: chain.writeJSON) } else { output.line(text.line(for: chain)) }
+                if json { output.line(writing: chain.writeJSON) } else { output.line(colored: text.line(for: chain)) }
             }
         }
     }

@@ -24,11 +24,11 @@ struct SnapshotCommand: AsyncParsableCommand {
         let snapshot = try await sources.snapshot(polls: polls)
         let output = StdoutWriter()
         if json {
-            output.line(JSONLine.encode(SnapshotReport(snapshot: snapshot)))
+            output.line(try JSONLine.encode(SnapshotReport(snapshot: snapshot)))
         } else {
-            SnapshotText(snapshot: snapshot).lines().forEach(output.line)
+            SnapshotText(snapshot: snapshot).lines().forEach { output.line($0) }
         }
-        output.flush()
+        try output.finish()
     }
 }
 
@@ -52,11 +52,11 @@ struct HealthCommand: AsyncParsableCommand {
         let snapshot = try await sources.snapshot()
         let output = StdoutWriter()
         if json {
-            output.line(JSONLine.encode(Report(healthy: snapshot.healthy, checks: snapshot.health.map(SnapshotReport.CheckJSON.init))))
+            output.line(try JSONLine.encode(Report(healthy: snapshot.healthy, checks: snapshot.health.map(SnapshotReport.CheckJSON.init))))
         } else {
-            HealthText(unicode: HealthText.localeIsUTF8()).lines(snapshot.health).forEach(output.line)
+            HealthText(unicode: HealthText.localeIsUTF8()).lines(snapshot.health).forEach { output.line($0) }
         }
-        output.flush()
+        try output.finish()
         if !snapshot.healthy { throw ExitCode(1) }
     }
 }

@@ -39,14 +39,39 @@ struct SourceOptions: ParsableArguments {
     @Option(help: "Istio reporter of the metrics: destination or source.")
     var reporter: String?
 
+    @Option(help: "Largest HTTP answer read from any source, e.g. 16MiB (default); a larger one is an error.")
+    var maxAnswerSize: String?
+
     func validate() throws {
         // Interval, window and reporter may come from the config file too: `pollerConfig`
         // checks them wherever they come from.
         for url in [prometheus, service].compactMap({ $0 }) + (etcd.map(Self.list) ?? []) where !url.hasPrefix("k8s:") {
-            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                throw ValidationError("'\(url)' is not an http:// or https:// URL")
-            }
+            if let problem = URLCheck.problem(url) { throw ValidationError(problem) }
         }
+        // Checked now, not at the first TLS handshake, where a missing file reads as a
+        // handshake failure.
+        for (flag, path) in [("--etcd-cacert", etcdCacert), ("--etcd-cert", etcdCert), ("--etcd-key", etcdKey)] {
+            guard let path else { continue }
+            guard FileManager.default.isReadableFile(atPath: path) else { throw ValidationError("\(flag) \(path): no such readable file") }
+        }
+        if (etcdCert == nil) != (etcdKey == nil) { throw ValidationError("--etcd-cert and --etcd-key go together") }
+        if let maxAnswerSize, Self.byteSize(maxAnswerSize) == nil {
+            throw ValidationError("--max-answer-size '\(maxAnswerSize)' is not a size such as 16MiB")
+        }
+    }
+
+    /// 512KiB, 16MiB, 1GiB, or plain bytes; at least 1 KiB.
+    static func byteSize(_ text: String) -> Int? {
+        let units: [(String, Int)] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("GB", 1_000_000_000), ("MB", 1_000_000), ("KB", 1_000), ("B", 1)]
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
+            guard let number = Double(trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), number.isFinite,
+                number * Double(scale) >= 1_024, number * Double(scale) <= Double(1 << 40)
+            else { return nil }
+            return Int(number * Double(scale))
+        }
+        guard let bytes = Int(trimmed), bytes >= 1_024 else { return nil }
+        return bytes
     }
 
     static func list(_ text: String) -> [String] {
@@ -96,14 +121,31 @@ struct SourceOptions: ParsableArguments {
             if let value = thresholds.raft_lag { result.thresholds.raftLag = value }
         }
 
+        let answerText = maxAnswerSize ?? file.max_answer_size
+        var answerLimit = CurlRequest.defaultMaxResponseBytes
+        if let answerText {
+            guard let bytes = Self.byteSize(answerText) else {
+                throw ValidationError("max answer size '\(answerText)' is not a size such as 16MiB")
+            }
+            answerLimit = bytes
+        }
+        func http(_ url: String, auth: CurlAuth? = nil) -> HTTPSource {
+            HTTPSource(baseURL: url, auth: auth, maxResponseBytes: answerLimit)
+        }
+
         let token = prometheusToken ?? environment["MESHTOP_PROMETHEUS_TOKEN"] ?? file.prometheus_token
-        if let url = prometheus ?? environment["MESHTOP_PROMETHEUS"] ?? file.prometheus {
-            result.prometheus = PrometheusClient(url: url, auth: token.map(CurlAuth.bearer))
+        // URLs from the environment or the file get the flags' check.
+        func checked(_ url: String) throws -> String {
+            if let problem = URLCheck.problem(url) { throw ValidationError(problem) }
+            return url
+        }
+        if let url = try (prometheus ?? environment["MESHTOP_PROMETHEUS"] ?? file.prometheus).map(checked) {
+            result.prometheus = PrometheusClient(http(url, auth: token.map(CurlAuth.bearer)))
         } else if hasContext() {
             // Istio's addon installs Prometheus as istio-system/prometheus.
             if let forward = try? PortForward(context: context, namespace: "istio-system", service: "prometheus", port: 9090) {
                 forwards.append(forward)
-                result.prometheus = PrometheusClient(url: forward.localURL, auth: token.map(CurlAuth.bearer))
+                result.prometheus = PrometheusClient(http(forward.localURL, auth: token.map(CurlAuth.bearer)))
             }
         }
 
@@ -111,7 +153,7 @@ struct SourceOptions: ParsableArguments {
         var endpoints: [String] = []
         for entry in etcdList {
             guard entry.hasPrefix("k8s:") else {
-                endpoints.append(entry)
+                endpoints.append(try checked(entry))
                 continue
             }
             let target = entry.dropFirst(4).split(separator: "/", maxSplits: 1).map(String.init)
@@ -130,10 +172,10 @@ struct SourceOptions: ParsableArguments {
                 ? nil : CurlTLS(caFile: etcdCacert, certFile: etcdCert, keyFile: etcdKey)
             // Behind a port-forward the members' own URLs are in the cluster: probe what was given.
             let forwarded = etcdList.contains { $0.hasPrefix("k8s:") }
-            result.etcd = EtcdProbe(endpoints: endpoints, tls: tls, discover: !forwarded)
+            result.etcd = EtcdProbe(endpoints: endpoints, tls: tls, discover: !forwarded, maxResponseBytes: answerLimit)
         }
-        if let url = service ?? environment["MESHTOP_SERVICE"] ?? file.service {
-            result.service = HTTPSource(baseURL: url)
+        if let url = try (service ?? environment["MESHTOP_SERVICE"] ?? file.service).map(checked) {
+            result.service = http(url)
         }
         // Only with a current context: without one every kubectl call is a failed connection.
         if !Self.onPath("kubectl", environment: environment) {

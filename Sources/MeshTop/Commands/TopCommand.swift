@@ -32,7 +32,7 @@ struct TopCommand: AsyncParsableCommand {
     @Option(help: "Send load to this URL from the dashboard: a Load panel shows it, and its requests are paired.")
     var load: String?
 
-    @Option(help: "With --load: requests per second on a fixed schedule (default: as fast as -c connections go).")
+    @Option(parsing: .unconditional, help: "With --load: requests per second on a fixed schedule (default: as fast as -c connections go).")
     var rps: Double?
 
     @Option(name: .customShort("c"), help: "With --load: connections.")
@@ -56,7 +56,8 @@ struct TopCommand: AsyncParsableCommand {
         }
         if logs.filter({ $0 == "-" }).count > 1 { throw ValidationError("--logs - may be given once") }
         if let load {
-            try LoadCommand.validate(url: load, rate: rps, concurrency: concurrency, duration: duration, headers: header, flag: "--load")
+            try LoadCommand.validate(
+                url: load, rate: rps, concurrency: concurrency, duration: duration, headers: header, method: method, flag: "--load")
         } else if rps != nil || duration != nil || body != nil || !header.isEmpty {
             throw ValidationError("--rps, -d, -H and --body go with --load URL")
         }
@@ -119,7 +120,7 @@ struct TopCommand: AsyncParsableCommand {
             try await dashboard.run()
         } catch {
             // The terminal is restored by now: the error can be printed.
-            FileHandle.standardError.write(Data("meshtop: \(error)\n".utf8))
+            Stderr.line("meshtop: \(error)")
             throw ExitCode(1)
         }
     }

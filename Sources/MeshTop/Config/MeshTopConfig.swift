@@ -32,6 +32,8 @@ struct MeshTopConfig: Decodable, Equatable {
     var reporter: String?
     var queries: [String: String]?
     var thresholds: Thresholds?
+    /// Largest HTTP answer, e.g. 16MiB (`--max-answer-size`).
+    var max_answer_size: String?
 
     static func defaultPath(environment: [String: String]) -> String? {
         if let base = environment["XDG_CONFIG_HOME"], !base.isEmpty { return base + "/meshtop/config.yaml" }

@@ -1,3 +1,4 @@
+import Collectors
 import Foundation
 import Histogram
 
@@ -47,7 +48,7 @@ struct LoadResult: Sendable {
             return Format.decimal(value, places: 3)
         }
         let codes = statusCodes.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")
-        let failures = errors.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")
+        let failures = errors.sorted { $0.key < $1.key }.map { "\(JSONValue.quoted($0.key)):\($0.value)" }.joined(separator: ",")
         let latencies = [("p50", 50.0), ("p90", 90), ("p99", 99), ("p999", 99.9)]
             .map { "\"\($0.0)\":\(number(milliseconds(atPercentile: $0.1)))" }.joined(separator: ",")
         return "{\"requests\":\(requests),\"duration_s\":\(number(seconds)),\"rps\":\(number(rate)),"

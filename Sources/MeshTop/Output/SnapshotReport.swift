@@ -26,7 +26,7 @@ struct SnapshotReport: Encodable {
     }
 
     static func milliseconds(_ duration: Duration?) -> Double? {
-        duration.map { $0.inMilliseconds.rounded(toPlaces: 1) }
+        duration.flatMap { $0.inMilliseconds.rounded(toPlaces: 1) }
     }
 
     struct SourceJSON: Encodable {
@@ -60,13 +60,13 @@ struct SnapshotReport: Encodable {
         var source: String
         var destination: String
         var destination_service: String
-        var rps: Double
+        var rps: Double?
         var success_rate: Double?
         var p50_ms: Double?
         var p90_ms: Double?
         var p99_ms: Double?
-        var codes: [String: Double]
-        var flags: [String: Double]
+        var codes: [String: Double?]
+        var flags: [String: Double?]
         var tcp_sent_bps: Double?
         var tcp_received_bps: Double?
 
@@ -75,14 +75,14 @@ struct SnapshotReport: Encodable {
             destination = edge.key.destination
             destination_service = edge.key.destinationService
             rps = edge.rps.rounded(toPlaces: 3)
-            success_rate = edge.successRate?.rounded(toPlaces: 4)
-            p50_ms = edge.p50?.rounded(toPlaces: 2)
-            p90_ms = edge.p90?.rounded(toPlaces: 2)
-            p99_ms = edge.p99?.rounded(toPlaces: 2)
+            success_rate = edge.successRate.flatMap { $0.rounded(toPlaces: 4) }
+            p50_ms = edge.p50.flatMap { $0.rounded(toPlaces: 2) }
+            p90_ms = edge.p90.flatMap { $0.rounded(toPlaces: 2) }
+            p99_ms = edge.p99.flatMap { $0.rounded(toPlaces: 2) }
             codes = edge.codes.mapValues { $0.rounded(toPlaces: 3) }
             flags = edge.flags.mapValues { $0.rounded(toPlaces: 3) }
-            tcp_sent_bps = edge.tcpSent?.rounded(toPlaces: 1)
-            tcp_received_bps = edge.tcpReceived?.rounded(toPlaces: 1)
+            tcp_sent_bps = edge.tcpSent.flatMap { $0.rounded(toPlaces: 1) }
+            tcp_received_bps = edge.tcpReceived.flatMap { $0.rounded(toPlaces: 1) }
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -115,7 +115,7 @@ struct SnapshotReport: Encodable {
 
         enum Keys: String, CodingKey {
             case cluster_id, cluster_ids, leader, revision, revision_rate, raft_term, elections, raft_spread
-            case v2, v2_index, v2_index_rate, members, member_list_error
+            case v2, v2_index, v2_index_rate, members, member_list_error, members_skipped, members_skipped_reason
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -124,7 +124,7 @@ struct SnapshotReport: Encodable {
             try c.encode(view.clusterIDs.map(String.init), forKey: .cluster_ids)
             try c.encode(view.leader.map(String.init), forKey: .leader)
             try c.encode(view.revision, forKey: .revision)
-            try c.encode(view.revisionRate.map { $0.rounded(toPlaces: 2) }, forKey: .revision_rate)
+            try c.encode(view.revisionRate.flatMap { $0.rounded(toPlaces: 2) }, forKey: .revision_rate)
             try c.encode(view.raftTerm, forKey: .raft_term)
             try c.encode(view.elections, forKey: .elections)
             try c.encode(view.raftSpread, forKey: .raft_spread)
@@ -136,9 +136,11 @@ struct SnapshotReport: Encodable {
                 }
             try c.encode(v2, forKey: .v2)
             try c.encode(view.v2Index, forKey: .v2_index)
-            try c.encode(view.v2IndexRate.map { $0.rounded(toPlaces: 2) }, forKey: .v2_index_rate)
+            try c.encode(view.v2IndexRate.flatMap { $0.rounded(toPlaces: 2) }, forKey: .v2_index_rate)
             try c.encode(view.members.map(MemberJSON.init), forKey: .members)
             try c.encode(view.memberListError, forKey: .member_list_error)
+            try c.encode(view.skipped.count, forKey: .members_skipped)
+            try c.encode(view.skipped.note, forKey: .members_skipped_reason)
         }
     }
 
@@ -198,7 +200,10 @@ struct SnapshotReport: Encodable {
 }
 
 extension Double {
-    func rounded(toPlaces places: Int) -> Double {
+    /// Rounded for JSON, or nil (null) when not finite: Prometheus answers `NaN` and `+Inf`,
+    /// and JSON has no such numbers.
+    func rounded(toPlaces places: Int) -> Double? {
+        guard isFinite else { return nil }
         let scale = Foundation.pow(10, Double(places))
         return (self * scale).rounded() / scale
     }

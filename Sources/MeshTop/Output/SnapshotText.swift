@@ -38,6 +38,7 @@ struct SnapshotText {
             case .off: header += "  v2 API off"
             case .unreachable(let reason): header += "  v2 unreachable: \(reason)"
             }
+            if let note = etcd.skipped.note { header += "  " + note }
             lines.append(ControlBytes.sanitize(header))
             let rows = etcd.members.map(memberRow)
             lines += table(["ID", "NAME", "ENDPOINT", "STATE", "RAFT INDEX", "TERM", "REVISION", "DB", "VERSION", "ERROR"], rows)
@@ -50,7 +51,7 @@ struct SnapshotText {
     }
 
     private func edgeRow(_ edge: EdgeStats) -> [String] {
-        let success: String = edge.successRate.map { format($0 * 100, 2) + "%" } ?? "-"
+        let success: String = edge.successRate.map { $0.isFinite ? format($0 * 100, 2) + "%" : Format.notFinite } ?? "-"
         let codes: String = edge.codes.sorted { $0.key < $1.key }.map { "\($0.key):\(format($0.value, 1))" }.joined(separator: " ")
         let cells: [String] = [
             edge.key.source, edge.key.destination, edge.key.destinationService, format(edge.rps, 1), success,
@@ -72,7 +73,7 @@ struct SnapshotText {
 
     private func ms(_ value: Double?) -> String { value.map { format($0, 1) + "ms" } ?? "-" }
 
-    private func format(_ value: Double, _ places: Int) -> String { String(format: "%.\(places)f", value) }
+    private func format(_ value: Double, _ places: Int) -> String { Format.decimal(value, places: places) }
 
     private func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)

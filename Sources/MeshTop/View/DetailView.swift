@@ -11,8 +11,12 @@ enum DetailView {
         }
     }
 
+    /// Names take this many columns; a longer one (`upstream_transport_failure_reason`) is
+    /// cut, and two spaces always stand between a name and its value.
+    static let nameWidth = 26
+
     private static func field(_ name: String, _ value: String?) -> Line {
-        [Segment(Format.fit(name, 24), .dimmed), Segment(value.flatMap { $0.isEmpty ? nil : $0 } ?? "-")]
+        [Segment(Format.fit(name, nameWidth) + "  ", .dimmed), Segment(value.flatMap { $0.isEmpty ? nil : $0 } ?? "-")]
     }
 
     private static func edge(_ key: EdgeKey, _ model: ScreenModel) -> (String, [Line]) {

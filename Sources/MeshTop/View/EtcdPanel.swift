@@ -73,6 +73,7 @@ enum EtcdPanel {
         case .off: line.append(Segment("  v2 API off", .dimmed))
         case .unreachable(let reason): line.append(Segment("  v2 " + reason, .warn))
         }
+        if let note = view.skipped.note { line.append(Segment("  " + note, .warn)) }
         return line
     }
 

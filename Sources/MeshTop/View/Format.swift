@@ -1,11 +1,16 @@
 import Collectors
 import Foundation
 
-/// How numbers read on screen: short, fixed, and the same in every panel.
+/// How numbers read on screen: short, fixed, and the same in every panel. A value that
+/// is missing shows as `-`; one that is there but not finite (Prometheus's `NaN`, `+Inf`)
+/// as `–`.
 enum Format {
+    static let notFinite = "–"
+
     /// 0.4 ms, 3 ms, 21 ms, 1.2 s.
     static func milliseconds(_ value: Double?) -> String {
-        guard let value, value.isFinite else { return "-" }
+        guard let value else { return "-" }
+        guard value.isFinite else { return notFinite }
         if value >= 1_000 { return decimal(value / 1_000, places: 1) + " s" }
         if value < 10, value != value.rounded() { return decimal(value, places: 1) + " ms" }
         return "\(Int(value.rounded())) ms"
@@ -19,7 +24,7 @@ enum Format {
 
     /// 41.2, 0.05, 1.2k.
     static func rate(_ value: Double) -> String {
-        guard value.isFinite else { return "-" }
+        guard value.isFinite else { return notFinite }
         if value >= 10_000 { return decimal(value / 1_000, places: 1) + "k" }
         if value > 0, value < 0.1 { return decimal(value, places: 2) }
         return decimal(value, places: 1)
@@ -27,7 +32,8 @@ enum Format {
 
     /// 99.8 %; 100.0 % only when nothing failed.
     static func percent(_ share: Double?) -> String {
-        guard let share, share.isFinite else { return "-" }
+        guard let share else { return "-" }
+        guard share.isFinite else { return notFinite }
         let value = share * 100
         // Never round a failure up to a perfect score.
         if share < 1, value >= 99.95 { return "99.9 %" }
@@ -37,7 +43,7 @@ enum Format {
     /// A number with a fixed count of decimals, rounded half away from zero, without
     /// Foundation's formatter (a frame prints hundreds of these).
     static func decimal(_ value: Double, places: Int) -> String {
-        guard value.isFinite else { return "-" }
+        guard value.isFinite else { return notFinite }
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
         let scaled = Int64((abs(value) * scale).rounded())

@@ -1,4 +1,5 @@
 import Collectors
+import Foundation
 import Testing
 
 @Suite struct ControlBytesTests {
@@ -17,5 +18,37 @@ import Testing
         #expect(ControlBytes.sanitize(bytes: [0x61, 0xFF, 0x62, 0x1B]) == "a\\xffb\\x1b")
         #expect(ControlBytes.sanitize(bytes: Array("中".utf8) + [0xE4, 0xB8]) == "中\\xe4\\xb8")
         #expect(ControlBytes.sanitize(bytes: Array("ok".utf8)) == "ok")
+    }
+}
+
+@Suite struct HiddenScalarTests {
+    @Test func bidiControlsAndZeroWidthCharactersAreShownVisibly() {
+        // The spoof of the issue: this key reads as "invoiceexe.pdf" when drawn raw.
+        #expect(ControlBytes.sanitize("invoice\u{202E}fdp.exe") == "invoice\\u202efdp.exe")
+        #expect(ControlBytes.sanitize("a\u{200B}b\u{FEFF}c\u{2066}d\u{2069}") == "a\\u200bb\\ufeffc\\u2066d\\u2069")
+        #expect(ControlBytes.sanitize("\u{061C}\u{200E}\u{200F}\u{2028}") == "\\u061c\\u200e\\u200f\\u2028")
+        #expect(ControlBytes.sanitize("tag\u{E0041}") == "tag\\u{e0041}")
+        // Arrows, box drawing and CJK share the lead byte of the bidi range and stay.
+        #expect(ControlBytes.sanitize("a → b │ 你好") == "a → b │ 你好")
+    }
+
+    @Test func longTextFromAPeerIsCutWithItsSizeSaid() {
+        let long = String(repeating: "x", count: 50_000) + "\u{1B}[2J"
+        let shown = ControlBytes.sanitize(long, limit: 100)
+        #expect(shown == String(repeating: "x", count: 100) + "… (50004 bytes)")
+        // Never cut inside a scalar.
+        #expect(ControlBytes.sanitize("ab中", limit: 3) == "ab… (5 bytes)")
+        #expect(ControlBytes.sanitize("short", limit: 100) == "short")
+    }
+
+    @Test func jsonEscapesHiddenScalarsSoTheTextReadsBackTheSame() throws {
+        var out: [UInt8] = []
+        JSONValue.writeString("k\u{202E}v\u{9B}2J\u{7F} → \u{E0041}\u{1B}", into: &out)
+        let text = String(decoding: out, as: UTF8.self)
+        #expect(text == #""k\u202ev\u009b2J\u007f → \udb40\udc41\u001b""#)
+        let decoded = try JSONSerialization.jsonObject(with: Data(out), options: .fragmentsAllowed) as? String
+        #expect(decoded == "k\u{202E}v\u{9B}2J\u{7F} → \u{E0041}\u{1B}")
+        let encoded = JSONEscape.escapingHidden(Array(#"{"name":"m1\#u{202E}x\#u{200B}"}"#.utf8))
+        #expect(String(decoding: encoded, as: UTF8.self) == #"{"name":"m1\u202ex\u200b"}"#)
     }
 }

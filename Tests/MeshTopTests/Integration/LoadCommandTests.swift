@@ -66,7 +66,11 @@ struct LoadCommandTests {
 
     @Test func refusedConnectionsAreCountedAsErrors() async throws {
         let port = FreePort.next()
-        let run = try json(try await BinaryRun.run("meshtop", ["load", "-n", "5", "-c", "2", "http://127.0.0.1:\(port)/", "--json"]))
+        let result = try await BinaryRun.run("meshtop", ["load", "-n", "5", "-c", "2", "http://127.0.0.1:\(port)/", "--json"])
+        // The report is printed, and the run fails: not one request was answered.
+        #expect(result.status == 1)
+        #expect(result.stderr == "meshtop: every request failed\n")
+        let run = try result.json()
         #expect(run["requests"] as? Int == 5)
         #expect((run["errors"] as? [String: Int]) == ["connect": 5])
         #expect((run["status_codes"] as? [String: Int]) == [:])

@@ -76,7 +76,7 @@ import Testing
         #expect(text.contains("GET /v2/keys/istioTest"))
         #expect(text.contains("client side (client.log)") && text.contains("server side (server.log)"))
         #expect(text.contains("raw r2 outbound") && text.contains("raw r2 inbound"))
-        #expect(text.contains("response_code") && text.contains("x-request-id            r2"))
+        #expect(text.contains("response_code") && text.contains("x-request-id                r2"))
     }
 
     @Test func staleSourcesSayWhatFailedAndHowLongAgo() {
