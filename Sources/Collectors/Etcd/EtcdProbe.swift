@@ -180,7 +180,9 @@ public actor EtcdProbe {
             let (response, _) = try await healthAnswer
             let answer = try decoder.decode(EtcdHealthAnswer.self, from: Data(response.body))
             status.healthy = answer.health == "true"
-            if status.healthy == false { status.error = answer.reason.map { "unhealthy: \($0)" } ?? "unhealthy" }
+            if status.healthy == false {
+                status.error = answer.reason.map { "unhealthy: " + ControlBytes.sanitize($0, limit: 200) } ?? "unhealthy"
+            }
         } catch {
             status.healthy = false
             status.error = "health: \(Self.describe(error))"

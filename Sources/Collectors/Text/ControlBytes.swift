@@ -12,7 +12,9 @@
 public enum ControlBytes {
     public static func sanitize(_ text: String) -> String {
         var text = text
-        if !text.withUTF8(mayNeedEscape) { return text }
+        // Box drawing, arrows and CJK share lead bytes with the hidden scalars: look closer
+        // before building a new string.
+        if !text.withUTF8(mayNeedEscape) || !text.unicodeScalars.contains(where: isHidden) { return text }
         var out = String()
         out.reserveCapacity(text.utf8.count + 8)
         for scalar in text.unicodeScalars {

@@ -68,7 +68,8 @@ struct SnapshotText {
             member.id.map(HealthEvaluator.hex) ?? "?", member.name ?? "-", member.endpoint, state, text(member.raftIndex),
             text(member.raftTerm), text(member.revision), db, member.version ?? "-", member.error ?? "",
         ]
-        return cells.map { ControlBytes.sanitize($0) }
+        // Names and errors are the members' own words: a table cell holds a line's worth.
+        return cells.map { ControlBytes.sanitize($0, limit: 200) }
     }
 
     private func ms(_ value: Double?) -> String { value.map { format($0, 1) + "ms" } ?? "-" }

@@ -143,7 +143,7 @@ struct DashboardTests {
         }
 
         // Escape sequences in a log line are shown, not obeyed.
-        let hostile = "[2026-11-27T12:00:00.000Z] \"GET /storage/\u{1b}]0;pwned\u{07}\u{1b}[2J\u{9b}31mX HTTP/1.1\" 200 - via_upstream - \"-\" 0 0 1 1 \"-\" \"t\" \"evil-1\" \"127.0.0.1\" \"127.0.0.1\" inbound|1|| - - - - default\n"
+        let hostile = "[2026-11-27T12:00:00.000Z] \"GET /storage/\u{1b}]0;pwned\u{07}\u{1b}[2J\u{9b}31mX\u{202e}fdp.exe HTTP/1.1\" 200 - via_upstream - \"-\" 0 0 1 1 \"-\" \"t\" \"evil-1\" \"127.0.0.1\" \"127.0.0.1\" inbound|1|| - - - - default\n"
         let handle = try FileHandle(forWritingTo: serverLog)
         handle.seekToEndOfFile()
         handle.write(Data(hostile.utf8))
@@ -153,6 +153,8 @@ struct DashboardTests {
         #expect(try tmux.display("#{pane_title}") == title)
         screen = tmux.screen
         #expect(screen.contains("┌ Traffic") && screen.contains("├ Requests") && !screen.contains("pwned\u{07}"))
+        // The direction override is shown as text; drawn raw it would reverse the rest of the row.
+        #expect(!screen.unicodeScalars.contains("\u{202e}"))
 
         // q: exit status 0, the main screen and the cursor back, the shell usable.
         try tmux.send("q")

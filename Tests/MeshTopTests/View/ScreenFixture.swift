@@ -87,6 +87,7 @@ enum ScreenFixture {
         record.duration = duration
         record.requestID = id
         record.authority = authority
+        record.downstreamLocalAddress = inbound ? "127.0.0.1:9080" : "10.0.0.9:41234"
         record.direction = inbound ? .inbound : .outbound
         record.source = inbound ? "server.log" : "client.log"
         return record

@@ -77,6 +77,8 @@ import Testing
         #expect(text.contains("client side (client.log)") && text.contains("server side (server.log)"))
         #expect(text.contains("raw r2 outbound") && text.contains("raw r2 inbound"))
         #expect(text.contains("response_code") && text.contains("x-request-id                r2"))
+        // The longest names stay apart from their values.
+        #expect(text.contains("downstream_local_address    127.0.0.1:9080"))
     }
 
     @Test func staleSourcesSayWhatFailedAndHowLongAgo() {
