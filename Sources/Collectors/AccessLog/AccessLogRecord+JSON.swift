@@ -94,13 +94,14 @@ public enum JSONValue: Sendable {
     public static func writeString(_ value: String, into out: inout [UInt8]) {
         var value = value
         out.append(UInt8(ascii: "\""))
-        value.withUTF8 { bytes in
+        // The table is read once, not behind a lazy global on every byte.
+        ControlBytes.suspect.withUnsafeBufferPointer { suspect in value.withUTF8 { bytes in
             // Runs that need no escape are copied whole.
             var runStart = 0
             var index = 0
             while index < bytes.count {
                 let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || ControlBytes.suspect[Int(byte)] else {
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || suspect[Int(byte)] else {
                     index += 1
                     continue
                 }
@@ -135,7 +136,7 @@ public enum JSONValue: Sendable {
                 }
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
-        }
+        } }
         out.append(UInt8(ascii: "\""))
     }
 }

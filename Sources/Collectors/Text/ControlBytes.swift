@@ -84,8 +84,10 @@ public enum ControlBytes {
     /// byte of a sequence that can encode one. Most text has none and is passed through.
     @inline(__always)
     public static func mayNeedEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        for byte in bytes where suspect[Int(byte)] { return true }
-        return false
+        suspect.withUnsafeBufferPointer { table in
+            for byte in bytes where table[Int(byte)] { return true }
+            return false
+        }
     }
 
     /// Lead bytes of C1 (C2), U+061C (D8), U+180E (E1), U+2000–U+2FFF (E2), U+FEFF (EF) and
