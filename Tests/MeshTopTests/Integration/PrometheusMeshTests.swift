@@ -41,8 +41,10 @@ struct PrometheusMeshTests {
         var edge: EdgeStats?
         try await Tool.waitUntil("an edge with traffic", within: 40, log: prometheus.logTail) {
             await poller.pollOnce()
-            edge = await poller.snapshot().edges.first { $0.key.destinationWorkload == "storage-service" && $0.rps > 0 }
-            return edge?.p99 != nil
+            let snapshot = await poller.snapshot()
+            edge = snapshot.edges.first { $0.key.destinationWorkload == "storage-service" && $0.rps > 0 }
+            // On a busy machine one 1 s scrape can miss its timeout: wait for the target to be up too.
+            return edge?.p99 != nil && snapshot.health.first { $0.name == "scrape targets" }?.message == "1/1 targets up"
         }
         let busy = try #require(edge)
         #expect(busy.key.destination == "default/storage-service")
