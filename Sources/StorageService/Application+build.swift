@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
@@ -35,14 +36,20 @@ func buildApplication(_ config: ServiceConfig) throws -> some ApplicationProtoco
         store = config.etcdAPI == .v2 ? EtcdV2Store(http: http) : EtcdV3Store(http: http)
     }
 
-    let router = Router(context: ServiceRequestContext.self)
+    // HEAD on every GET route: the same status and headers, no body.
+    let router = Router(context: ServiceRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.middlewares.add(TelemetryMiddleware(telemetry: telemetry))
     router.middlewares.add(JSONErrorMiddleware())
     StorageRoutes(store: store, telemetry: telemetry).register(on: router)
 
     return Application(
         router: router,
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "storage-service"),
+        server: .service(idleTimeout: config.idleTimeout, readTimeout: config.readTimeout),
+        configuration: .init(
+            address: .hostname(config.host, port: config.port), serverName: "storage-service",
+            // Beyond the cap, connections wait in the listen backlog (not accepted, so they
+            // hold no descriptor of ours) until one closes; a full backlog refuses them.
+            availableConnectionsDelegate: MaximumAvailableConnections(config.maxConnections, logger: logger)),
         services: services,
         logger: logger)
 }
