@@ -1,18 +1,34 @@
+import HTTPTypes
 import Hummingbird
 
-/// The one-page web UI. Self-contained (no external scripts, fonts or styles) so it works
-/// offline; every key and value reaches the page through textContent, never as HTML.
+/// The one-page web UI: the page, its script and its style, each served from this binary
+/// (no external scripts, fonts or styles) so it works offline. Every key and value reaches
+/// the page through textContent, never as HTML. The script and style are files of their
+/// own so the policy can forbid every inline script: markup that ever slipped into the
+/// page could not run.
 enum WebUI {
-    static func response() -> Response {
+    /// Only this origin's own script, style and API; no framing (clickjacking), no <base>
+    /// or form target elsewhere.
+    static let contentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'none'; "
+        + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+    static func register(on router: Router<ServiceRequestContext>) {
+        router.get("/web") { _, _ in response(page, type: "text/html; charset=utf-8") }
+        router.get("/web/app.js") { _, _ in response(script, type: "text/javascript; charset=utf-8") }
+        router.get("/web/app.css") { _, _ in response(style, type: "text/css; charset=utf-8") }
+    }
+
+    static func response(_ text: String, type: String) -> Response {
         Response(
             status: .ok,
             headers: [
-                .contentType: "text/html; charset=utf-8",
-                // Inline script and style only; nothing may load from elsewhere.
-                .contentSecurityPolicy:
-                    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'none'",
+                .contentType: type,
+                .contentSecurityPolicy: contentSecurityPolicy,
+                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+                HTTPField.Name("X-Frame-Options")!: "DENY",
             ],
-            body: .init(byteBuffer: ByteBuffer(string: page)))
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static let page = #"""
@@ -22,7 +38,28 @@ enum WebUI {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>storage-service</title>
-        <style>
+        <link rel="stylesheet" href="/web/app.css">
+        </head>
+        <body>
+        <h1>storage-service</h1>
+        <p class="sub">Keys and values stored in etcd.</p>
+        <form id="add">
+          <input name="key" placeholder="key (up to 256 bytes)" required autocomplete="off">
+          <input name="value" placeholder="value" autocomplete="off">
+          <button type="submit">Store</button>
+        </form>
+        <div id="status" role="status"></div>
+        <table>
+          <thead><tr><th>Key</th><th>Value</th><th>Modified</th><th></th></tr></thead>
+          <tbody id="rows"></tbody>
+        </table>
+        <p id="empty" hidden>No keys stored yet.</p>
+        <script src="/web/app.js"></script>
+        </body>
+        </html>
+        """#
+
+    static let style = #"""
           body { font: 15px/1.4 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #1d232a; }
           h1 { font-size: 1.4rem; margin-bottom: .2rem; }
           p.sub { color: #5b6570; margin-top: 0; }
@@ -40,23 +77,9 @@ enum WebUI {
           #status { min-height: 1.4rem; }
           #status.error { color: #a3312b; font-weight: 600; }
           #empty { color: #5b6570; }
-        </style>
-        </head>
-        <body>
-        <h1>storage-service</h1>
-        <p class="sub">Keys and values stored in etcd.</p>
-        <form id="add">
-          <input name="key" placeholder="key (up to 256 bytes)" required autocomplete="off">
-          <input name="value" placeholder="value" autocomplete="off">
-          <button type="submit">Store</button>
-        </form>
-        <div id="status" role="status"></div>
-        <table>
-          <thead><tr><th>Key</th><th>Value</th><th>Modified</th><th></th></tr></thead>
-          <tbody id="rows"></tbody>
-        </table>
-        <p id="empty" hidden>No keys stored yet.</p>
-        <script>
+        """#
+
+    static let script = #"""
         "use strict";
         const rows = document.getElementById("rows");
         const statusLine = document.getElementById("status");
@@ -89,10 +112,15 @@ enum WebUI {
         }
 
         // Control characters (ESC, BEL, CR …) would be invisible; show them as \xNN.
-        // Tab and newline stay, the value cell keeps line breaks.
+        // Direction overrides and isolates (a key "invoice\u202efdp.exe" would read
+        // "invoiceexe.pdf") and zero-width characters (two keys that look the same) are
+        // shown as \uNNNN. Tab and newline stay, the value cell keeps line breaks.
+        const hidden = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/g;
         function visible(text) {
-          return text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g,
-            (c) => "\\x" + c.charCodeAt(0).toString(16).padStart(2, "0"));
+          return text.replace(hidden, (c) => {
+            const code = c.charCodeAt(0);
+            return code <= 0x9F ? "\\x" + code.toString(16).padStart(2, "0") : "\\u" + code.toString(16).padStart(4, "0");
+          });
         }
 
         function cell(text, className) {
@@ -127,10 +155,10 @@ enum WebUI {
         async function remove(key) {
           try {
             await call("DELETE", "/storage/" + encodeURIComponent(key));
-            show("Removed " + key + ".", false);
+            show("Removed " + visible(key) + ".", false);
             await refresh();
           } catch (e) {
-            show("Could not remove " + key + ": " + e.message, true);
+            show("Could not remove " + visible(key) + ": " + e.message, true);
             // Someone else may have removed it already: show what is stored now.
             refresh().catch(() => {});
           }
@@ -142,17 +170,14 @@ enum WebUI {
           const key = form.key.value;
           try {
             await call("PUT", "/storage", { key, value: form.value.value });
-            show("Stored " + key + ".", false);
+            show("Stored " + visible(key) + ".", false);
             form.reset();
             await refresh();
           } catch (e) {
-            show("Could not store " + key + ": " + e.message, true);
+            show("Could not store " + visible(key) + ": " + e.message, true);
           }
         });
 
         refresh().catch((e) => show("Could not load keys: " + e.message, true));
-        </script>
-        </body>
-        </html>
         """#
 }
