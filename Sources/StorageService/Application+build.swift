@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -49,9 +52,30 @@ func buildApplication(_ config: ServiceConfig) throws -> some ApplicationProtoco
             address: .hostname(config.host, port: config.port), serverName: "storage-service",
             // Beyond the cap, connections wait in the listen backlog (not accepted, so they
             // hold no descriptor of ours) until one closes; a full backlog refuses them.
-            availableConnectionsDelegate: MaximumAvailableConnections(config.maxConnections, logger: logger)),
+            availableConnectionsDelegate: MaximumAvailableConnections(
+                connectionCap(config.maxConnections, logger: logger), logger: logger)),
         services: services,
         logger: logger)
+}
+
+/// The cap, lowered to what the descriptor limit leaves: a cap above it would let idle
+/// connections take every descriptor, and accept(2) would then fail for everyone.
+private func connectionCap(_ wanted: Int, logger: Logger) -> Int {
+    var limit = rlimit()
+    let descriptors = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 ? UInt64(limit.rlim_cur) : nil
+    let cap = connectionCap(wanted, descriptorLimit: descriptors)
+    if cap < wanted {
+        logger.notice(
+            "--max-connections lowered to what the descriptor limit allows",
+            metadata: ["wanted": "\(wanted)", "used": "\(cap)", "nofile": "\(limit.rlim_cur)"])
+    }
+    return cap
+}
+
+/// Room is left for the listener, the access log, etcd's pool (32 per endpoint) and stdio.
+func connectionCap(_ wanted: Int, descriptorLimit: UInt64?) -> Int {
+    guard let descriptorLimit, descriptorLimit < UInt64(Int32.max) else { return wanted }
+    return min(wanted, max(1, Int(descriptorLimit) - 64))
 }
 
 /// Closes the etcd connection pool after the server has drained on shutdown.

@@ -48,6 +48,13 @@ import Testing
         }
     }
 
+    @Test func theConnectionCapLeavesDescriptorsForEverythingElse() {
+        #expect(connectionCap(1000, descriptorLimit: 1_048_576) == 1000)
+        #expect(connectionCap(1000, descriptorLimit: 100) == 36)
+        #expect(connectionCap(1000, descriptorLimit: 10) == 1)
+        #expect(connectionCap(1000, descriptorLimit: nil) == 1000)
+    }
+
     /// A TLS file that is missing or not PEM is reported at start, naming the flag, not
     /// as "TLS handshake failed" on the first request.
     @Test func missingTLSFilesExitTwoAtStart() throws {
