@@ -12,6 +12,8 @@ import NIOHTTP1
 ///   before it sends the body), any other expectation 417;
 /// - a request without keep-alive (HTTP/1.0 by default) has its connection closed after
 ///   the response;
+/// - a declared body over the service's limit is 413 at once, before a byte of it is read
+///   (and before a `100 Continue` would ask the client to send it);
 /// - a parse error is a JSON 400, and the connection is closed after it.
 /// Errors found here are answered here, as JSON like every other error of the service.
 final class HTTP1RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
@@ -35,6 +37,11 @@ final class HTTP1RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// A rejection waiting for the responses owed before it, so answers stay in order.
     private var pendingRejection: Rejection?
     private var version = HTTPVersion.http1_1
+    private let maxBodyBytes: Int
+
+    init(maxBodyBytes: Int) {
+        self.maxBodyBytes = maxBodyBytes
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !rejected else { return }
@@ -42,7 +49,7 @@ final class HTTP1RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         switch part {
         case .head(var head):
             version = head.version
-            if let rejection = Self.check(head) {
+            if let rejection = Self.check(head, maxBodyBytes: maxBodyBytes) {
                 reject(context, rejection)
                 return
             }
@@ -143,7 +150,7 @@ final class HTTP1RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private static func check(_ head: HTTPRequestHead) -> Rejection? {
+    private static func check(_ head: HTTPRequestHead, maxBodyBytes: Int) -> Rejection? {
         let hosts = head.headers["host"]
         if head.version.isAtLeast11, hosts.count != 1 {
             return Rejection(
@@ -158,6 +165,10 @@ final class HTTP1RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if let unsupported = codings.first(where: { $0 != "chunked" }) {
             return Rejection(status: .notImplemented, message: "transfer coding '\(unsupported)' is not supported")
+        }
+        // NIO's parser has already refused a Content-Length that is not one number.
+        if let declared = head.headers.first(name: "content-length").flatMap(Int.init), declared > maxBodyBytes {
+            return Rejection(status: .payloadTooLarge, message: "request body is larger than 1.5 MiB")
         }
         return nil
     }

@@ -25,7 +25,7 @@ struct ServiceHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
         return inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            try pipeline.addHandler(HTTP1RequestGuard(), position: .after(decoder))
+            try pipeline.addHandler(HTTP1RequestGuard(maxBodyBytes: StorageKey.maxRequestBytes), position: .after(decoder))
             try pipeline.addHandler(RequestReadDeadline(timeout: readTimeout), position: .first)
             return value
         }

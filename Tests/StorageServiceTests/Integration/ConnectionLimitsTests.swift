@@ -43,14 +43,24 @@ import TestSupport
     @Test func aBodyShorterThanDeclaredIsCutOffAtTheReadTimeout() async throws {
         let service = try await ServiceProcess(["--idle-timeout", "60s", "--read-timeout", "500ms"])
         defer { service.stop() }
+        // 1 MB declared, within the body limit, and 100 bytes sent.
         let short = try service.connect()
-        short.send("PUT /storage HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n")
+        short.send("PUT /storage HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n")
         short.send(String(repeating: "x", count: 100))
         let started = ContinuousClock.now
-        let (_, closed) = await short.read(timeout: .seconds(5))
+        let (_, closed) = await short.read(until: { _ in false }, timeout: .seconds(5))
         let elapsed = ContinuousClock.now - started
-        #expect(closed, "a 100 MB body with 100 bytes sent kept its connection for 5 s")
-        #expect(elapsed < .seconds(3), "closed after \(elapsed)")
+        #expect(closed, "a 1 MB body with 100 bytes sent kept its connection for 5 s")
+        #expect(elapsed >= .milliseconds(400) && elapsed < .seconds(3), "closed after \(elapsed)")
+
+        // 100 MB declared: over the limit, refused before any of it is read.
+        let huge = try service.connect()
+        huge.send("PUT /storage HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n")
+        huge.send(String(repeating: "x", count: 100))
+        let refused = try await huge.response(timeout: .milliseconds(300))
+        #expect(refused.status == 413)
+        #expect(try refused.json()["error"] as? String == "request body is larger than 1.5 MiB")
+        #expect(await huge.timeUntilClosed(timeout: .seconds(2)) != nil)
     }
 
     @Test func connectionsBeyondTheCapWaitWhileExistingOnesAreServed() async throws {
