@@ -74,6 +74,7 @@ enum WebUI {
           td.key { font-family: ui-monospace, monospace; white-space: nowrap; }
           td.value { white-space: pre-wrap; word-break: break-word; }
           td.rev { color: #5b6570; font-variant-numeric: tabular-nums; }
+          td.omitted { color: #5b6570; font-style: italic; }
           #status { min-height: 1.4rem; }
           #status.error { color: #a3312b; font-weight: 600; }
           #empty { color: #5b6570; }
@@ -138,7 +139,11 @@ enum WebUI {
             const key = node.key.replace(/^\//, "");
             const tr = document.createElement("tr");
             tr.dataset.key = key;
-            tr.append(cell(key, "key"), cell(node.value ?? "", "value"), cell(String(node.modifiedIndex), "rev"));
+            // A listing carries at most 64 MiB of values; keys past that come without one.
+            const value = node.value === undefined
+              ? cell("(not in the listing: GET /storage/" + encodeURIComponent(key) + ")", "value omitted")
+              : cell(node.value, "value");
+            tr.append(cell(key, "key"), value, cell(String(node.modifiedIndex), "rev"));
             const td = document.createElement("td");
             const button = document.createElement("button");
             button.className = "remove";

@@ -7,6 +7,9 @@ import NIOHTTP1
 /// as `/k`, so the node key is the etcd key itself and a list is one prefix range.
 struct EtcdV3Store: EtcdStore {
     let http: EtcdHTTP
+    /// Values a listing carries; keys after them are listed without their value, so that
+    /// one `GET /storage` stays bounded however much is stored.
+    var listValueBudget = 64 << 20
 
     private struct KeyValue: Decodable {
         var key: String?
@@ -34,6 +37,8 @@ struct EtcdV3Store: EtcdStore {
     static let pageKeys = 256
     /// The bytes a page is sized to, well under `EtcdHTTP.maxAnswerBytes`.
     static let pageBudget = 6 << 20
+    /// Keys asked for in one page once values are no longer listed (about 350 bytes each).
+    static let keysOnlyPageKeys = 1000
 
     func put(key: String, value: String, headers: MeshHeaders) async throws(StoreError) -> PutResult {
         let name = "/" + key
@@ -55,15 +60,18 @@ struct EtcdV3Store: EtcdStore {
     /// Every key, in pages so that no answer outgrows the 8 MiB a call may read: a page asks
     /// for as many keys as the last page's bytes per key say fit in 6 MiB (256 at most), and
     /// one that still overflows is asked again for 3. Every page reads the revision of the
-    /// first, so the list is one snapshot of the key space.
+    /// first, so the list is one snapshot of the key space. Past `listValueBudget` bytes of
+    /// values, pages are keys only and those nodes have no value.
     func list(headers: MeshHeaders) async throws(StoreError) -> [StoredNode] {
         var nodes: [StoredNode] = []
+        var valueBytes = 0
+        var keysOnly = false
         // "/" to "0" (the byte after '/') is every key that starts with '/'.
         var start = Data("/".utf8)
         var limit = Self.pageKeys
         var revision: String?
         while true {
-            let pinned = revision.map { #","revision":"\#($0)""# } ?? ""
+            let pinned = (revision.map { #","revision":"\#($0)""# } ?? "") + (keysOnly ? #","keys_only":true"# : "")
             let body =
                 #"{"key":"\#(start.base64EncodedString())","range_end":"\#(Self.base64("0"))","limit":\#(limit)\#(pinned),"sort_order":"ASCEND","sort_target":"KEY"}"#
             let page: (answer: Answer, bytes: Int)
@@ -75,14 +83,20 @@ struct EtcdV3Store: EtcdStore {
                 continue
             }
             let kvs = page.answer.kvs ?? []
-            nodes += kvs.compactMap(Self.node)
+            for kv in kvs {
+                guard var node = Self.node(kv) else { continue }
+                if keysOnly { node.value = nil }
+                valueBytes += node.value?.utf8.count ?? 0
+                nodes.append(node)
+            }
+            keysOnly = keysOnly || valueBytes >= listValueBudget
             revision = revision ?? page.answer.header?.revision
             guard page.answer.more == true, let last = kvs.last?.key.flatMap({ Data(base64Encoded: $0) }) else {
                 return nodes
             }
             start = last + [0]
             let perKey = max(1, page.bytes / max(1, kvs.count))
-            limit = min(Self.pageKeys, max(1, Self.pageBudget / perKey))
+            limit = keysOnly ? Self.keysOnlyPageKeys : min(Self.pageKeys, max(1, Self.pageBudget / perKey))
         }
     }
 

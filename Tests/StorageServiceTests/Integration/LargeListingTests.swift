@@ -45,4 +45,29 @@ struct LargeListingTests {
         }
         try await http.shutdown()
     }
+
+    /// Past its value budget a listing goes on with keys only: every key, bounded bytes.
+    @Test func valuesPastTheBudgetAreListedWithoutThem() async throws {
+        let etcd = try await EtcdServer()
+        defer { etcd.stop() }
+        let http = EtcdHTTP(
+            endpoints: [try #require(EtcdEndpoint(etcd.clientURL))], timeout: .seconds(5), tls: nil, observer: nil)
+        do {
+            var store = EtcdV3Store(http: http)
+            store.listValueBudget = 2 << 20
+            let headers = MeshHeaders()
+            for n in 0..<6 {
+                _ = try await store.put(key: "big\(n)", value: String(repeating: "v", count: 1 << 20), headers: headers)
+            }
+            let nodes = try await store.list(headers: headers)
+            #expect(nodes.map(\.key) == (0..<6).map { "/big\($0)" })
+            let listed = nodes.prefix { $0.value != nil }.count
+            #expect(listed >= 2 && listed < 6, "\(listed) values listed")
+            #expect(nodes.dropFirst(listed).allSatisfy { $0.value == nil && $0.modifiedIndex > 0 })
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
+    }
 }
