@@ -55,10 +55,13 @@ final class HTTP1RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
             }
             if let expectation = head.headers.first(name: "expect") {
                 guard expectation.lowercased() == "100-continue" else {
-                    reject(context, Rejection(status: .expectationFailed, message: "expectation '\(expectation)' is not supported"))
+                    let shown = String(expectation.prefix(64))
+                    reject(context, Rejection(status: .expectationFailed, message: "expectation '\(shown)' is not supported"))
                     return
                 }
-                if head.version.isAtLeast11 {
+                // Behind a pipelined request still being answered, an interim response would
+                // land inside that answer; the client then sends its body after its own wait.
+                if head.version.isAtLeast11, responsesOwed == 0 {
                     context.writeAndFlush(
                         wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
                 }
