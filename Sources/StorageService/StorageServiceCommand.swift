@@ -49,6 +49,15 @@ struct StorageServiceCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
+    @Option(help: "Close a connection with no request in progress after this long, e.g. 60s.")
+    var idleTimeout = "60s"
+
+    @Option(help: "Close a connection whose request head and body take longer than this to arrive, e.g. 10s.")
+    var readTimeout = "10s"
+
+    @Option(help: "Accept at most this many connections at once; more wait in the listen backlog.")
+    var maxConnections = 1000
+
     func makeConfig(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceConfig {
         var config = ServiceConfig()
         config.host = host
@@ -71,6 +80,10 @@ struct StorageServiceCommand: AsyncParsableCommand {
             throw ValidationError("--etcd-timeout '\(etcdTimeout)' is not a duration such as 2s or 500ms")
         }
         config.etcdTimeout = timeout
+        config.idleTimeout = try Self.positiveDuration(idleTimeout, flag: "--idle-timeout")
+        config.readTimeout = try Self.positiveDuration(readTimeout, flag: "--read-timeout")
+        guard maxConnections > 0 else { throw ValidationError("--max-connections must be at least 1, not \(maxConnections)") }
+        config.maxConnections = maxConnections
         config.etcdTLS = .init(caFile: etcdCacert, certFile: etcdCert, keyFile: etcdKey)
         if let accessLog { config.accessLog = accessLog == "-" ? .stdout : .file(accessLog) }
         config.istioMetrics = istioMetrics
@@ -80,6 +93,13 @@ struct StorageServiceCommand: AsyncParsableCommand {
         config.logLevel = level
         if let namespace = environment["POD_NAMESPACE"], !namespace.isEmpty { config.identity.namespace = namespace }
         return config
+    }
+
+    private static func positiveDuration(_ text: String, flag: String) throws -> Duration {
+        guard let value = DurationText.parse(text), value > .zero else {
+            throw ValidationError("\(flag) '\(text)' is not a duration such as 10s or 500ms")
+        }
+        return value
     }
 
     /// Bad usage exits 2 with one line on stderr (ArgumentParser's own default is 64 with

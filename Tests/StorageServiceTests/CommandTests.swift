@@ -33,6 +33,59 @@ import Testing
         #expect(throws: (any Error).self) { try command.makeConfig(environment: environment) }
     }
 
+    @Test func connectionLimitsHaveFlags() throws {
+        let defaults = try StorageServiceCommand.parse([]).makeConfig(environment: [:])
+        #expect(defaults.idleTimeout == .seconds(60))
+        #expect(defaults.readTimeout == .seconds(10))
+        #expect(defaults.maxConnections == 1000)
+        let set = try StorageServiceCommand.parse(["--idle-timeout", "5s", "--read-timeout", "250ms", "--max-connections", "7"])
+            .makeConfig(environment: [:])
+        #expect(set.idleTimeout == .seconds(5))
+        #expect(set.readTimeout == .milliseconds(250))
+        #expect(set.maxConnections == 7)
+        for bad in [["--idle-timeout", "soon"], ["--read-timeout", "0s"], ["--max-connections", "0"]] {
+            #expect(throws: (any Error).self, "\(bad)") { try StorageServiceCommand.parse(bad).makeConfig(environment: [:]) }
+        }
+    }
+
+    @Test func theConnectionCapLeavesDescriptorsForEverythingElse() {
+        #expect(connectionCap(1000, descriptorLimit: 1_048_576) == 1000)
+        #expect(connectionCap(1000, descriptorLimit: 100) == 36)
+        #expect(connectionCap(1000, descriptorLimit: 10) == 1)
+        #expect(connectionCap(1000, descriptorLimit: nil) == 1000)
+    }
+
+    /// A TLS file that is missing or not PEM is reported at start, naming the flag, not
+    /// as "TLS handshake failed" on the first request.
+    @Test func missingTLSFilesExitTwoAtStart() throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("storage-service")
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build storage-service first")
+        let notPEM = FileManager.default.temporaryDirectory.appendingPathComponent("not-pem-\(UUID().uuidString)").path
+        try "not a certificate".write(toFile: notPEM, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: notPEM) }
+        let cases: [([String], String)] = [
+            (["--etcd-cacert", "/nonexistent"], "--etcd-cacert /nonexistent: no such file"),
+            (["--etcd-cert", "/nonexistent", "--etcd-key", notPEM], "--etcd-cert /nonexistent: no such file"),
+            (["--etcd-cert", notPEM, "--etcd-key", "/nonexistent"], "--etcd-cert \(notPEM): "),
+            (["--etcd-cacert", notPEM], "--etcd-cacert \(notPEM): "),
+        ]
+        for (arguments, expected) in cases {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments + ["--port", "0", "--host", "127.0.0.1"]
+            let stderr = Pipe()
+            process.standardError = stderr
+            process.standardOutput = Pipe()
+            try process.run()
+            process.waitUntilExit()
+            let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(process.terminationStatus == 2, "\(arguments): \(text)")
+            #expect(text.hasPrefix("storage-service: \(expected)"), "\(text)")
+            #expect(text.split(separator: "\n").count == 1, "\(text)")
+        }
+    }
+
     /// The built binary, as a user runs it: bad usage is one line on stderr and exit 2.
     @Test func badUsageExitsTwoWithOneLine() throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

@@ -203,15 +203,43 @@ import Testing
 
     @Test func webUIIsOneSelfContainedPage() async throws {
         try await app().test(.router) { client in
+            let script = try await client.execute(uri: "/web/app.js", method: .get)
+            #expect(script.status == .ok)
+            #expect(script.headers[.contentType]?.hasPrefix("text/javascript") == true)
+            #expect(String(buffer: script.body).contains("textContent"))
+            #expect(!String(buffer: script.body).contains("innerHTML"))
+            #expect(try await client.execute(uri: "/web/app.css", method: .get).status == .ok)
             for path in ["/web", "/web/"] {
                 let response = try await client.execute(uri: path, method: .get)
                 #expect(response.status == .ok)
                 let page = String(buffer: response.body)
                 #expect(page.contains("<title>storage-service</title>"))
-                #expect(page.contains("textContent"))
-                #expect(!page.contains("innerHTML"))
+                #expect(page.contains(#"<script src="/web/app.js"></script>"#))
+                #expect(!page.contains("<script>") && !page.contains("<style>"))
                 #expect(!page.contains("src=\"http") && !page.contains("href=\"http"))
-                #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
+                let policy = try #require(response.headers[.contentSecurityPolicy])
+                for directive in [
+                    "default-src 'none'", "script-src 'self'", "frame-ancestors 'none'", "base-uri 'none'",
+                    "form-action 'self'",
+                ] {
+                    #expect(policy.contains(directive), "\(policy)")
+                }
+                #expect(!policy.contains("unsafe-inline"))
+            }
+        }
+    }
+
+    @Test func headAnswersEveryGetRouteWithoutABody() async throws {
+        try await app().test(.router) { client in
+            for path in ["/", "/healthz", "/storage", "/web", "/metrics"] {
+                let get = try await client.execute(uri: path, method: .get)
+                let head = try await client.execute(uri: path, method: .head)
+                #expect(head.status == get.status, "\(path)")
+                #expect(head.body.readableBytes == 0, "\(path)")
+                #expect(head.headers[.contentType] == get.headers[.contentType], "\(path)")
+                if path != "/metrics" {
+                    #expect(head.headers[.contentLength] == get.headers[.contentLength], "\(path)")
+                }
             }
         }
     }

@@ -226,3 +226,64 @@ def test_control_characters_are_shown_visibly(stack: Stack, browser: WebDriver) 
     row = wait_for(browser, lambda d: find_row(d, "control"), "no row for the key 'control'")
     assert text_of(row, "value") == "\\x1b[31mred\\x1b[0m\\x07 tab\there\nnext line"
     assert script_errors(browser) == []
+
+
+def test_direction_overrides_and_zero_width_characters_are_shown_visibly(stack: Stack, browser: WebDriver) -> None:
+    # "invoice\u202efdp.exe" would render as "invoiceexe.pdf"; zero-width characters make two
+    # keys look alike. Stored through the API, then shown as \uNNNN text, key and value.
+    spoof = "invoice\u202efdp.exe"
+    value = "a\u200bb\u2066c\u2069d\ufeffe\u061cf\u200eg\x85h"
+    assert api_put(stack.base_url, spoof, value) == 201
+    open_ui(browser, stack.base_url)
+    row = wait_for(browser, lambda d: find_row(d, spoof), "no row for the spoofing key")
+    key_text = text_of(row, "key")
+    assert key_text == "invoice\\u202efdp.exe"
+    assert "\u202e" not in key_text
+    assert text_of(row, "value") == "a\\u200bb\\u2066c\\u2069d\\ufeffe\\u061cf\\u200eg\\x85h"
+    # What the user sees, not only the DOM text: no raw control survives into the rendering.
+    shown = browser.find_element(By.ID, "rows").text
+    assert "\\u202e" in shown and "\u202e" not in shown and "\u200b" not in shown
+    # The Remove button still removes the real key.
+    row.find_element(By.CSS_SELECTOR, "button.remove").click()
+    wait_for(browser, lambda d: find_row(d, spoof) is None, "the spoofing key's row is still shown")
+    assert api_get(stack.base_url, spoof)[0] == 404
+    assert script_errors(browser) == []
+
+
+def test_content_security_policy_forbids_inline_script_and_framing(stack: Stack, browser: WebDriver) -> None:
+    with urllib.request.urlopen(stack.base_url + "/web", timeout=5) as response:
+        policy = response.headers["Content-Security-Policy"]
+        page = response.read().decode()
+    directives = {part.strip().split(" ", 1)[0]: part.strip() for part in policy.split(";")}
+    assert directives["frame-ancestors"] == "frame-ancestors 'none'"
+    assert directives["base-uri"] == "base-uri 'none'"
+    assert directives["form-action"] == "form-action 'self'"
+    assert directives["script-src"] == "script-src 'self'"
+    assert "unsafe-inline" not in policy
+    assert "<script>" not in page and '<script src="/web/app.js"></script>' in page
+    with urllib.request.urlopen(stack.base_url + "/web/app.js", timeout=5) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/javascript")
+    # The browser enforces it: the page works (its script is the served file) and an inline
+    # script injected into it does not run.
+    open_ui(browser, stack.base_url)
+    browser.execute_script(
+        "const s = document.createElement('script'); s.textContent = 'window.injected = true;';"
+        " document.body.append(s);"
+    )
+    assert browser.execute_script("return window.injected === undefined;")
+
+
+def test_eight_one_mebibyte_values_are_listed(stack: Stack, browser: WebDriver) -> None:
+    # 8 MiB of values: more than one etcd answer may hold; the page must still list them.
+    for n in range(8):
+        assert api_put(stack.base_url, f"large{n}", str(n) * (1 << 20)) == 201
+    open_ui(browser, stack.base_url)
+    for n in range(8):
+        row = wait_for(browser, lambda d, n=n: find_row(d, f"large{n}"), f"no row for large{n}")
+        assert len(text_of(row, "value")) == 1 << 20
+    assert browser.find_elements(By.CSS_SELECTOR, "#status.error") == []
+    for n in range(8):
+        request = urllib.request.Request(f"{stack.base_url}/storage/large{n}", method="DELETE")
+        urllib.request.urlopen(request, timeout=5).close()
+    assert script_errors(browser) == []

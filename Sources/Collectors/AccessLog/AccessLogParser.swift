@@ -10,6 +10,9 @@ import Glibc
 /// later step then fails, the field is extended to the following occurrence: Envoy does
 /// not escape `"` inside header values (envoy#4191), so a user agent may contain the very
 /// quote that would otherwise end it. A work budget bounds that backtracking.
+///
+/// Inside quotes, `\"` and `\\` are escapes (as `AccessLogWriter` writes them): an escaped
+/// quote never ends a field, and the Strings built for quoted fields have them read back.
 public struct AccessLogParser: Sendable {
     enum Kind: UInt8, Sendable, Equatable {
         case text
@@ -29,6 +32,8 @@ public struct AccessLogParser: Sendable {
         var enclosed: Bool
         /// May hold a raw `"` (client-supplied text, see `AccessLogField.mayContainQuote`).
         var quotesAllowed: Bool
+        /// Between a pair of `"` in the format, where `\"` and `\\` are escapes.
+        var quoted: Bool
     }
 
     /// A literal (`slot` < 0: bytes `literalStart..<literalStart+literalCount` of
@@ -96,7 +101,8 @@ public struct AccessLogParser: Sendable {
         var extraKeys: [String?] = []
         var slotOfField = [Int32](repeating: -1, count: AccessLogField.allCases.count)
         var previousLiteral: [UInt8] = []
-        for token in format.tokens {
+        let quotedTokens = Self.quotedTokens(format)
+        for (tokenIndex, token) in format.tokens.enumerated() {
             switch token {
             case .literal(let text):
                 let bytes = Array(text.utf8)
@@ -112,7 +118,7 @@ public struct AccessLogParser: Sendable {
                 slots.append(
                     Slot(
                         field: Int8(field?.ordinal ?? -1), kind: kind, enclosed: enclosed,
-                        quotesAllowed: field?.mayContainQuote ?? true))
+                        quotesAllowed: field?.mayContainQuote ?? true, quoted: quotedTokens[tokenIndex]))
                 extraKeys.append(field == nil ? Self.extraKey(for: op) : nil)
                 steps.append(Step(slot: Int32(slots.count - 1), literalStart: 0, literalCount: 0))
                 previousLiteral = []
@@ -162,6 +168,41 @@ public struct AccessLogParser: Sendable {
         }
     }
 
+    /// For each token of the format, whether an odd number of `"` precede it in the
+    /// literals, that is whether it is written inside quotes.
+    static func quotedTokens(_ format: EnvoyFormat) -> [Bool] {
+        var inside = false
+        return format.tokens.map { token in
+            guard case .literal(let text) = token else { return inside }
+            for byte in text.utf8 where byte == UInt8(ascii: "\"") { inside.toggle() }
+            return inside
+        }
+    }
+
+    /// A quoted field's bytes as text, with `\"` and `\\` read back; any other backslash is
+    /// kept as it is (`\x1b` stays visible).
+    static func unescaped(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard let base = bytes.baseAddress, memchr(base, Int32(UInt8(ascii: "\\")), bytes.count) != nil else {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\\"), index + 1 < bytes.count,
+                bytes[index + 1] == UInt8(ascii: "\"") || bytes[index + 1] == UInt8(ascii: "\\")
+            {
+                out.append(bytes[index + 1])
+                index += 2
+            } else {
+                out.append(byte)
+                index += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// The JSON key Istio used for an operator meshtop does not model.
     static func extraKey(for op: EnvoyOperator) -> String {
         if op.name == "DYNAMIC_METADATA", op.argument == "istio.mixer:status" { return "istio_policy_status" }
@@ -190,10 +231,10 @@ public struct AccessLogParser: Sendable {
                 if slot.kind == .number {
                     record.set(field, number: Self.integer(bytes))
                 } else {
-                    record.set(field, text: String(decoding: bytes, as: UTF8.self))
+                    record.set(field, text: slot.quoted ? Self.unescaped(bytes) : String(decoding: bytes, as: UTF8.self))
                 }
             } else if let key = program.extraKeys[index] {
-                record.extra[key] = String(decoding: bytes, as: UTF8.self)
+                record.extra[key] = slot.quoted ? Self.unescaped(bytes) : String(decoding: bytes, as: UTF8.self)
             }
         }
         record.direction = line.direction
@@ -314,7 +355,11 @@ private struct Matcher {
             let slot = Int(current.slot)
             switch current.end {
             case .firstStop:
-                let stop = indexOfEither(current.stop, current.other, from: position)
+                var stop = indexOfEither(current.stop, current.other, from: position)
+                // An escaped quote is part of the field; only quoted fields have escapes.
+                while stop < end, line[stop] == UInt8(ascii: "\""), slots[slot].quoted, isEscaped(stop, after: position) {
+                    stop = indexOfEither(current.stop, current.other, from: stop + 1)
+                }
                 // The literal's first byte is the one found; check the rest.
                 guard stop < end, line[stop] == current.stop, has(literal(current), at: stop, from: 1) else { return false }
                 captures[2 * slot] = position
@@ -353,7 +398,13 @@ private struct Matcher {
         let bytes = literal(current)
         guard !bytes.isEmpty else { return false }
         var from = position
+        // An escaped quote inside a quoted field is the field's own, not the literal after it.
+        let skipsEscaped = slot.quoted && bytes[0] == Self.quote
         while let found = find(bytes, from: from) {
+            if skipsEscaped, isEscaped(found, after: position) {
+                from = found + 1
+                continue
+            }
             if !accepts(slot, position, found) {
                 // Growing cannot remove a space or a quote it already holds.
                 if !slot.enclosed || !slot.quotesAllowed { return false }
@@ -396,9 +447,23 @@ private struct Matcher {
             for index in from..<to where line[index] == Self.space { return false }
         }
         if !slot.quotesAllowed {
-            for index in from..<to where line[index] == Self.quote { return false }
+            for index in from..<to where line[index] == Self.quote {
+                if !slot.quoted || !isEscaped(index, after: from) { return false }
+            }
         }
         return true
+    }
+
+    /// Whether the byte at `index` follows an odd run of backslashes that starts at or after `start`.
+    @inline(__always)
+    private func isEscaped(_ index: Int, after start: Int) -> Bool {
+        var count = 0
+        var scan = index - 1
+        while scan >= start, line[scan] == UInt8(ascii: "\\") {
+            count += 1
+            scan -= 1
+        }
+        return count & 1 == 1
     }
 
     /// The first position at or after `from` holding `a` or `b`, or `end`. Eight bytes

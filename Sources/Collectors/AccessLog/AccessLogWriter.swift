@@ -3,6 +3,8 @@ public struct AccessLogWriter: Sendable {
     public let format: EnvoyFormat
     private let fields: [AccessLogField?]
     private let extraKeys: [String?]
+    /// Whether each token sits between a pair of `"` in the format.
+    private let quoted: [Bool]
 
     public init(format: EnvoyFormat = IstioFormats.istio) {
         self.format = format
@@ -12,10 +14,13 @@ public struct AccessLogWriter: Sendable {
         self.extraKeys = format.tokens.map { token in
             if case .command(let op) = token, AccessLogField(operator: op) == nil { AccessLogParser.extraKey(for: op) } else { nil }
         }
+        self.quoted = AccessLogParser.quotedTokens(format)
     }
 
     /// One line, without the trailing newline. Values are sanitised so that a header
-    /// carrying CR/LF or ESC can never start a forged line or drive a terminal.
+    /// carrying CR/LF or ESC can never start a forged line or drive a terminal, and inside
+    /// quotes `"` and `\` are escaped so that a value can never end its field early and
+    /// fill the next one (a request id claiming to be another request's).
     public func line(for record: AccessLogRecord) -> String {
         var out = String()
         out.reserveCapacity(320)
@@ -29,14 +34,27 @@ public struct AccessLogWriter: Sendable {
                     out += "-"
                     continue
                 }
-                let safe = ControlBytes.sanitize(value)
+                var safe = value
                 if let max = op.maxLength, safe.utf8.count > max {
-                    out += String(decoding: safe.utf8.prefix(max), as: UTF8.self)
-                } else {
-                    out += safe
+                    // Truncated before escaping, so an escape is never cut in half.
+                    safe = String(decoding: safe.utf8.prefix(max), as: UTF8.self)
                 }
+                if quoted[index] { safe = Self.escapeQuotes(safe) }
+                out += ControlBytes.sanitize(safe)
             }
         }
         return out
+    }
+
+    /// `"` → `\"` and `\` → `\\`; the parser reads them back.
+    static func escapeQuotes(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return text }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 8)
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+            bytes.append(byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

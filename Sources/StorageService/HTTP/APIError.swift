@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOHTTP1
 
 /// Every error this service returns: a status and `{"error": "…"}`.
 struct APIError: Error, Equatable {
@@ -16,6 +17,7 @@ struct APIError: Error, Equatable {
         case .unavailable: self.init(.serviceUnavailable, error.description)
         case .timeout: self.init(.gatewayTimeout, error.description)
         case .rejected(let status, _): self.init(HTTPResponse.Status(code: status), error.description)
+        case .answerTooLarge: self.init(.badGateway, error.description)
         }
     }
 
@@ -46,6 +48,9 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return error.response
+        } catch let error as HTTPParserError {
+            // A body that breaks HTTP framing (a bad chunk size) is the client's mistake.
+            return APIError(.badRequest, "malformed request body: \(HTTP1RequestGuard.describe(error))").response
         } catch let error as any HTTPResponseError {
             // Hummingbird's own errors (HTTPError, the body-size limit) carry no useful text.
             return APIError(error.status, Self.message(for: error)).response

@@ -43,7 +43,7 @@ struct StorageRoutes: Sendable {
         router.get("/healthz") { _, _ in JSONBody.response(.ok, ["status": "up"]) }
         router.get("/readyz") { _, context in await ready(context) }
         router.get("/metrics") { _, _ in telemetry.metricsResponse() }
-        router.get("/web") { _, _ in WebUI.response() }
+        WebUI.register(on: router)
     }
 
     private func put(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {

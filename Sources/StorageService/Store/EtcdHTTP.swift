@@ -23,6 +23,8 @@ final class EtcdHTTP: Sendable {
     private let observer: (any EtcdCallObserver)?
     /// The endpoint that answered last; calls start there so a dead member costs one failed connect.
     private let preferred = Mutex(0)
+    /// The largest etcd answer read by default: a 1 MiB value in base64 with room to spare.
+    static let maxAnswerBytes = 8 << 20
 
     init(endpoints: [EtcdEndpoint], timeout: Duration, tls: TLSConfiguration?, observer: (any EtcdCallObserver)?) {
         precondition(!endpoints.isEmpty, "at least one etcd endpoint")
@@ -46,14 +48,16 @@ final class EtcdHTTP: Sendable {
     /// Sends the call to the preferred endpoint, then to each other one while connections fail.
     func send(
         operation: String, method: HTTPMethod, path: String, body: [UInt8]?, contentType: String,
-        headers: MeshHeaders, timeout: Duration? = nil
+        headers: MeshHeaders, timeout: Duration? = nil, maxAnswerBytes: Int = EtcdHTTP.maxAnswerBytes
     ) async throws(StoreError) -> Reply {
         let first = preferred.withLock { $0 }
         var lastConnectError = "no endpoint"
         for attempt in 0..<endpoints.count {
             let index = (first + attempt) % endpoints.count
             let endpoint = endpoints[index]
-            switch await sendOnce(operation, method, path, body, contentType, headers, endpoint, timeout ?? self.timeout) {
+            switch await sendOnce(
+                operation, method, path, body, contentType, headers, endpoint, timeout ?? self.timeout, maxAnswerBytes)
+            {
             case .success(let reply):
                 if index != first { preferred.withLock { $0 = index } }
                 return reply
@@ -69,7 +73,7 @@ final class EtcdHTTP: Sendable {
 
     private func sendOnce(
         _ operation: String, _ method: HTTPMethod, _ path: String, _ body: [UInt8]?, _ contentType: String,
-        _ headers: MeshHeaders, _ endpoint: EtcdEndpoint, _ timeout: Duration
+        _ headers: MeshHeaders, _ endpoint: EtcdEndpoint, _ timeout: Duration, _ maxAnswerBytes: Int
     ) async -> Result<Reply, StoreError> {
         var request = HTTPClientRequest(url: endpoint.baseURL + path)
         request.method = method
@@ -89,16 +93,16 @@ final class EtcdHTTP: Sendable {
         }
         do {
             let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.inSeconds * 1e9)))
-            let bytes = try await response.body.collect(upTo: 8 << 20)
+            let bytes = try await response.body.collect(upTo: maxAnswerBytes)
             call.bytesReceived = bytes.readableBytes
             call.outcome = .answered(status: Int(response.status.code))
             return .success(Reply(status: Int(response.status.code), body: bytes))
         } catch {
-            let failure = Self.classify(error)
+            let failure = Self.classify(error, maxAnswerBytes: maxAnswerBytes)
             switch failure {
             case .timeout: call.outcome = .timedOut
             case .unavailable: call.outcome = .connectFailed
-            case .rejected: call.outcome = .failed
+            case .rejected, .answerTooLarge: call.outcome = .failed
             }
             return .failure(failure)
         }
@@ -106,7 +110,7 @@ final class EtcdHTTP: Sendable {
 
     /// Short, stable reasons: they reach HTTP clients, so they name no internal address
     /// and carry no library error dump (the access log has the endpoint and the flags).
-    private static func classify(_ error: any Error) -> StoreError {
+    private static func classify(_ error: any Error, maxAnswerBytes: Int) -> StoreError {
         if let error = error as? HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout, .writeTimeout:
@@ -129,9 +133,7 @@ final class EtcdHTTP: Sendable {
             return .unavailable(error.errnoCode == ECONNREFUSED ? "connection refused" : "connection failed")
         }
         if error is NIOSSLError { return .unavailable("TLS handshake failed") }
-        if error is NIOTooManyBytesError {
-            return .rejected(status: 502, message: "etcd answer larger than 8 MiB")
-        }
+        if error is NIOTooManyBytesError { return .answerTooLarge(limit: maxAnswerBytes) }
         return .unavailable("connection failed")
     }
 }

@@ -35,12 +35,15 @@ enum StoreError: Error, Equatable, CustomStringConvertible {
     case timeout(String)
     /// etcd answered with an error of its own; `status` is the HTTP status to return.
     case rejected(status: Int, message: String)
+    /// An answer was larger than the bytes the call may read (502).
+    case answerTooLarge(limit: Int)
 
     var description: String {
         switch self {
         case .unavailable(let message): "etcd unavailable: \(message)"
         case .timeout(let message): "etcd timed out: \(message)"
         case .rejected(_, let message): "etcd error: \(message)"
+        case .answerTooLarge(let limit): "etcd error: etcd answer larger than \(limit >> 20) MiB"
         }
     }
 }

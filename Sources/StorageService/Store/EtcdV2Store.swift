@@ -36,8 +36,13 @@ struct EtcdV2Store: EtcdStore {
         try await call("get", .GET, Self.path(key), nil, headers)?.node.flatMap(Self.node)
     }
 
+    /// The v2 keys API has no paging: the whole directory is one answer, so a listing may
+    /// read more than other calls (32 MiB, some twenty 1 MiB values); beyond that it is a 502
+    /// that says so, and the v3 API, which pages, is the way out.
+    static let maxListBytes = 32 << 20
+
     func list(headers: MeshHeaders) async throws(StoreError) -> [StoredNode] {
-        let answer = try await call("list", .GET, "/v2/keys/?sorted=true", nil, headers)
+        let answer = try await call("list", .GET, "/v2/keys/?sorted=true", nil, headers, maxAnswerBytes: Self.maxListBytes)
         return (answer?.node?.nodes ?? []).filter { $0.dir != true }.compactMap(Self.node)
     }
 
@@ -58,12 +63,13 @@ struct EtcdV2Store: EtcdStore {
     }
 
     /// nil when etcd says the key does not exist (errorCode 100).
-    private func call(_ operation: String, _ method: HTTPMethod, _ path: String, _ body: [UInt8]?, _ headers: MeshHeaders)
-        async throws(StoreError) -> Answer?
-    {
+    private func call(
+        _ operation: String, _ method: HTTPMethod, _ path: String, _ body: [UInt8]?, _ headers: MeshHeaders,
+        maxAnswerBytes: Int = EtcdHTTP.maxAnswerBytes
+    ) async throws(StoreError) -> Answer? {
         let reply = try await http.send(
             operation: operation, method: method, path: path, body: body,
-            contentType: "application/x-www-form-urlencoded", headers: headers)
+            contentType: "application/x-www-form-urlencoded", headers: headers, maxAnswerBytes: maxAnswerBytes)
         let answer: Answer
         do {
             answer = try JSONDecoder().decode(Answer.self, from: Data(buffer: reply.body))

@@ -7,6 +7,9 @@ import NIOHTTP1
 /// as `/k`, so the node key is the etcd key itself and a list is one prefix range.
 struct EtcdV3Store: EtcdStore {
     let http: EtcdHTTP
+    /// Values a listing carries; keys after them are listed without their value, so that
+    /// one `GET /storage` stays bounded however much is stored.
+    var listValueBudget = 64 << 20
 
     private struct KeyValue: Decodable {
         var key: String?
@@ -24,10 +27,18 @@ struct EtcdV3Store: EtcdStore {
         var kvs: [KeyValue]?
         var prev_kv: KeyValue?
         var prev_kvs: [KeyValue]?
+        var more: Bool?
         var error: String?
         var message: String?
         var code: Int?
     }
+
+    /// Keys asked for in one page of a listing while values are small.
+    static let pageKeys = 256
+    /// The bytes a page is sized to, well under `EtcdHTTP.maxAnswerBytes`.
+    static let pageBudget = 6 << 20
+    /// Keys asked for in one page once values are no longer listed (about 350 bytes each).
+    static let keysOnlyPageKeys = 1000
 
     func put(key: String, value: String, headers: MeshHeaders) async throws(StoreError) -> PutResult {
         let name = "/" + key
@@ -46,13 +57,47 @@ struct EtcdV3Store: EtcdStore {
         return answer.kvs?.first.flatMap(Self.node)
     }
 
+    /// Every key, in pages so that no answer outgrows the 8 MiB a call may read: a page asks
+    /// for as many keys as the last page's bytes per key say fit in 6 MiB (256 at most), and
+    /// one that still overflows is asked again for 3. Every page reads the revision of the
+    /// first, so the list is one snapshot of the key space. Past `listValueBudget` bytes of
+    /// values, pages are keys only and those nodes have no value.
     func list(headers: MeshHeaders) async throws(StoreError) -> [StoredNode] {
+        var nodes: [StoredNode] = []
+        var valueBytes = 0
+        var keysOnly = false
         // "/" to "0" (the byte after '/') is every key that starts with '/'.
-        let answer = try await call(
-            "list", "/v3/kv/range",
-            #"{"key":"\#(Self.base64("/"))","range_end":"\#(Self.base64("0"))","sort_order":"ASCEND","sort_target":"KEY"}"#,
-            headers)
-        return (answer.kvs ?? []).compactMap(Self.node)
+        var start = Data("/".utf8)
+        var limit = Self.pageKeys
+        var revision: String?
+        while true {
+            let pinned = (revision.map { #","revision":"\#($0)""# } ?? "") + (keysOnly ? #","keys_only":true"# : "")
+            let body =
+                #"{"key":"\#(start.base64EncodedString())","range_end":"\#(Self.base64("0"))","limit":\#(limit)\#(pinned),"sort_order":"ASCEND","sort_target":"KEY"}"#
+            let page: (answer: Answer, bytes: Int)
+            do {
+                page = try await callMeasured("list", "/v3/kv/range", body, headers)
+            } catch .answerTooLarge(let maximum) {
+                guard limit > 3 else { throw .answerTooLarge(limit: maximum) }
+                limit = 3
+                continue
+            }
+            let kvs = page.answer.kvs ?? []
+            for kv in kvs {
+                guard var node = Self.node(kv) else { continue }
+                if keysOnly { node.value = nil }
+                valueBytes += node.value?.utf8.count ?? 0
+                nodes.append(node)
+            }
+            keysOnly = keysOnly || valueBytes >= listValueBudget
+            revision = revision ?? page.answer.header?.revision
+            guard page.answer.more == true, let last = kvs.last?.key.flatMap({ Data(base64Encoded: $0) }) else {
+                return nodes
+            }
+            start = last + [0]
+            let perKey = max(1, page.bytes / max(1, kvs.count))
+            limit = keysOnly ? Self.keysOnlyPageKeys : min(Self.pageKeys, max(1, Self.pageBudget / perKey))
+        }
     }
 
     func delete(key: String, headers: MeshHeaders) async throws(StoreError) -> DeleteResult? {
@@ -72,7 +117,14 @@ struct EtcdV3Store: EtcdStore {
     private func call(
         _ operation: String, _ path: String, _ body: String, _ headers: MeshHeaders, timeout: Duration? = nil
     ) async throws(StoreError) -> Answer {
-        // Bodies are written by hand: every field is base64 or a constant, so nothing needs escaping.
+        try await callMeasured(operation, path, body, headers, timeout: timeout).answer
+    }
+
+    /// The answer and its size in bytes.
+    private func callMeasured(
+        _ operation: String, _ path: String, _ body: String, _ headers: MeshHeaders, timeout: Duration? = nil
+    ) async throws(StoreError) -> (answer: Answer, bytes: Int) {
+        // Bodies are written by hand: every field is base64, a number or a constant, so nothing needs escaping.
         let reply = try await http.send(
             operation: operation, method: .POST, path: path, body: Array(body.utf8), contentType: "application/json",
             headers: headers, timeout: timeout)
@@ -86,7 +138,7 @@ struct EtcdV3Store: EtcdStore {
             let message = answer.message ?? answer.error ?? "HTTP \(reply.status)"
             throw .rejected(status: Self.status(forGRPCCode: answer.code, httpStatus: reply.status), message: message)
         }
-        return answer
+        return (answer, reply.body.readableBytes)
     }
 
     /// The gateway reports gRPC codes; the HTTP status a caller of this service should see.

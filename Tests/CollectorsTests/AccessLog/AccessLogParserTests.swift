@@ -169,6 +169,35 @@ import Testing
         }
     }
 
+    /// A quote or backslash in any quoted field is escaped by the writer and read back by the
+    /// parser: a request id `id" "evil` stays that id, never `evil`, and no later field moves.
+    @Test(arguments: formatNames)
+    func escapedQuotesAndBackslashesReadBack(_ name: String) throws {
+        let format = try #require(IstioFormats.format(named: name))
+        let writer = AccessLogWriter(format: format)
+        let parser = AccessLogParser(format: format)
+        var record = Self.outboundFailure()
+        record.requestID = #"id" "evil"#
+        record.userAgent = #"agent\" "x\"#
+        record.authority = #"host\"#
+        record.xForwardedFor = #"" "#
+        record.path = #"/a\b"c"#
+        let line = writer.line(for: record)
+        #expect(!line.contains(#" "evil""#), "\(line)")
+        let parsed = try #require(parser.parse(line), "\(name) did not parse: \(line)")
+        #expect(parsed == Self.projected(record, onto: format), "\(name): \(line)")
+        #expect(parsed.requestID == #"id" "evil"#)
+    }
+
+    @Test func unescapedEnvoyLinesStillParse() throws {
+        // Envoy writes header values raw; a backslash with no quote after it is just a byte.
+        let line =
+            #"[2026-11-27T12:34:57.510Z] "GET /x HTTP/1.1" 200 - via_upstream - "-" 0 5 1 1 "-" "agent\x" "rid-1" "host" "127.0.0.1:9080" inbound|9080|| - - - - default"#
+        let parsed = try #require(AccessLogParser(format: IstioFormats.istio).parse(line))
+        #expect(parsed.userAgent == #"agent\x"#)
+        #expect(parsed.requestID == "rid-1")
+    }
+
     @Test(arguments: [
         "", "garbage", "[2026-11-27T12:34:57.510Z] \"GET / HTTP/1.1\" abc - via_upstream",
         "[2026-11-27T12:34:57.510Z] \"GET / HTTP/1.1\" 200 - via_upstream - \"-\" 1 2 x 4",

@@ -39,7 +39,18 @@ import Testing
         let line = AccessLogWriter().line(for: record)
         #expect(!line.contains("\n"))
         #expect(!line.contains("\u{1B}"))
-        #expect(line.contains(#""evil\x0a[2020-01-01T00:00:00.000Z] "GET /forged\x1b[2J""#))
+        #expect(line.contains(#""evil\x0a[2020-01-01T00:00:00.000Z] \"GET /forged\x1b[2J""#))
+    }
+
+    @Test func quotesAndBackslashesAreEscapedInQuotedFieldsOnly() throws {
+        var record = inbound()
+        record.requestID = #"id" "evil"#
+        record.userAgent = #"a\b"#
+        record.routeName = #"r"\"#
+        let line = AccessLogWriter().line(for: record)
+        #expect(line.contains(#" "a\\b" "id\" \"evil" "localhost:9080" "#), "\(line)")
+        // Unquoted fields are written as they are: there a quote ends nothing.
+        #expect(line.hasSuffix(#" r"\"#), "\(line)")
     }
 
     @Test func maxLengthTruncates() throws {

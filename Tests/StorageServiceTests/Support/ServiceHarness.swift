@@ -37,7 +37,7 @@ enum ServiceHarness {
 
     static func call(
         _ http: HTTPClient, port: Int, _ method: HTTPMethod, _ path: String, body: String? = nil,
-        headers: [(String, String)] = []
+        headers: [(String, String)] = [], maxBytes: Int = 4 << 20
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
@@ -47,7 +47,7 @@ enum ServiceHarness {
             request.body = .bytes(ByteBuffer(string: body))
         }
         let response = try await http.execute(request, timeout: .seconds(10))
-        let bytes = try await response.body.collect(upTo: 4 << 20)
+        let bytes = try await response.body.collect(upTo: maxBytes)
         return Reply(status: Int(response.status.code), body: String(buffer: bytes), headers: response.headers)
     }
 
