@@ -1,8 +1,9 @@
 import DequeModule
 
 /// Matches the client-side (outbound) and server-side (inbound) lines of a request by
-/// x-request-id, in a bounded window: at most `maxOpenIDs` ids, and lines no older than
-/// `window` of log time behind the newest line seen. A pair is reported as soon as both
+/// x-request-id, in a bounded window: at most `maxOpenIDs` ids holding at most `maxBytes`
+/// of lines (`PairableLine.pairingBytes`), and lines no older than `window` of log time
+/// behind the newest line seen; past either bound the oldest ids leave first. A pair is reported as soon as both
 /// sides are in; an id with more than one pair is reported once more as a chain when it
 /// leaves the window. Lines that leave unmatched are counted, never kept.
 public struct LinePairer<Line: PairableLine>: Sendable {
@@ -20,6 +21,8 @@ public struct LinePairer<Line: PairableLine>: Sendable {
     /// Most ids see one line, then its partner: those fit inline, without an array.
     private struct Entry: Sendable {
         var firstSeen: Int64
+        /// What the entry's lines cost, waiting or paired: all of it is let go together.
+        var bytes = 0
         var waiting: Line?
         var moreWaiting: [Line] = []
         var firstHop: Hop?
@@ -47,7 +50,11 @@ public struct LinePairer<Line: PairableLine>: Sendable {
     }
 
     public let maxOpenIDs: Int
+    public let maxBytes: Int
     public let windowMilliseconds: Int64
+    /// 64 MiB: 100,000 ids of ordinary lines stay far below it; 650 lines with 100 KB user
+    /// agents reach it.
+    public static var defaultMaxBytes: Int { 64 << 20 }
 
     /// Open ids, by the place of their entry in `slab`: the table moves 4-byte values when
     /// it rehashes or deletes, and entries stay put.
@@ -64,9 +71,12 @@ public struct LinePairer<Line: PairableLine>: Sendable {
     public private(set) var withoutID = 0
 
     public var openIDs: Int { entries.count }
+    /// What the open ids' lines cost now, never above `maxBytes` after `add` returns.
+    public private(set) var heldBytes = 0
 
-    public init(maxOpenIDs: Int = 100_000, window: Duration = .seconds(60)) {
+    public init(maxOpenIDs: Int = 100_000, maxBytes: Int = defaultMaxBytes, window: Duration = .seconds(60)) {
         self.maxOpenIDs = max(1, maxOpenIDs)
+        self.maxBytes = max(1, maxBytes)
         self.windowMilliseconds = window.wholeMilliseconds
         // Room for the whole window up front: the tables never grow by copying, and pages
         // the window does not reach are never touched, so they cost no memory.
@@ -90,11 +100,14 @@ public struct LinePairer<Line: PairableLine>: Sendable {
             if freePlaces.isEmpty { slab.append(Entry(firstSeen: clock)) } else { slab[Int(freePlaces.removeLast())] = Entry(firstSeen: clock) }
             order.append((key, clock))
         }
+        let cost = line.pairingBytes
+        heldBytes += cost
+        slab[Int(place)].bytes += cost
         if let hop = Self.join(line, to: &slab[Int(place)]) {
             pairCount += 1
             emit(.pair(hop))
         }
-        while entries.count > maxOpenIDs, let first = order.popFirst() {
+        while entries.count > maxOpenIDs || heldBytes > maxBytes, let first = order.popFirst() {
             close(first.key, emit: emit)
         }
     }
@@ -135,6 +148,12 @@ public struct LinePairer<Line: PairableLine>: Sendable {
         guard let place = entries.removeValue(forKey: key) else { return }
         freePlaces.append(place)
         let entry = slab[Int(place)]
+        heldBytes -= entry.bytes
+        // The slab keeps the place, not the lines: a 100 KB line must not outlive its id.
+        // A digest holds no memory of its own (and is the summary's hot path): left alone.
+        if !_isPOD(Line.self) || !entry.moreWaiting.isEmpty || !entry.moreHops.isEmpty {
+            slab[Int(place)] = Entry(firstSeen: 0)
+        }
         if let waiting = entry.waiting { countUnpaired(waiting) }
         for line in entry.moreWaiting { countUnpaired(line) }
         guard entry.hopCount > 1, let first = entry.firstHop else { return }
