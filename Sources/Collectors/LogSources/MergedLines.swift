@@ -66,6 +66,13 @@ public final class MergedLines<Item> {
         return item
     }
 
-    public var malformed: Int { sources.reduce(0) { $0 + $1.decoder.malformed } }
-    public var malformedSamples: [String] { sources.flatMap(\.decoder.malformedSamples) }
+    /// Lines that did not parse, and lines too long to read (skipped by the reader).
+    public var malformed: Int { sources.reduce(0) { $0 + $1.decoder.malformed + $1.reader.overlongLines } }
+    public var malformedSamples: [String] {
+        sources.flatMap { source in
+            let skipped = source.reader.overlongLines
+            let note = skipped == 0 ? [] : ["\(ControlBytes.sanitize(source.reader.name)): \(skipped) line(s) over \(source.reader.maxLineLength) bytes skipped"]
+            return source.decoder.malformedSamples + note
+        }
+    }
 }
