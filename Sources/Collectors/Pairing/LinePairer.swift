@@ -3,9 +3,9 @@ import DequeModule
 /// Matches the client-side (outbound) and server-side (inbound) lines of a request by
 /// x-request-id, in a bounded window: at most `maxOpenIDs` ids holding at most `maxBytes`
 /// of lines (`PairableLine.pairingBytes`), and lines no older than `window` of log time
-/// behind the newest line seen; past either bound the oldest ids leave first. A pair is reported as soon as both
-/// sides are in; an id with more than one pair is reported once more as a chain when it
-/// leaves the window. Lines that leave unmatched are counted, never kept.
+/// behind the newest line seen; past either bound the oldest ids leave first. A pair is
+/// reported as soon as both sides are in; an id with more than one pair is reported once
+/// more as a chain when it leaves the window. Lines that leave unmatched are counted, never kept.
 public struct LinePairer<Line: PairableLine>: Sendable {
     public struct Hop: Sendable {
         public var client: Line
@@ -21,8 +21,6 @@ public struct LinePairer<Line: PairableLine>: Sendable {
     /// Most ids see one line, then its partner: those fit inline, without an array.
     private struct Entry: Sendable {
         var firstSeen: Int64
-        /// What the entry's lines cost, waiting or paired: all of it is let go together.
-        var bytes = 0
         var waiting: Line?
         var moreWaiting: [Line] = []
         var firstHop: Hop?
@@ -100,9 +98,7 @@ public struct LinePairer<Line: PairableLine>: Sendable {
             if freePlaces.isEmpty { slab.append(Entry(firstSeen: clock)) } else { slab[Int(freePlaces.removeLast())] = Entry(firstSeen: clock) }
             order.append((key, clock))
         }
-        let cost = line.pairingBytes
-        heldBytes += cost
-        slab[Int(place)].bytes += cost
+        heldBytes += line.pairingBytes
         if let hop = Self.join(line, to: &slab[Int(place)]) {
             pairCount += 1
             emit(.pair(hop))
@@ -147,24 +143,52 @@ public struct LinePairer<Line: PairableLine>: Sendable {
     private mutating func close(_ key: Line.PairingKey, emit: (Event) -> Void) {
         guard let place = entries.removeValue(forKey: key) else { return }
         freePlaces.append(place)
-        let entry = slab[Int(place)]
-        heldBytes -= entry.bytes
+        // Read in place through a pointer (a borrow, not a copy of the entry: this runs for
+        // every id of the summary's hot path), then let go of its lines.
+        var counts = unpaired
+        heldBytes -= slab.withUnsafeBufferPointer { Self.settle($0.baseAddress![Int(place)], unpaired: &counts, emit: emit) }
+        unpaired = counts
         // The slab keeps the place, not the lines: a 100 KB line must not outlive its id.
-        // A digest holds no memory of its own (and is the summary's hot path): left alone.
-        if !_isPOD(Line.self) || !entry.moreWaiting.isEmpty || !entry.moreHops.isEmpty {
-            slab[Int(place)] = Entry(firstSeen: 0)
-        }
-        if let waiting = entry.waiting { countUnpaired(waiting) }
-        for line in entry.moreWaiting { countUnpaired(line) }
-        guard entry.hopCount > 1, let first = entry.firstHop else { return }
-        let hops = ([first] + entry.moreHops).sorted {
-            ($0.client.pairingTime ?? 0, $0.server.pairingTime ?? 0) < ($1.client.pairingTime ?? 0, $1.server.pairingTime ?? 0)
-        }
-        emit(.chain(hops))
+        // A digest owns no memory (and is the summary's hot path): its entry is left as is.
+        if !_isPOD(Line.self) { Self.release(&slab[Int(place)]) }
     }
 
-    private mutating func countUnpaired(_ line: Line) {
+    /// Counts an entry's lone lines, reports its chain, and returns what its lines cost:
+    /// every line added to an entry is waiting or in a hop, so this is what `add` counted
+    /// for them (summed again rather than stored, to keep the entry as small as it was).
+    private static func settle(_ entry: borrowing Entry, unpaired: inout UnpairedCounts, emit: (Event) -> Void) -> Int {
+        var freed = 0
+        if let waiting = entry.waiting {
+            count(waiting, in: &unpaired)
+            freed += waiting.pairingBytes
+        }
+        for line in entry.moreWaiting {
+            count(line, in: &unpaired)
+            freed += line.pairingBytes
+        }
+        if let first = entry.firstHop {
+            freed += first.client.pairingBytes + first.server.pairingBytes
+            if !entry.moreHops.isEmpty {
+                for hop in entry.moreHops { freed += hop.client.pairingBytes + hop.server.pairingBytes }
+                let hops = ([first] + entry.moreHops).sorted {
+                    ($0.client.pairingTime ?? 0, $0.server.pairingTime ?? 0) < ($1.client.pairingTime ?? 0, $1.server.pairingTime ?? 0)
+                }
+                emit(.chain(hops))
+            }
+        }
+        return freed
+    }
+
+    private static func count(_ line: Line, in unpaired: inout UnpairedCounts) {
         if line.isServerSide { unpaired.serverOnly += 1 } else { unpaired.clientOnly += 1 }
+    }
+
+    /// Drops what an entry holds, in place.
+    private static func release(_ entry: inout Entry) {
+        entry.waiting = nil
+        entry.moreWaiting = []
+        entry.firstHop = nil
+        entry.moreHops = []
     }
 
     /// Opposite sides of the same hop.
