@@ -79,7 +79,8 @@ public final class LinePattern: @unchecked Sendable {
                 let next = bytes[index + 1]
                 switch next {
                 case UInt8(ascii: "1")...UInt8(ascii: "9"):
-                    throw LinePatternError(pattern: pattern, reason: "back-references (\\\(Character(UnicodeScalar(next)))) are not supported")
+                    let name = "\\" + String(Character(UnicodeScalar(next)))
+                    throw LinePatternError(pattern: pattern, reason: "back-references (\(name)) are not supported")
                 case UInt8(ascii: "d"): out += Array("[0-9]".utf8)
                 case UInt8(ascii: "D"): out += Array("[^0-9]".utf8)
                 default: out += [byte, next]

@@ -70,9 +70,10 @@ public final class MergedLines<Item> {
     public var malformed: Int { sources.reduce(0) { $0 + $1.decoder.malformed + $1.reader.overlongLines } }
     public var malformedSamples: [String] {
         sources.flatMap { source in
-            let skipped = source.reader.overlongLines
-            let note = skipped == 0 ? [] : ["\(ControlBytes.sanitize(source.reader.name)): \(skipped) line(s) over \(source.reader.maxLineLength) bytes skipped"]
-            return source.decoder.malformedSamples + note
+            let reader = source.reader
+            guard reader.overlongLines > 0 else { return source.decoder.malformedSamples }
+            let note = "\(ControlBytes.sanitize(reader.name)): \(reader.overlongLines) line(s) over \(reader.maxLineLength) bytes skipped"
+            return source.decoder.malformedSamples + [note]
         }
     }
 }

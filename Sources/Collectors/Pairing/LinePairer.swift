@@ -5,7 +5,8 @@ import DequeModule
 /// of lines (`PairableLine.pairingBytes`), and lines no older than `window` of log time
 /// behind the newest line seen; past either bound the oldest ids leave first. A pair is
 /// reported as soon as both sides are in; an id with more than one pair is reported once
-/// more as a chain when it leaves the window. Lines that leave unmatched are counted, never kept.
+/// more as a chain when it leaves the window. Lines that leave unmatched are counted, never
+/// kept.
 public struct LinePairer<Line: PairableLine>: Sendable {
     public struct Hop: Sendable {
         public var client: Line
@@ -156,7 +157,9 @@ public struct LinePairer<Line: PairableLine>: Sendable {
     /// Counts an entry's lone lines, reports its chain, and returns what its lines cost:
     /// every line added to an entry is waiting or in a hop, so this is what `add` counted
     /// for them (summed again rather than stored, to keep the entry as small as it was).
-    private static func settle(_ entry: borrowing Entry, unpaired: inout UnpairedCounts, emit: (Event) -> Void) -> Int {
+    private static func settle(
+        _ entry: borrowing Entry, unpaired: inout UnpairedCounts, emit: (Event) -> Void
+    ) -> Int {
         var freed = 0
         if let waiting = entry.waiting {
             count(waiting, in: &unpaired)

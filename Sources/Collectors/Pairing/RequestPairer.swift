@@ -11,7 +11,9 @@ public struct RequestPairer: Sendable {
     public var heldBytes: Int { pairer.heldBytes }
     public var maxBytes: Int { pairer.maxBytes }
 
-    public init(maxOpenIDs: Int = 100_000, maxBytes: Int = LinePairer<AccessLogRecord>.defaultMaxBytes, window: Duration = .seconds(60)) {
+    public init(
+        maxOpenIDs: Int = 100_000, maxBytes: Int = LinePairer<AccessLogRecord>.defaultMaxBytes, window: Duration = .seconds(60)
+    ) {
         pairer = LinePairer(maxOpenIDs: maxOpenIDs, maxBytes: maxBytes, window: window)
     }
 
