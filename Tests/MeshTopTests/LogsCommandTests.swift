@@ -85,6 +85,7 @@ import Testing
         (["logs", "--no-follow", "/no/such/file"], "meshtop: cannot read /no/such/file: no such file or directory"),
         (["logs", "--no-follow", "--format", "nginx", "x"], "meshtop: --format:"),
         (["logs", "--no-follow", "--grep", "(", "x"], "meshtop: --grep"),
+        (["logs", "--no-follow", "--grep", #"(a)\1"#, "x"], "meshtop: --grep"),
         (["logs", "--bogus"], "meshtop: "),
     ])
     func badUsageIsOneLineAndExitTwo(_ arguments: [String], _ prefix: String) throws {
@@ -92,6 +93,149 @@ import Testing
         #expect(run.status == 2)
         #expect(run.stderr.hasPrefix(prefix), "\(run.stderr)")
         #expect(run.stderr.split(separator: "\n").count == 1)
+    }
+
+    /// Issue 7: `(a+)+$` backtracked for over 30 s on a 31-byte path; the matcher is linear.
+    @Test(.timeLimit(.minutes(1)), arguments: [31, 10_000])
+    func grepDoesNotBacktrack(pathLength: Int) throws {
+        let path = "/" + String(repeating: "a", count: pathLength - 2) + "!"
+        let evil = Self.clientLine.replacingOccurrences(of: "/v2/keys/istioTest", with: path)
+        let plain = Self.serverLine.replacingOccurrences(of: "/v2/keys/istioTest", with: "/aaaa")
+        let file = try file([evil, plain])
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let run = try meshtop(["logs", "--no-follow", "--grep", "(a+)+ HTTP", file])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.contains("/aaaa") == true)
+    }
+
+    @Test func anEmptyGrepMatchesEveryLine() throws {
+        let file = try file([Self.clientLine, Self.serverLine])
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let run = try meshtop(["logs", "--no-follow", "--grep", "", file])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.split(separator: "\n").count == 2)
+    }
+
+    /// Issue 6: a 100 KB user agent makes a line past the reader's 64 KiB limit: skipped and
+    /// counted as malformed, the lines around it read.
+    @Test func anOverLongLineIsMalformedNotFatal() throws {
+        let long = Self.clientLine.replacingOccurrences(of: #""-" "-""#, with: #""-" ""# + String(repeating: "A", count: 100_000) + #"""#)
+        let file = try file([Self.clientLine, long, Self.serverLine])
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let run = try meshtop(["logs", "--no-follow", "--summary", "--json", file])
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(summary["records"] as? Int == 2)
+        #expect(summary["malformed"] as? Int == 1)
+    }
+
+    /// Issue 6: 3,000 unpaired lines with 60 KB user agents (under the line limit) once
+    /// held every line; the pairing window's byte bound keeps the process's peak RSS
+    /// (VmHWM, read while it is still running) well under the 180 MB of text fed to it.
+    @Test(.timeLimit(.minutes(3))) func pairingMemoryIsBoundedInBytes() async throws {
+        let agent = String(repeating: "A", count: 60_000)
+        var lines: [String] = []
+        for n in 0..<3_000 {
+            lines.append(
+                Self.clientLine.replacingOccurrences(of: "45dd6431-49cf-9bcf-b611-1d319c56eb2e", with: "lone-\(n)")
+                    .replacingOccurrences(of: #""-" "-""#, with: #""-" ""# + agent + #"""#))
+        }
+        lines.append(Self.clientLine)
+        lines.append(Self.serverLine)  // the pair that says everything before it was read
+        let path = try file(lines)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let process = Process()
+        process.executableURL = BuiltBinary.url("meshtop")
+        process.arguments = ["logs", "--follow", "--from-start", "--pairs", path]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        defer {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        let pid = process.processIdentifier
+        let watchdog = Task.detached {
+            try await Task.sleep(for: .seconds(120))
+            kill(pid, SIGKILL)
+        }
+        defer { watchdog.cancel() }
+        let reader = out.fileHandleForReading
+        let text = await Task.detached { () -> String in
+            var seen = ""
+            while !seen.contains("\n") {
+                let data = reader.availableData
+                if data.isEmpty { break }
+                seen += String(decoding: data, as: UTF8.self)
+            }
+            return seen
+        }.value
+        #expect(text.contains("client 6ms  server 4ms"))
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let peak = try #require(
+            status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
+                .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") })
+        // 64 MiB of window, the 1 MiB read buffer, and the runtime.
+        #expect(peak < 120 * 1024, "peak RSS \(peak) kB")
+    }
+
+    /// Issue 8: a FIFO nobody writes to used to block open(2), and with it every source.
+    /// Now the file's line prints while the FIFO waits, and the FIFO's once a writer comes.
+    @Test(.timeLimit(.minutes(1))) func aFIFOWithoutAWriterDoesNotStallTheOtherSources() async throws {
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-\(UUID().uuidString).fifo").path
+        try #require(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        let other = try file([Self.clientLine])
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        let process = Process()
+        process.executableURL = BuiltBinary.url("meshtop")
+        process.arguments = ["logs", "--follow", "--from-start", fifo, other]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        defer {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        let pid = process.processIdentifier
+        let watchdog = Task.detached {
+            try await Task.sleep(for: .seconds(30))
+            kill(pid, SIGKILL)
+        }
+        defer { watchdog.cancel() }
+        let reader = out.fileHandleForReading
+        func read(until count: Int) async -> String {
+            await Task.detached { () -> String in
+                var seen = ""
+                while seen.split(separator: "\n").count < count {
+                    let data = reader.availableData
+                    if data.isEmpty { break }
+                    seen += String(decoding: data, as: UTF8.self)
+                }
+                return seen
+            }.value
+        }
+        let first = await read(until: 1)
+        #expect(first.contains("PUT  /v2/keys/istioTest  201"))
+        #expect(first.contains(URL(fileURLWithPath: other).lastPathComponent))
+        // A writer comes, writes one line and leaves: its line is read, and meshtop goes on.
+        let writer = open(fifo, O_WRONLY)
+        try #require(writer >= 0)
+        let line = Self.serverLine + "\n"
+        #expect(line.withCString { write(writer, $0, strlen($0)) } == line.utf8.count)
+        close(writer)
+        let second = await read(until: 1)
+        #expect(second.contains(URL(fileURLWithPath: fifo).lastPathComponent))
+        #expect(process.isRunning)
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(errors.contains("waiting for a writer"))
     }
 
     /// --follow on a file that another writer appends to while meshtop runs.

@@ -204,16 +204,25 @@ public final class KubernetesSource: @unchecked Sendable {
         let inbox = self.inbox
         Thread {
             var partial: [UInt8] = []
+            // A line past the reader's limit is dropped up to its newline and said once,
+            // never held whole (as LineReader and FileFollower do).
+            var discarding = false
             while true {
                 let data = handle.availableData
                 if data.isEmpty { break }
                 var lines: [(String, [UInt8])] = []
                 for byte in data {
                     if byte == UInt8(ascii: "\n") {
-                        lines.append((label, partial))
+                        if !discarding { lines.append((label, partial)) }
+                        discarding = false
                         partial.removeAll(keepingCapacity: true)
-                    } else {
+                    } else if !discarding {
                         partial.append(byte)
+                        if partial.count > LineReader.defaultMaxLineLength {
+                            discarding = true
+                            partial.removeAll()
+                            inbox.add(.error("\(label): a line over \(LineReader.defaultMaxLineLength) bytes skipped"))
+                        }
                     }
                 }
                 if !lines.isEmpty { inbox.add(lines) }

@@ -66,6 +66,14 @@ public final class MergedLines<Item> {
         return item
     }
 
-    public var malformed: Int { sources.reduce(0) { $0 + $1.decoder.malformed } }
-    public var malformedSamples: [String] { sources.flatMap(\.decoder.malformedSamples) }
+    /// Lines that did not parse, and lines too long to read (skipped by the reader).
+    public var malformed: Int { sources.reduce(0) { $0 + $1.decoder.malformed + $1.reader.overlongLines } }
+    public var malformedSamples: [String] {
+        sources.flatMap { source in
+            let reader = source.reader
+            guard reader.overlongLines > 0 else { return source.decoder.malformedSamples }
+            let note = "\(ControlBytes.sanitize(reader.name)): \(reader.overlongLines) line(s) over \(reader.maxLineLength) bytes skipped"
+            return source.decoder.malformedSamples + [note]
+        }
+    }
 }

@@ -24,6 +24,9 @@ public struct LineDigest: PairableLine, Sendable, Equatable {
     public var pairingKey: RequestKey? { hasKey ? key : nil }
     public var pairingTime: Int64? { time }
 
+    /// A digest holds no text: its size is all it costs.
+    public var pairingBytes: Int { MemoryLayout<LineDigest>.stride }
+
     public func isSameHop(as other: LineDigest) -> Bool {
         authority < 0 || other.authority < 0 || authority == other.authority
     }

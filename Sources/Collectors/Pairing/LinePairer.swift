@@ -1,10 +1,12 @@
 import DequeModule
 
 /// Matches the client-side (outbound) and server-side (inbound) lines of a request by
-/// x-request-id, in a bounded window: at most `maxOpenIDs` ids, and lines no older than
-/// `window` of log time behind the newest line seen. A pair is reported as soon as both
-/// sides are in; an id with more than one pair is reported once more as a chain when it
-/// leaves the window. Lines that leave unmatched are counted, never kept.
+/// x-request-id, in a bounded window: at most `maxOpenIDs` ids holding at most `maxBytes`
+/// of lines (`PairableLine.pairingBytes`), and lines no older than `window` of log time
+/// behind the newest line seen; past either bound the oldest ids leave first. A pair is
+/// reported as soon as both sides are in; an id with more than one pair is reported once
+/// more as a chain when it leaves the window. Lines that leave unmatched are counted, never
+/// kept.
 public struct LinePairer<Line: PairableLine>: Sendable {
     public struct Hop: Sendable {
         public var client: Line
@@ -47,7 +49,11 @@ public struct LinePairer<Line: PairableLine>: Sendable {
     }
 
     public let maxOpenIDs: Int
+    public let maxBytes: Int
     public let windowMilliseconds: Int64
+    /// 64 MiB: 100,000 ids of ordinary lines stay far below it; 650 lines with 100 KB user
+    /// agents reach it.
+    public static var defaultMaxBytes: Int { 64 << 20 }
 
     /// Open ids, by the place of their entry in `slab`: the table moves 4-byte values when
     /// it rehashes or deletes, and entries stay put.
@@ -64,9 +70,12 @@ public struct LinePairer<Line: PairableLine>: Sendable {
     public private(set) var withoutID = 0
 
     public var openIDs: Int { entries.count }
+    /// What the open ids' lines cost now, never above `maxBytes` after `add` returns.
+    public private(set) var heldBytes = 0
 
-    public init(maxOpenIDs: Int = 100_000, window: Duration = .seconds(60)) {
+    public init(maxOpenIDs: Int = 100_000, maxBytes: Int = defaultMaxBytes, window: Duration = .seconds(60)) {
         self.maxOpenIDs = max(1, maxOpenIDs)
+        self.maxBytes = max(1, maxBytes)
         self.windowMilliseconds = window.wholeMilliseconds
         // Room for the whole window up front: the tables never grow by copying, and pages
         // the window does not reach are never touched, so they cost no memory.
@@ -90,11 +99,12 @@ public struct LinePairer<Line: PairableLine>: Sendable {
             if freePlaces.isEmpty { slab.append(Entry(firstSeen: clock)) } else { slab[Int(freePlaces.removeLast())] = Entry(firstSeen: clock) }
             order.append((key, clock))
         }
+        heldBytes += line.pairingBytes
         if let hop = Self.join(line, to: &slab[Int(place)]) {
             pairCount += 1
             emit(.pair(hop))
         }
-        while entries.count > maxOpenIDs, let first = order.popFirst() {
+        while entries.count > maxOpenIDs || heldBytes > maxBytes, let first = order.popFirst() {
             close(first.key, emit: emit)
         }
     }
@@ -134,18 +144,54 @@ public struct LinePairer<Line: PairableLine>: Sendable {
     private mutating func close(_ key: Line.PairingKey, emit: (Event) -> Void) {
         guard let place = entries.removeValue(forKey: key) else { return }
         freePlaces.append(place)
-        let entry = slab[Int(place)]
-        if let waiting = entry.waiting { countUnpaired(waiting) }
-        for line in entry.moreWaiting { countUnpaired(line) }
-        guard entry.hopCount > 1, let first = entry.firstHop else { return }
-        let hops = ([first] + entry.moreHops).sorted {
-            ($0.client.pairingTime ?? 0, $0.server.pairingTime ?? 0) < ($1.client.pairingTime ?? 0, $1.server.pairingTime ?? 0)
-        }
-        emit(.chain(hops))
+        // Read in place through a pointer (a borrow, not a copy of the entry: this runs for
+        // every id of the summary's hot path), then let go of its lines.
+        var counts = unpaired
+        heldBytes -= slab.withUnsafeBufferPointer { Self.settle($0.baseAddress![Int(place)], unpaired: &counts, emit: emit) }
+        unpaired = counts
+        // The slab keeps the place, not the lines: a 100 KB line must not outlive its id.
+        // A digest owns no memory (and is the summary's hot path): its entry is left as is.
+        if !_isPOD(Line.self) { Self.release(&slab[Int(place)]) }
     }
 
-    private mutating func countUnpaired(_ line: Line) {
+    /// Counts an entry's lone lines, reports its chain, and returns what its lines cost:
+    /// every line added to an entry is waiting or in a hop, so this is what `add` counted
+    /// for them (summed again rather than stored, to keep the entry as small as it was).
+    private static func settle(
+        _ entry: borrowing Entry, unpaired: inout UnpairedCounts, emit: (Event) -> Void
+    ) -> Int {
+        var freed = 0
+        if let waiting = entry.waiting {
+            count(waiting, in: &unpaired)
+            freed += waiting.pairingBytes
+        }
+        for line in entry.moreWaiting {
+            count(line, in: &unpaired)
+            freed += line.pairingBytes
+        }
+        if let first = entry.firstHop {
+            freed += first.client.pairingBytes + first.server.pairingBytes
+            if !entry.moreHops.isEmpty {
+                for hop in entry.moreHops { freed += hop.client.pairingBytes + hop.server.pairingBytes }
+                let hops = ([first] + entry.moreHops).sorted {
+                    ($0.client.pairingTime ?? 0, $0.server.pairingTime ?? 0) < ($1.client.pairingTime ?? 0, $1.server.pairingTime ?? 0)
+                }
+                emit(.chain(hops))
+            }
+        }
+        return freed
+    }
+
+    private static func count(_ line: Line, in unpaired: inout UnpairedCounts) {
         if line.isServerSide { unpaired.serverOnly += 1 } else { unpaired.clientOnly += 1 }
+    }
+
+    /// Drops what an entry holds, in place.
+    private static func release(_ entry: inout Entry) {
+        entry.waiting = nil
+        entry.moreWaiting = []
+        entry.firstHop = nil
+        entry.moreHops = []
     }
 
     /// Opposite sides of the same hop.

@@ -13,6 +13,9 @@ public protocol PairableLine: Sendable {
     /// Both proxies of one hop log the same :authority; lines that disagree belong to
     /// different hops of the same request.
     func isSameHop(as other: Self) -> Bool
+    /// About what holding the line costs, in bytes, for the window's byte bound: lines
+    /// are a few hundred bytes, but a 100 KB user agent must not fill memory 100,000 times.
+    var pairingBytes: Int { get }
 }
 
 extension AccessLogRecord: PairableLine {
@@ -23,5 +26,23 @@ extension AccessLogRecord: PairableLine {
     public func isSameHop(as other: AccessLogRecord) -> Bool {
         guard let a = authority, let b = other.authority else { return true }
         return a == b
+    }
+
+    /// The record itself plus the text of its fields: Strings of 16 bytes or more live
+    /// on the heap, with a header of about 32 bytes.
+    public var pairingBytes: Int {
+        var bytes = MemoryLayout<AccessLogRecord>.stride
+        func add(_ text: String?) {
+            if let count = text?.utf8.count, count > 15 { bytes += count + 32 }
+        }
+        add(startTime); add(method); add(path); add(`protocol`); add(responseFlags); add(responseCodeDetails)
+        add(connectionTerminationDetails); add(upstreamTransportFailureReason); add(xForwardedFor); add(userAgent)
+        add(requestID); add(authority); add(upstreamHost); add(upstreamCluster); add(upstreamLocalAddress)
+        add(downstreamLocalAddress); add(downstreamRemoteAddress); add(requestedServerName); add(routeName); add(source)
+        for (key, value) in extra {
+            bytes += 64
+            add(key); add(value)
+        }
+        return bytes
     }
 }

@@ -8,8 +8,13 @@ public struct RequestPairer: Sendable {
     public var withoutID: Int { pairer.withoutID }
     public var openIDs: Int { pairer.openIDs }
 
-    public init(maxOpenIDs: Int = 100_000, window: Duration = .seconds(60)) {
-        pairer = LinePairer(maxOpenIDs: maxOpenIDs, window: window)
+    public var heldBytes: Int { pairer.heldBytes }
+    public var maxBytes: Int { pairer.maxBytes }
+
+    public init(
+        maxOpenIDs: Int = 100_000, maxBytes: Int = LinePairer<AccessLogRecord>.defaultMaxBytes, window: Duration = .seconds(60)
+    ) {
+        pairer = LinePairer(maxOpenIDs: maxOpenIDs, maxBytes: maxBytes, window: window)
     }
 
     /// Adds one line; returns what it completed, and what the window let go of.

@@ -35,7 +35,7 @@ struct LogsCommand: ParsableCommand {
     @Flag(help: "Print only the aggregate: at the end, or every 5 s with --follow.")
     var summary = false
 
-    @Option(help: "Only lines matching this regular expression.")
+    @Option(help: "Only lines matching this POSIX extended regular expression (no back-references).")
     var grep: String?
 
     @Option(help: "auto, a built-in format name, json, or an Envoy format string.")
@@ -75,13 +75,15 @@ struct LogsCommand: ParsableCommand {
         }
         var filter: ((UnsafeBufferPointer<UInt8>) -> Bool)?
         if let grep {
-            guard let regex = try? NSRegularExpression(pattern: grep) else {
-                throw ValidationError("--grep '\(grep)' is not a valid regular expression")
+            // POSIX ERE in linear time (LinePattern): a pattern from the command line must not
+            // be able to hang the reader by backtracking.
+            let pattern: LinePattern
+            do {
+                pattern = try LinePattern(grep)
+            } catch {
+                throw ValidationError("--grep \(error.description)")
             }
-            filter = { bytes in
-                let line = String(decoding: bytes, as: UTF8.self)
-                return regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) != nil
-            }
+            filter = { pattern.matches($0) }
         }
         let output = StdoutWriter()
         defer { output.flush() }
@@ -164,10 +166,21 @@ extension LogsCommand {
         defer { clusters.forEach { $0.stop() } }
         StopSignal.install()
         var lastSummary = ContinuousClock.now
+        var waiting = Set<String>()
         while !output.closed, !StopSignal.requested {
             var readAny = false
             for index in followers.indices {
-                for line in followers[index].follower.poll() {
+                let lines = followers[index].follower.poll()
+                let path = followers[index].follower.path
+                // A FIFO without a writer is said once, not taken for the end of the source.
+                if followers[index].follower.waitingForWriter {
+                    if waiting.insert(path).inserted {
+                        Stderr.line("meshtop: \(path): waiting for a writer")
+                    }
+                } else {
+                    waiting.remove(path)
+                }
+                for line in lines {
                     readAny = true
                     line.withUnsafeBufferPointer { bytes in
                         if let filter, !filter(bytes) { return }
@@ -198,7 +211,7 @@ extension LogsCommand {
             }
             if summary, ContinuousClock.now - lastSummary >= .seconds(5) {
                 try printer.printSummary(
-                    malformed: followers.reduce(0) { $0 + $1.decoder.malformed }
+                    malformed: followers.reduce(0) { $0 + $1.decoder.malformed + $1.follower.overlongLines }
                         + podDecoders.values.reduce(0) { $0 + $1.malformed },
                     samples: followers.flatMap(\.decoder.malformedSamples) + podDecoders.values.flatMap(\.malformedSamples))
                 lastSummary = ContinuousClock.now
@@ -210,7 +223,8 @@ extension LogsCommand {
         printer.finish()
         if summary {
             try printer.printSummary(
-                malformed: followers.reduce(0) { $0 + $1.decoder.malformed } + podDecoders.values.reduce(0) { $0 + $1.malformed },
+                malformed: followers.reduce(0) { $0 + $1.decoder.malformed + $1.follower.overlongLines }
+                    + podDecoders.values.reduce(0) { $0 + $1.malformed },
                 samples: followers.flatMap(\.decoder.malformedSamples) + podDecoders.values.flatMap(\.malformedSamples))
         }
     }

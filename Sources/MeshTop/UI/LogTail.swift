@@ -67,6 +67,8 @@ final class LogTail: Sendable {
     private func read(files: [FileFollower], clusters: [KubernetesSource]) {
         var decoders = files.map { _ in AccessLogDecoder(format) }
         var podDecoders: [String: AccessLogDecoder] = [:]
+        var overlong = files.map { _ in 0 }
+        var waiting = files.map { _ in false }
         while !stopping.load(ordering: .relaxed) {
             var batch: [(AccessLogRecord, String)] = []
             var notes: [String] = []
@@ -81,6 +83,14 @@ final class LogTail: Sendable {
             }
             for (index, file) in files.enumerated() {
                 for line in file.poll() { take(line, source: file.path, decoder: &decoders[index]) }
+                // Lines too long to keep were skipped by the follower: malformed too.
+                malformed += file.overlongLines - overlong[index]
+                overlong[index] = file.overlongLines
+                // A FIFO with no writer is waiting, not broken: said in the notes while it lasts.
+                if file.waitingForWriter != waiting[index] {
+                    waiting[index] = file.waitingForWriter
+                    notes.append(file.waitingForWriter ? "\(file.path): waiting for a writer" : "\(file.path): writer connected")
+                }
             }
             for cluster in clusters {
                 let (lines, events) = cluster.poll()

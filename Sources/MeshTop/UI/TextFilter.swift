@@ -1,17 +1,19 @@
+import Collectors
+
 /// A panel filter typed after `/`: a substring (case-insensitive), or a regular expression
-/// after `re:`.
-struct TextFilter: Equatable, @unchecked Sendable {
+/// after `re:` (POSIX extended, as `meshtop logs --grep`: linear in the text, so a
+/// pattern like `(a+)+$` cannot freeze the UI thread that filters every frame).
+struct TextFilter: Equatable, Sendable {
     let text: String
-    // Regex is a value that is never mutated after it is made here.
-    private let regex: Regex<AnyRegexOutput>?
+    private let pattern: LinePattern?
 
     init(_ text: String) throws {
         self.text = text
-        regex = text.hasPrefix("re:") ? try Regex(String(text.dropFirst(3))) : nil
+        pattern = text.hasPrefix("re:") ? try LinePattern(String(text.dropFirst(3))) : nil
     }
 
     func matches(_ candidate: String) -> Bool {
-        if let regex { return (try? regex.firstMatch(in: candidate)) != nil }
+        if let pattern { return pattern.matches(candidate) }
         return candidate.lowercased().contains(text.lowercased())
     }
 

@@ -78,6 +78,83 @@ import Testing
         #expect(follower.truncations == 1)
     }
 
+    /// Issue 13: truncated and rewritten past the old offset before the next poll. The
+    /// size alone says nothing happened (it only grew); the changed head says it did.
+    @Test func aFileRewrittenPastTheOldOffsetIsReadFromTheStart() throws {
+        let log = LogFile()
+        let follower = try FileFollower(path: log.path, fromStart: true)
+        try log.append((1...5).map { "old \($0)\n" }.joined())
+        #expect(strings(follower.poll()).count == 5)
+        let handle = try FileHandle(forWritingTo: log.url)
+        try handle.truncate(atOffset: 0)
+        try handle.close()
+        let fresh = (1...5).map { "new and longer line \($0)" }
+        try log.append(fresh.map { $0 + "\n" }.joined())
+        #expect(strings(follower.poll()) == fresh)
+        #expect(follower.truncations == 1)
+        // Appends after that are read once, not taken for another rewrite.
+        try log.append("after\n")
+        #expect(strings(follower.poll()) == ["after"])
+        #expect(follower.truncations == 1)
+    }
+
+    @Test func aRewriteIsSeenWhenFollowingFromTheEndToo() throws {
+        let log = LogFile()
+        try log.append(String(repeating: "x", count: 2_000) + "\n")
+        let follower = try FileFollower(path: log.path, fromStart: false)
+        #expect(strings(follower.poll()) == [])
+        let handle = try FileHandle(forWritingTo: log.url)
+        try handle.truncate(atOffset: 0)
+        try handle.close()
+        let fresh = (1...5).map { "rewritten \($0) " + String(repeating: "y", count: 500) }
+        try log.append(fresh.map { $0 + "\n" }.joined())
+        #expect(strings(follower.poll()) == fresh)
+    }
+
+    /// Issue 6: a line longer than the limit is skipped and counted, however it arrives.
+    @Test func overLongLinesAreSkippedAndCounted() throws {
+        let log = LogFile()
+        let follower = try FileFollower(path: log.path, fromStart: true, maxLineLength: 1_000)
+        try log.append("short\n" + String(repeating: "u", count: 5_000) + "\nafter\n")
+        #expect(strings(follower.poll()) == ["short", "after"])
+        #expect(follower.overlongLines == 1)
+        // Arriving in pieces, across polls, with no newline for a while.
+        try log.append(String(repeating: "v", count: 600))
+        #expect(strings(follower.poll()) == [])
+        try log.append(String(repeating: "v", count: 600))
+        #expect(strings(follower.poll()) == [])
+        #expect(follower.overlongLines == 2)
+        try log.append(String(repeating: "v", count: 600) + "\nnext\n")
+        #expect(strings(follower.poll()) == ["next"])
+        #expect(follower.overlongLines == 2)
+        // Exactly the limit is still a line.
+        try log.append(String(repeating: "w", count: 1_000) + "\n")
+        #expect(follower.poll().map(\.count) == [1_000])
+    }
+
+    /// Issue 8: opening a FIFO nobody writes to returns at once; lines come when a writer
+    /// does, and the writer leaving is not the end.
+    @Test(.timeLimit(.minutes(1))) func aFIFOWithoutAWriterWaitsWithoutBlocking() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fifo-\(UUID().uuidString)").path
+        try #require(mkfifo(path, 0o600) == 0)
+        defer { unlink(path) }
+        let follower = try FileFollower(path: path, fromStart: false)
+        #expect(follower.poll() == [])
+        #expect(follower.waitingForWriter)
+        for round in 1...2 {
+            let writer = open(path, O_WRONLY | O_NONBLOCK)
+            try #require(writer >= 0)
+            #expect(follower.poll() == [])
+            #expect(!follower.waitingForWriter)
+            let text = "line \(round)\n"
+            #expect(text.withCString { write(writer, $0, strlen($0)) } == text.utf8.count)
+            #expect(strings(follower.poll()) == ["line \(round)"])
+            close(writer)
+            #expect(follower.poll() == [])
+            #expect(follower.waitingForWriter)
+        }
+    }
+
     @Test func aMissingFileIsAClearError() {
         #expect(throws: LogSourceError.self) { try FileFollower(path: "/no/such/file.log", fromStart: true) }
     }

@@ -99,6 +99,37 @@ import Testing
         #expect(found.count == 1)
     }
 
+    /// Issue 6: 3,000 unpaired lines with 100 KB user agents once took 333 MB; the window
+    /// is bounded in bytes too, the oldest ids leaving first, counted like any eviction.
+    @Test func bytesBoundTheWindowWhateverTheLinesCarry() {
+        let bound = 64 << 20
+        var pairer = RequestPairer(maxBytes: bound)
+        let agent = String(repeating: "A", count: 100_000)
+        var highest = 0
+        for n in 0..<3_000 {
+            var record = line("big-\(n)", .outbound)
+            record.userAgent = agent + "\(n)"
+            _ = pairer.add(record)
+            highest = max(highest, pairer.heldBytes)
+        }
+        #expect(highest <= bound)
+        #expect(pairer.heldBytes > bound - 200_000)
+        // About 650 of them fit; the rest left as client-only, oldest first.
+        #expect(pairer.openIDs < 700 && pairer.openIDs > 600)
+        #expect(pairer.unpaired.clientOnly == 3_000 - pairer.openIDs)
+        #expect(pairs(pairer.add(line("big-0", .inbound))).isEmpty)
+        #expect(pairs(pairer.add(line("big-2999", .inbound))).count == 1)
+        _ = pairer.flush()
+        #expect(pairer.heldBytes == 0)
+    }
+
+    @Test func ordinaryLinesStayFarBelowTheByteBound() {
+        var pairer = RequestPairer()
+        for n in 0..<10_000 { _ = pairer.add(line("id-\(n)", .outbound)) }
+        #expect(pairer.openIDs == 10_000)
+        #expect(pairer.heldBytes < pairer.maxBytes / 4)
+    }
+
     @Test func linesWithoutAnIDAreCounted() {
         var pairer = RequestPairer()
         _ = pairer.add(line(nil, .outbound))
