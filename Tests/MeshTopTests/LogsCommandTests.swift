@@ -146,32 +146,10 @@ import Testing
         lines.append(Self.serverLine)  // the pair that says everything before it was read
         let path = try file(lines)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let process = Process()
-        process.executableURL = BuiltBinary.url("meshtop")
-        process.arguments = ["logs", "--follow", "--from-start", "--pairs", path]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        defer {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        let pid = process.processIdentifier
-        let watchdog = Task.detached {
-            try await Task.sleep(for: .seconds(120))
-            kill(pid, SIGKILL)
-        }
-        defer { watchdog.cancel() }
-        let reader = out.fileHandleForReading
-        let text = await Task.detached { () -> String in
-            var seen = ""
-            while !seen.contains("\n") {
-                let data = reader.availableData
-                if data.isEmpty { break }
-                seen += String(decoding: data, as: UTF8.self)
-            }
-            return seen
-        }.value
+        let meshtop = try FollowingMeshtop(["logs", "--follow", "--from-start", "--pairs", path], killAfter: .seconds(120))
+        defer { meshtop.kill() }
+        let pid = meshtop.pid
+        let text = await meshtop.read()
         #expect(text.contains("client 6ms  server 4ms"))
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
         let peak = try #require(
@@ -189,37 +167,9 @@ import Testing
         defer { unlink(fifo) }
         let other = try file([Self.clientLine])
         defer { try? FileManager.default.removeItem(atPath: other) }
-        let process = Process()
-        process.executableURL = BuiltBinary.url("meshtop")
-        process.arguments = ["logs", "--follow", "--from-start", fifo, other]
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        defer {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        let pid = process.processIdentifier
-        let watchdog = Task.detached {
-            try await Task.sleep(for: .seconds(30))
-            kill(pid, SIGKILL)
-        }
-        defer { watchdog.cancel() }
-        let reader = out.fileHandleForReading
-        func read(until count: Int) async -> String {
-            await Task.detached { () -> String in
-                var seen = ""
-                while seen.split(separator: "\n").count < count {
-                    let data = reader.availableData
-                    if data.isEmpty { break }
-                    seen += String(decoding: data, as: UTF8.self)
-                }
-                return seen
-            }.value
-        }
-        let first = await read(until: 1)
+        let meshtop = try FollowingMeshtop(["logs", "--follow", "--from-start", fifo, other], killAfter: .seconds(30))
+        defer { meshtop.kill() }
+        let first = await meshtop.read()
         #expect(first.contains("PUT  /v2/keys/istioTest  201"))
         #expect(first.contains(URL(fileURLWithPath: other).lastPathComponent))
         // A writer comes, writes one line and leaves: its line is read, and meshtop goes on.
@@ -228,13 +178,11 @@ import Testing
         let line = Self.serverLine + "\n"
         #expect(line.withCString { write(writer, $0, strlen($0)) } == line.utf8.count)
         close(writer)
-        let second = await read(until: 1)
+        let second = await meshtop.read()
         #expect(second.contains(URL(fileURLWithPath: fifo).lastPathComponent))
-        #expect(process.isRunning)
-        process.terminate()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(meshtop.process.isRunning)
+        #expect(meshtop.terminate() == 0)
+        let errors = String(decoding: meshtop.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(errors.contains("waiting for a writer"))
     }
 
@@ -242,47 +190,20 @@ import Testing
     @Test func followsAFileBeingWritten() async throws {
         let path = try file([])
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let binary = BuiltBinary.url("meshtop")
-        let process = Process()
-        process.executableURL = binary
         // --from-start: lines written before meshtop opened the file count too, so no race.
-        process.arguments = ["logs", "--follow", "--from-start", "--pairs", path]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        defer {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        // If the pair never shows up, end meshtop so the read below returns and the test fails.
-        let pid = process.processIdentifier
-        let watchdog = Task.detached {
-            try await Task.sleep(for: .seconds(20))
-            kill(pid, SIGKILL)
-        }
-        defer { watchdog.cancel() }
+        let meshtop = try FollowingMeshtop(["logs", "--follow", "--from-start", "--pairs", path], killAfter: .seconds(20))
+        defer { meshtop.kill() }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.seekToEnd()
         try handle.write(contentsOf: Data((Self.clientLine + "\n").utf8))
         try handle.write(contentsOf: Data(Self.serverLine.utf8))  // its newline comes later
         try handle.write(contentsOf: Data("\n".utf8))
         try handle.close()
-        // Read until the pair shows up; the pipe read returns as soon as meshtop writes.
-        let reader = out.fileHandleForReading
-        let text = await Task.detached { () -> String in
-            var seen = ""
-            while !seen.contains("\n") {
-                let data = reader.availableData
-                if data.isEmpty { break }
-                seen += String(decoding: data, as: UTF8.self)
-            }
-            return seen
-        }.value
+        // The pipe read returns as soon as meshtop writes.
+        let text = await meshtop.read()
         #expect(text.contains("client 6ms  server 4ms  +2ms"))
         // Still following: SIGTERM ends it cleanly.
-        #expect(process.isRunning)
-        process.terminate()
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        #expect(meshtop.process.isRunning)
+        #expect(meshtop.terminate() == 0 && meshtop.process.terminationReason == .exit)
     }
 }

@@ -1,0 +1,54 @@
+import Foundation
+import TestSupport
+
+/// `meshtop logs --follow …` running in the background: its stdout read as lines come, a
+/// watchdog that kills it if a test waits for a line that never comes (so the read returns
+/// and the test fails), and SIGKILL on `kill()` for whatever is left.
+final class FollowingMeshtop: @unchecked Sendable {
+    let process = Process()
+    private let out = Pipe()
+    let err = Pipe()
+    private var watchdog: Task<Void, any Error>?
+
+    init(_ arguments: [String], killAfter limit: Duration) throws {
+        process.executableURL = BuiltBinary.url("meshtop")
+        process.arguments = arguments
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let pid = process.processIdentifier
+        watchdog = Task.detached {
+            try await Task.sleep(for: limit)
+            Glibc.kill(pid, SIGKILL)
+        }
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// What meshtop printed next, once it holds `count` lines (less if meshtop ended).
+    func read(lines count: Int = 1) async -> String {
+        let reader = out.fileHandleForReading
+        return await Task.detached { () -> String in
+            var seen = ""
+            while seen.split(separator: "\n").count < count {
+                let data = reader.availableData
+                if data.isEmpty { break }
+                seen += String(decoding: data, as: UTF8.self)
+            }
+            return seen
+        }.value
+    }
+
+    /// SIGTERM, as Ctrl-C's cousin, and the exit status.
+    func terminate() -> Int32 {
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func kill() {
+        watchdog?.cancel()
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
