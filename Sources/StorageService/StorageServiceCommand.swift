@@ -114,7 +114,8 @@ struct StorageServiceCommand: AsyncParsableCommand {
             try await command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data("storage-service: \(message(for: error)) (see --help)\n".utf8))
+                // The message quotes what was typed: it is sanitised like every peer-supplied text.
+                FileHandle.standardError.write(Data("storage-service: \(ControlBytes.sanitize(message(for: error))) (see --help)\n".utf8))
                 Foundation.exit(2)
             }
             exit(withError: error)

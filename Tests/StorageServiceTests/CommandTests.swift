@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import StorageService
@@ -57,10 +58,7 @@ import Testing
 
     /// A TLS file that is missing or not PEM is reported at start, naming the flag, not
     /// as "TLS handshake failed" on the first request.
-    @Test func missingTLSFilesExitTwoAtStart() throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("storage-service")
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build storage-service first")
+    @Test func missingTLSFilesExitTwoAtStart() async throws {
         let notPEM = FileManager.default.temporaryDirectory.appendingPathComponent("not-pem-\(UUID().uuidString)").path
         try "not a certificate".write(toFile: notPEM, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: notPEM) }
@@ -71,38 +69,23 @@ import Testing
             (["--etcd-cacert", notPEM], "--etcd-cacert \(notPEM): "),
         ]
         for (arguments, expected) in cases {
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = arguments + ["--port", "0", "--host", "127.0.0.1"]
-            let stderr = Pipe()
-            process.standardError = stderr
-            process.standardOutput = Pipe()
-            try process.run()
-            process.waitUntilExit()
-            let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(process.terminationStatus == 2, "\(arguments): \(text)")
+            let run = try await BinaryRun.run("storage-service", arguments + ["--port", "0", "--host", "127.0.0.1"])
+            let text = run.stderr
+            #expect(run.status == 2, "\(arguments): \(text)")
             #expect(text.hasPrefix("storage-service: \(expected)"), "\(text)")
             #expect(text.split(separator: "\n").count == 1, "\(text)")
         }
     }
 
     /// The built binary, as a user runs it: bad usage is one line on stderr and exit 2.
-    @Test func badUsageExitsTwoWithOneLine() throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("storage-service")
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build storage-service first")
-        for arguments in [["--etcd-api", "v4"], ["--no-such-flag"], ["--etcd", "ftp://x"]] {
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = arguments + ["--port", "0"]
-            let stderr = Pipe()
-            process.standardError = stderr
-            process.standardOutput = Pipe()
-            try process.run()
-            process.waitUntilExit()
-            let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(process.terminationStatus == 2, "\(arguments)")
+    @Test func badUsageExitsTwoWithOneLine() async throws {
+        for arguments in [["--etcd-api", "v4"], ["--no-such-flag"], ["--etcd", "ftp://x"], ["--etcd", "ftp://\u{1B}]0;pwned\u{07}"]] {
+            let run = try await BinaryRun.run("storage-service", arguments + ["--port", "0"])
+            let text = run.stderr
+            #expect(run.status == 2, "\(arguments)")
             #expect(text.hasPrefix("storage-service: "))
+            // What was typed is quoted, never written raw to the terminal.
+            #expect(!text.contains("\u{1B}") && !text.contains("\u{07}"), "\(text)")
             #expect(text.split(separator: "\n").count == 1, "\(text)")
         }
     }
