@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// A loopback TCP port nobody listens on right now: bind to port 0 and read what the
@@ -20,5 +21,17 @@ public enum FreePort {
         }
         precondition(bound, "bind() on 127.0.0.1:0 failed")
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+extension Process {
+    /// Waits at most `seconds` for the process to end, then kills it. Foundation's
+    /// waitUntilExit can miss a child's exit when many run at once from async tests (the
+    /// child stays a zombie and the wait never returns, seen once in a full run); a test
+    /// that stops a server must not hang on it.
+    public func waitForExit(within seconds: TimeInterval = 10) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while isRunning, Date() < deadline { usleep(10_000) }
+        if isRunning { kill(processIdentifier, SIGKILL) }
     }
 }

@@ -60,7 +60,7 @@ public final class PrometheusServer: @unchecked Sendable {
     public func stop() {
         guard let process, process.isRunning else { return }
         process.terminate()
-        process.waitUntilExit()
+        process.waitForExit()
         self.process = nil
     }
 
@@ -95,7 +95,7 @@ public final class ServiceProcess: @unchecked Sendable {
     public func stop() {
         if process.isRunning {
             process.terminate()
-            process.waitUntilExit()
+            process.waitForExit()
         }
     }
 }
@@ -127,7 +127,9 @@ public struct BinaryRun: Sendable {
             try? out.fileHandleForWriting.close()
             let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+            process.waitForExit(within: 120)
+            // Foundation never saw the exit: report it rather than trap on terminationStatus.
+            if process.isRunning { return BinaryRun(status: -1, stdout: stdout, stderr: stderr + "\n(exit not seen)") }
             return BinaryRun(status: process.terminationStatus, stdout: stdout, stderr: stderr)
         }
     }

@@ -38,7 +38,7 @@ final class ServiceProcess: @unchecked Sendable {
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
-        process.waitUntilExit()
+        process.waitForExit()
     }
 
     deinit { stop() }
