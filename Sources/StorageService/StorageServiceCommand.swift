@@ -46,6 +46,9 @@ struct StorageServiceCommand: AsyncParsableCommand {
     @Flag(help: "Also export istio_requests_total and istio_request_duration_milliseconds.")
     var istioMetrics = false
 
+    @Option(help: "The workload name those metrics and the access log give this service (Kubernetes: the Deployment's).")
+    var workload = "storage-service"
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -87,6 +90,10 @@ struct StorageServiceCommand: AsyncParsableCommand {
         config.etcdTLS = .init(caFile: etcdCacert, certFile: etcdCert, keyFile: etcdKey)
         if let accessLog { config.accessLog = accessLog == "-" ? .stdout : .file(accessLog) }
         config.istioMetrics = istioMetrics
+        guard PeerIdentity.isName(workload) else {
+            throw ValidationError("--workload '\(workload)' is not a Kubernetes name (lower-case letters, digits, '-' and '.')")
+        }
+        config.identity.workload = workload
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error")
         }

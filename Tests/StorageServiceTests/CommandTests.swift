@@ -27,11 +27,18 @@ import Testing
 
     @Test(arguments: [
         (["--etcd-api", "v4"], [String: String]()), (["--etcd-timeout", "soon"], [:]), ([], ["PORT": "eighty"]),
-        (["--port", "70000"], [:]), (["--log-level", "loud"], [:]),
+        (["--port", "70000"], [:]), (["--log-level", "loud"], [:]), (["--workload", "Storage\u{1b}[2J"], [:]),
     ])
     func badValuesAreRejected(_ arguments: [String], _ environment: [String: String]) throws {
         let command = try StorageServiceCommand.parse(arguments)
         #expect(throws: (any Error).self) { try command.makeConfig(environment: environment) }
+    }
+
+    @Test func theWorkloadNameIsAFlag() throws {
+        #expect(try StorageServiceCommand.parse([]).makeConfig(environment: [:]).identity.workload == "storage-service")
+        let named = try StorageServiceCommand.parse(["--workload", "proxy-etcd-storage"]).makeConfig(environment: [:])
+        #expect(named.identity.workload == "proxy-etcd-storage")
+        #expect(named.identity.serviceHost == "proxy-etcd-storage.default.svc.cluster.local")
     }
 
     @Test func connectionLimitsHaveFlags() throws {

@@ -201,6 +201,25 @@ import Testing
         }
     }
 
+    @Test func istioMetricsNameTheCallerItsProxySaid() async throws {
+        var config = ServiceConfig()
+        config.etcdAPI = .memory
+        config.istioMetrics = true
+        config.identity.workload = "proxy-etcd-storage"
+        try await buildApplication(config).test(.router) { client in
+            let peer = "router~127.0.0.1~istio-ingressgateway.istio-system~istio-system.svc.cluster.local"
+            _ = try await client.execute(uri: "/storage/missing", method: .get, headers: [PeerIdentity.headerName: peer])
+            _ = try await client.execute(uri: "/storage/missing", method: .get, headers: [PeerIdentity.headerName: "not~a~node\u{1b}"])
+            let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            let lines = text.split(separator: "\n").filter { $0.hasPrefix("istio_requests_total{") }
+            #expect(lines.count == 2, "\(lines)")
+            #expect(lines.contains { $0.contains(#"source_workload="istio-ingressgateway",source_workload_namespace="istio-system""#) })
+            #expect(lines.contains { $0.contains(#"source_workload="unknown",source_workload_namespace="unknown""#) })
+            #expect(lines.allSatisfy { $0.contains(#"destination_workload="proxy-etcd-storage""#) })
+            #expect(lines.allSatisfy { $0.contains(#"destination_service="proxy-etcd-storage.default.svc.cluster.local""#) })
+        }
+    }
+
     @Test func webUIIsOneSelfContainedPage() async throws {
         try await app().test(.router) { client in
             let script = try await client.execute(uri: "/web/app.js", method: .get)

@@ -217,6 +217,9 @@ def envoy_bootstrap(
                                log_format=encoding),
     }  # fmt: skip
 
+    kind = "router" if any(listener.get("gateway") for listener in listeners) else "sidecar"
+    node_id = f"{kind}~127.0.0.1~{workload}.{namespace}~{namespace}.svc.cluster.local"
+
     def route(spec: dict) -> dict:
         action = {"cluster": spec["cluster"], "timeout": spec.get("timeout", "0s")}
         if spec.get("retries"):
@@ -228,7 +231,13 @@ def envoy_bootstrap(
                                           "typed_config": _typed("envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate")}],
                 "host_selection_retry_max_attempts": "5",
             }  # fmt: skip
-        return {"name": spec.get("name", "default"), "match": spec["match"], "route": action}
+        body = {"name": spec.get("name", "default"), "match": spec["match"], "route": action}
+        if spec.get("cluster", "").startswith("outbound|"):
+            # What Istio's metadata exchange tells the next proxy about this one; storage-service's
+            # stand-in Istio metrics take their source workload from it.
+            body["request_headers_to_add"] = [{"header": {"key": "x-envoy-peer-metadata-id", "value": node_id},
+                                               "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}]
+        return body
 
     http_filters = []
     if any(listener.get("gateway") for listener in listeners):
@@ -274,7 +283,7 @@ def envoy_bootstrap(
         return body
 
     return {
-        "node": {"id": f"sidecar~127.0.0.1~{workload}.{namespace}~{namespace}.svc.cluster.local",
+        "node": {"id": node_id,
                  "cluster": f"{workload}.{namespace}"},
         "admin": {"address": _address(admin_port)},
         # Istio's stat tags rather than Envoy's defaults, so the stats read as an Istio sidecar's do
@@ -433,7 +442,7 @@ class Mesh:
                 {"name": ETCD_CLUSTER, "ports": etcd_inbound, "outlier_detection": True},
             ])  # fmt: skip
         service_argv = [f"{self.bin_dir}/storage-service", "--host", "127.0.0.1", "--port", str(service_port),
-                        "--etcd", ",".join(etcd_for_service), "--log-level", "error"]  # fmt: skip
+                        "--etcd", ",".join(etcd_for_service), "--log-level", "error", "--workload", STORAGE]  # fmt: skip
         if self.istio_metrics:
             service_argv.append("--istio-metrics")
         service_argv += list(self.service_args)

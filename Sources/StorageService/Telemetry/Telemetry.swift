@@ -67,6 +67,8 @@ final class Telemetry: EtcdCallObserver, Sendable {
         var localAddress: String?
         var localPort: Int?
         var remoteAddress: String?
+        /// The calling workload, when its proxy said (Istio's peer metadata).
+        var peer: PeerIdentity? = nil
     }
 
     func inboundFinished(_ request: Inbound) {
@@ -80,7 +82,7 @@ final class Telemetry: EtcdCallObserver, Sendable {
         let milliseconds = Int(request.durationSeconds * 1_000)
         if istioMetrics {
             let labels = istioLabels(
-                reporter: "destination", source: nil, destination: identity.workload,
+                reporter: "destination", source: request.peer.map { ($0.workload, $0.namespace) }, destination: identity.workload,
                 destinationNamespace: identity.namespace, service: identity.serviceHost, serviceName: identity.workload,
                 code: status, flags: "-")
             recordIstio(labels, milliseconds: request.durationSeconds * 1_000)
@@ -133,7 +135,7 @@ final class Telemetry: EtcdCallObserver, Sendable {
         }
         if istioMetrics {
             let labels = istioLabels(
-                reporter: "source", source: identity.workload, destination: nil, destinationNamespace: nil,
+                reporter: "source", source: (identity.workload, identity.namespace), destination: nil, destinationNamespace: nil,
                 service: call.endpoint.host, serviceName: call.endpoint.host, code: String(code), flags: flags)
             recordIstio(labels, milliseconds: call.durationSeconds * 1_000)
         }
@@ -177,12 +179,12 @@ final class Telemetry: EtcdCallObserver, Sendable {
     ]
 
     private func istioLabels(
-        reporter: String, source: String?, destination: String?, destinationNamespace: String?, service: String,
-        serviceName: String, code: String, flags: String
+        reporter: String, source: (workload: String, namespace: String)?, destination: String?, destinationNamespace: String?,
+        service: String, serviceName: String, code: String, flags: String
     ) -> [String] {
-        let sourceNamespace = source == nil ? "unknown" : identity.namespace
+        let workload = source?.workload ?? "unknown"
         return [
-            reporter, source ?? "unknown", sourceNamespace, "unknown", source ?? "unknown",
+            reporter, workload, source?.namespace ?? "unknown", "unknown", workload,
             destination ?? "unknown", destinationNamespace ?? "unknown", "unknown", destination ?? "unknown",
             service, serviceName, destinationNamespace ?? "unknown", "http", code, "", flags, "none",
         ]

@@ -27,7 +27,7 @@ struct TelemetryMiddleware: RouterMiddleware {
                 bytesSent: response.body.contentLength ?? 0, requestID: context.mesh.requestID,
                 userAgent: request.headers[.userAgent], forwardedFor: request.headers[HTTPField.Name("x-forwarded-for")!],
                 authority: request.head.authority, localAddress: context.localAddress, localPort: context.localPort,
-                remoteAddress: context.remoteAddress))
+                remoteAddress: context.remoteAddress, peer: PeerIdentity(from: request.headers)))
         return response
     }
 }
