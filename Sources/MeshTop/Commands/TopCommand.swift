@@ -74,7 +74,7 @@ struct TopCommand: AsyncParsableCommand {
         let (config, forwards) = try sources.pollerConfig()
         defer { forwards.forEach { $0.stop() } }
 
-        // With --load and no --logs the Requests panel still shows the load's own lines.
+        // With --load and no --logs the Requests panel shows the load's own lines.
         let tail =
             logs.isEmpty && load == nil
             ? nil
@@ -90,7 +90,10 @@ struct TopCommand: AsyncParsableCommand {
                 duration: duration.flatMap(DurationText.parse), timeout: .seconds(10), accessLog: nil)
             monitor = LoadMonitor(plan: plan)
             do {
-                try monitor?.start(tail: tail)
+                // The load's own lines fill the Requests panel only when no log is tailed: with
+                // the proxies' lines there, the load's line would be a second client side of
+                // the gateway's hop (an ingress gateway writes one outbound line, no inbound).
+                try monitor?.start(tail: logs.isEmpty ? tail : nil)
             } catch {
                 throw ValidationError("--load: \(error)")
             }
@@ -106,7 +109,7 @@ struct TopCommand: AsyncParsableCommand {
         }
         defer { polling.cancel() }
         var model = ScreenModel(snapshot: await poller.snapshot(), now: Date())
-        model.logSources = logs + (load == nil ? [] : ["meshtop load"])
+        model.logSources = logs.isEmpty && load != nil ? ["meshtop load"] : logs
         model.load = monitor?.status
         model.context = sources.context
         model.namespace = sources.namespace

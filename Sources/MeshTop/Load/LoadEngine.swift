@@ -11,6 +11,7 @@ import Foundation
 final class LoadEngine {
     struct Progress: Sendable {
         var requests: Int
+        /// No answer or a 5xx (`LoadResult.failedCount`).
         var errors: Int
         var elapsed: Duration
         var rate: Double
@@ -101,7 +102,7 @@ final class LoadEngine {
                 result.elapsed = after - start
                 progress(
                     Progress(
-                        requests: result.requests, errors: result.errorCount, elapsed: result.elapsed, rate: result.rate,
+                        requests: result.requests, errors: result.failedCount, elapsed: result.elapsed, rate: result.rate,
                         p50: result.milliseconds(atPercentile: 50), p99: result.milliseconds(atPercentile: 99)))
             }
             // Sleep until a socket is ready, the next request is due, or 10 ms pass.

@@ -15,6 +15,9 @@ struct LoadResult: Sendable {
     var seconds: Double { elapsed.inSeconds }
     var rate: Double { seconds > 0 ? Double(requests) / seconds : 0 }
     var errorCount: Int { errors.values.reduce(0, +) }
+    /// What the dashboard's Load panel counts as failed: no answer, or a 5xx (a proxy's own
+    /// 503 from a fault or a circuit breaker is an answer, but not a success).
+    var failedCount: Int { errorCount + statusCodes.filter { $0.key >= 500 }.values.reduce(0, +) }
 
     func milliseconds(atPercentile percentile: Double) -> Double? {
         latency.totalCount == 0 ? nil : Double(latency.valueAtPercentile(percentile)) / 1_000

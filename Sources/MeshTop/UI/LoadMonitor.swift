@@ -34,7 +34,7 @@ final class LoadMonitor: Sendable {
                             p50: progress.p50, p99: progress.p99, done: false)
             }
             if let result {
-                self.update(requests: result.requests, errors: result.errorCount, elapsed: result.elapsed, rate: result.rate,
+                self.update(requests: result.requests, errors: result.failedCount, elapsed: result.elapsed, rate: result.rate,
                             p50: result.milliseconds(atPercentile: 50), p99: result.milliseconds(atPercentile: 99), done: true)
             }
         }

@@ -43,15 +43,16 @@ struct RequestRow: Sendable, Equatable {
 
 /// The Requests panel's data: lines from the access logs, paired by x-request-id as they
 /// arrive. A line waits as a one-sided row until its partner comes, then the two become one
-/// pair row; the pairer's counts say how many lines left the window alone.
+/// pair row; the rows of one request stay together, its hops in chain order. The pairer's
+/// counts say how many lines left the window alone.
 struct RequestFeed: Sendable {
     static let capacity = 1_000
 
     private(set) var rows: Deque<RequestRow> = []
     private var pairer = RequestPairer(maxOpenIDs: 20_000, window: .seconds(60))
     private var nextSerial = 0
-    /// Open ids: the serial of each one-sided row waiting, and how many pairs the id has.
-    private var open: [String: (waiting: [Int], pairs: Int)] = [:]
+    /// Open ids: the serials of the id's one-sided rows waiting and of its pair rows.
+    private var open: [String: (waiting: [Int], pairs: [Int])] = [:]
     private(set) var lines = 0
     var malformed = 0
 
@@ -66,38 +67,58 @@ struct RequestFeed: Sendable {
         var pairedNow: RequestPair?
         for case .pair(let pair) in events { pairedNow = pair }
         guard let id = record.requestID, !id.isEmpty else {
-            append(lone: record, line: line)
+            append(Self.lone(record, line: line))
             return
         }
-        guard let pair = pairedNow else {
-            let serial = append(lone: record, line: line)
-            open[id, default: ([], 0)].waiting.append(serial)
-            return
-        }
-        // The partner's row becomes the pair: found among the id's waiting rows.
-        var state = open[id] ?? ([], 0)
-        let partnerSide: RequestRow.Kind = record.isServerSide ? .clientOnly : .serverOnly
-        var partnerLine: String?
-        if let at = state.waiting.firstIndex(where: { serial in row(serial)?.kind == partnerSide && row(serial)?.main == (record.isServerSide ? pair.client : pair.server) }) {
-            partnerLine = remove(serial: state.waiting[at]).flatMap { $0.clientLine ?? $0.serverLine }
-            state.waiting.remove(at: at)
-        }
-        state.pairs += 1
-        append(
-            RequestRow(
+        var state = open[id] ?? ([], [])
+        let added: RequestRow
+        if let pair = pairedNow {
+            // The partner's row becomes the pair: found among the id's waiting rows.
+            let partnerSide: RequestRow.Kind = record.isServerSide ? .clientOnly : .serverOnly
+            var partnerLine: String?
+            if let at = state.waiting.firstIndex(where: { serial in row(serial)?.kind == partnerSide && row(serial)?.main == (record.isServerSide ? pair.client : pair.server) }) {
+                partnerLine = remove(serial: state.waiting[at]).flatMap { $0.clientLine ?? $0.serverLine }
+                state.waiting.remove(at: at)
+            }
+            added = RequestRow(
                 serial: 0, kind: .pair, client: pair.client, server: pair.server,
                 clientLine: record.isServerSide ? partnerLine : line, serverLine: record.isServerSide ? line : partnerLine,
-                hop: state.pairs))
+                hop: 1)
+        } else {
+            added = Self.lone(record, line: line)
+        }
+        if state.waiting.isEmpty, state.pairs.isEmpty {
+            let serial = append(added)
+            if added.kind == .pair { state.pairs = [serial] } else { state.waiting = [serial] }
+            open[id] = state
+            return
+        }
+        // One request is one block of rows, its hops in chain order: they pair in whatever
+        // order the logs are read (the inner hop's lines are often written first). A chain
+        // starts with the hop that started first, and of two that started in the same
+        // millisecond, with the one that lasted longer (it holds the other).
+        var hops = (state.pairs + state.waiting).sorted().compactMap { remove(serial: $0) } + [added]
+        hops.sort { a, b in
+            let (startA, startB) = (a.main?.pairingTime ?? 0, b.main?.pairingTime ?? 0)
+            return startA != startB ? startA < startB : (a.main?.duration ?? 0) > (b.main?.duration ?? 0)
+        }
+        // The block moves to the top, last hop appended first: the panel shows the newest
+        // row on top, so the chain reads down from its first hop.
+        state = ([], [])
+        for (index, hop) in hops.enumerated().reversed() {
+            var hop = hop
+            hop.hop = index + 1
+            let serial = append(hop)
+            if hop.kind == .pair { state.pairs.append(serial) } else { state.waiting.append(serial) }
+        }
         open[id] = state
     }
 
-    @discardableResult
-    private mutating func append(lone record: AccessLogRecord, line: String) -> Int {
+    private static func lone(_ record: AccessLogRecord, line: String) -> RequestRow {
         let server = record.isServerSide
-        return append(
-            RequestRow(
-                serial: 0, kind: server ? .serverOnly : .clientOnly, client: server ? nil : record, server: server ? record : nil,
-                clientLine: server ? nil : line, serverLine: server ? line : nil, hop: 1))
+        return RequestRow(
+            serial: 0, kind: server ? .serverOnly : .clientOnly, client: server ? nil : record, server: server ? record : nil,
+            clientLine: server ? nil : line, serverLine: server ? line : nil, hop: 1)
     }
 
     @discardableResult
@@ -133,6 +154,7 @@ struct RequestFeed: Sendable {
     private mutating func forget(_ row: RequestRow) {
         guard let id = row.requestID, var state = open[id] else { return }
         state.waiting.removeAll { $0 == row.serial }
-        if state.waiting.isEmpty, row.kind == .pair || state.pairs == 0 { open[id] = nil } else { open[id] = state }
+        state.pairs.removeAll { $0 == row.serial }
+        open[id] = state.waiting.isEmpty && state.pairs.isEmpty ? nil : state
     }
 }
