@@ -82,3 +82,4 @@ bench:
 	@bash bench/poll.sh
 	@bash bench/tui.sh
 	@bash bench/load.sh
+	@bash bench/mesh.sh

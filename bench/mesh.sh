@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# What the local mesh costs at the demo's default rate: CPU (share of one core) and RSS of
+# every process — each Envoy, etcd, Prometheus, storage-service and the meshtop dashboard —
+# while the dashboard drives 20 requests/s through the gateway and tails every proxy's log.
+#   bash bench/mesh.sh            (env RATE=20 SECONDS_MEASURED=60)
+# Needs: swift, etcd, prometheus, envoy, tmux, python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=bench/common.sh
+source "bench/common.sh"
+need swift etcd prometheus envoy tmux python3
+release_build
+RATE=${RATE:-20} SECONDS_MEASURED=${SECONDS_MEASURED:-60} BIN=$bin PYTHONPATH=deploy/local python3 - <<'PY'
+import os, subprocess, time, urllib.request
+from mesh import Mesh
+
+sock = f"meshtop-bench-{os.getpid()}"
+hz = os.sysconf("SC_CLK_TCK")
+
+def tmux(*args):
+    return subprocess.run(["tmux", "-u", "-L", sock, *args], check=True, capture_output=True, text=True,
+                          env=dict(os.environ, LANG="C.UTF-8", TERM="xterm-256color")).stdout
+
+def sample(pid):
+    """CPU ticks (utime + stime) and resident KiB of one process."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    rss = next(int(line.split()[1]) for line in open(f"/proc/{pid}/status") if line.startswith("VmRSS:"))
+    return int(fields[11]) + int(fields[12]), rss
+
+with Mesh(os.environ["BIN"]) as mesh:
+    try:
+        rate, seconds = int(os.environ["RATE"]), int(os.environ["SECONDS_MEASURED"])
+        d = mesh.describe()
+        urllib.request.urlopen(urllib.request.Request(d["gateway"] + "/storage", method="PUT", data=b'{"key":"demo","value":"v"}',
+                                                      headers={"Content-Type": "application/json"}), timeout=5).read()
+        logs = " ".join(f"--logs {path}" for path in d["access_logs"].values())
+        command = (f"exec {os.environ['BIN']}/meshtop --prometheus {d['prometheus']} --etcd {','.join(d['etcd'])} "
+                   f"--service {d['service']} {logs} --load {d['gateway']}/storage/demo --rps {rate}")
+        tmux("new-session", "-d", "-s", "main", "-x", "200", "-y", "50", command)
+        meshtop = int(tmux("display-message", "-p", "-t", "main", "#{pane_pid}").strip())
+        deadline = time.time() + 30
+        while "sent" not in tmux("capture-pane", "-p", "-t", "main"):
+            if time.time() > deadline: raise SystemExit("bench: the dashboard did not draw")
+            time.sleep(0.1)  # readiness polling
+        time.sleep(10)  # past the start-up: back-fill, first polls, connections open, windows filling
+        pids = {name: info["pid"] for name, info in d["processes"].items()}
+        pids["meshtop (dashboard + load)"] = meshtop
+        before, t0 = {name: sample(pid) for name, pid in pids.items()}, time.monotonic()
+        time.sleep(seconds)
+        after, t1 = {name: sample(pid) for name, pid in pids.items()}, time.monotonic()
+        screen = tmux("capture-pane", "-p", "-t", "main")
+        assert " 0 errors" in screen, screen
+        print(f"{rate} requests/s through the gateway for {t1 - t0:.0f} s (the dashboard's own load, every proxy's log tailed)")
+        print(f"{'process':34} {'CPU % of a core':>16} {'RSS MiB':>8}")
+        total_cpu = total_rss = 0.0
+        for name in pids:
+            cpu = (after[name][0] - before[name][0]) / hz / (t1 - t0) * 100
+            rss = after[name][1] / 1024
+            total_cpu += cpu; total_rss += rss
+            print(f"{name:34} {cpu:16.1f} {rss:8.1f}")
+        print(f"{'all':34} {total_cpu:16.1f} {total_rss:8.1f}")
+        tmux("send-keys", "-t", "main", "q")
+    finally:
+        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+PY
