@@ -107,8 +107,9 @@ enum TrafficPanel {
             chosen.removeAll { $0.field == drop.field }
         }
         var spare = max(0, width - used(chosen))
-        // Wide terminals: the name first, up to 44 columns, then a longer trend.
-        let grow = min(spare, 16)
+        // Wide terminals: the name first, up to 64 columns (Istio's names are long:
+        // `istio-system/istio-ingressgateway → default/proxy-etcd-storage` is 63), then a longer trend.
+        let grow = min(spare, 36)
         if let at = chosen.firstIndex(where: { $0.field == .name }) { chosen[at].width += grow }
         spare -= grow
         if let at = chosen.firstIndex(where: { $0.field == .trend }) {
