@@ -206,6 +206,7 @@ public actor Poller {
             self.warnings = warnings
             history.record(edges, at: Date().timeIntervalSince1970)
             facts.edges = edges
+            facts.noSeries = profileStatus.noSeries
         } catch {
             facts.queryError = (error as? PrometheusError)?.message ?? "\(error)"
         }

@@ -123,6 +123,8 @@ struct EnvoyProfileMeshTests {
         #expect(istio.stdout.contains("EDGES (0)  profile istio\nno Istio series (istio_requests_total) in Prometheus"), "\(istio.stdout)")
         let istioJSON = try await snapshot(prometheus, ["--profile", "istio", "--json"]).json()
         #expect((istioJSON["profile"] as? [String: Any])?["no_series"] as? String == "no Istio series (istio_requests_total) in Prometheus")
+        let health = try await BinaryRun.run("meshtop", ["health", "--prometheus", prometheus.url, "--profile", "istio"])
+        #expect(health.stdout.contains("no Istio series (istio_requests_total) in Prometheus"), "\(health.stdout)")
 
         // Percentiles: the same data as Prometheus's own histogram_quantile. The Envoys stop,
         // so their series end and a 2m window over them no longer moves.
