@@ -47,7 +47,6 @@ public struct MetricsProfile: Sendable, Equatable {
     }
 
     public let name: Name
-    public let window: String
     public let names: [String]
     private let promqls: [String: String]
     /// The query whose series add up to an edge's request rate, for the sparklines' history.
@@ -55,19 +54,18 @@ public struct MetricsProfile: Sendable, Equatable {
 
     public static func istio(_ queries: IstioQueries) -> MetricsProfile {
         MetricsProfile(
-            name: .istio, window: queries.window,
+            name: .istio,
             promqls: Dictionary(uniqueKeysWithValues: IstioQueries.names.map { ($0, queries.promql($0)) }), rateQuery: "traffic")
     }
 
     public static func envoy(_ queries: EnvoyQueries) -> MetricsProfile {
         MetricsProfile(
-            name: .envoy, window: queries.window,
+            name: .envoy,
             promqls: Dictionary(uniqueKeysWithValues: EnvoyQueries.names.map { ($0, queries.promql($0)) }), rateQuery: "codes")
     }
 
-    private init(name: Name, window: String, promqls: [String: String], rateQuery: String) {
+    private init(name: Name, promqls: [String: String], rateQuery: String) {
         self.name = name
-        self.window = window
         self.promqls = promqls
         names = promqls.keys.sorted()
         self.rateQuery = rateQuery

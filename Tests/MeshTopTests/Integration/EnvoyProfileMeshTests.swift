@@ -213,5 +213,9 @@ struct EnvoyProfileMeshTests {
             return await poller.snapshot().profile.active == .envoy
         }
         #expect(await poller.snapshot().profile.label == "envoy (auto)")
+        // P to istio: its series are gone, and the snapshot says so.
+        await poller.choose(profile: .istio)
+        #expect(await poller.snapshot().profile == ProfileStatus(choice: .istio, noSeries: MetricsProfile.Name.istio.noSeries))
+        #expect(await poller.snapshot().edges.isEmpty)
     }
 }
