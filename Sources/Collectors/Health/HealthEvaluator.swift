@@ -10,6 +10,8 @@ public enum HealthEvaluator {
         public var edges: [EdgeStats]?
         public var queryError: String?
         public var window: String
+        /// The profile's metric is not in Prometheus at all (`ProfileStatus.noSeries`).
+        public var noSeries: String?
 
         public init(
             notReady: String?, readyLatency: Duration? = nil, targets: (up: Int, total: Int)? = nil,
@@ -53,7 +55,7 @@ public enum HealthEvaluator {
         } else if let edges = facts.edges {
             let rps = edges.reduce(0) { $0 + $1.rps }
             if rps <= 0 {
-                checks.append(HealthCheck("mesh success rate", .skipped, "no traffic over the last \(facts.window)"))
+                checks.append(HealthCheck("mesh success rate", .skipped, facts.noSeries ?? "no traffic over the last \(facts.window)"))
             } else {
                 let succeeded = edges.reduce(0) { $0 + $1.rps * ($1.successRate ?? 1) }
                 let rate = succeeded / rps

@@ -1,23 +1,34 @@
 import DequeModule
 import Foundation
 
-/// Asks Prometheus the Istio queries, all at once, and turns the answers into edges.
+/// Asks Prometheus a profile's queries, all at once, and turns the answers into edges.
 public struct MeshCollector: Sendable {
     public let client: PrometheusClient
-    public var queries: IstioQueries
+    public var profile: MetricsProfile
+
+    public init(client: PrometheusClient, profile: MetricsProfile) {
+        self.client = client
+        self.profile = profile
+    }
 
     public init(client: PrometheusClient, queries: IstioQueries = IstioQueries()) {
-        self.client = client
-        self.queries = queries
+        self.init(client: client, profile: .istio(queries))
+    }
+
+    /// Whether Prometheus has any series of the profile's metric now.
+    public func hasSeries(_ name: MetricsProfile.Name) async throws(PrometheusError) -> Bool {
+        let answer = try await client.query("count(\(name.seriesMetric))")
+        return answer.result.series.contains { ($0.value ?? 0) > 0 }
     }
 
     /// One round of every query; the first error fails the round (a partial table would
-    /// mislead), warnings are passed on.
-    public func poll() async throws(PrometheusError) -> (edges: [EdgeStats], warnings: [String]) {
-        let names = IstioQueries.names
+    /// mislead), warnings are passed on. `empty`: no query had a single series.
+    public func poll() async throws(PrometheusError) -> (edges: [EdgeStats], warnings: [String], empty: Bool) {
+        let profile = self.profile
+        let names = profile.names
         let results = await withTaskGroup(of: (String, Result<PrometheusAnswer, PrometheusError>).self) { group in
             for name in names {
-                let promql = queries.promql(name)
+                let promql = profile.promql(name)
                 group.addTask {
                     do throws(PrometheusError) {
                         return (name, .success(try await client.query(promql)))
@@ -38,10 +49,11 @@ public struct MeshCollector: Sendable {
             case nil: throw PrometheusError(.decode, "\(name): no answer")
             }
         }
-        return (Self.edges(from: answers), Array(Set(answers.values.flatMap(\.warnings))).sorted())
+        let empty = answers.values.allSatisfy { $0.result.series.isEmpty }
+        return (profile.edges(from: answers), Array(Set(answers.values.flatMap(\.warnings))).sorted(), empty)
     }
 
-    /// Edges from the answers by query name; pure, so recorded answers test it.
+    /// Edges from the istio profile's answers by query name; pure, so recorded answers test it.
     public static func edges(from answers: [String: PrometheusAnswer]) -> [EdgeStats] {
         var edges: [EdgeKey: EdgeStats] = [:]
         func each(_ name: String, _ body: (EdgeKey, [String: String], Double) -> Void) {
@@ -80,21 +92,22 @@ public struct MeshCollector: Sendable {
     /// the dashboard shows from its first frame.
     public func backfill(span: Duration, step: Duration, now: Date = Date()) async throws(PrometheusError) -> MeshHistory {
         let start = now.addingTimeInterval(-Double(span.components.seconds))
-        let traffic = try await client.queryRange(queries.promql("traffic"), start: start, end: now, step: step)
-        let buckets = try await client.queryRange(queries.promql("buckets"), start: start, end: now, step: step)
+        let traffic = try await client.queryRange(profile.promql(profile.rateQuery), start: start, end: now, step: step)
+        let buckets = try await client.queryRange(profile.promql("buckets"), start: start, end: now, step: step)
         var history = MeshHistory()
         // Per edge and step: the traffic series (one per code and flags) add up, the buckets make a P99.
         var rates: [EdgeKey: [Double: Double]] = [:]
         for series in traffic.result.series {
+            guard let key = profile.key(series.labels) else { continue }
             for point in series.points where point.value.isFinite {
-                rates[EdgeKey(labels: series.labels), default: [:]][point.time, default: 0] += point.value
+                rates[key, default: [:]][point.time, default: 0] += point.value
             }
         }
         var steps: [EdgeKey: [Double: [HistogramQuantile.Bucket]]] = [:]
         for series in buckets.result.series {
-            guard let bound = series.labels["le"].flatMap(Double.init) else { continue }
+            guard let bound = series.labels["le"].flatMap(Double.init), let key = profile.key(series.labels) else { continue }
             for point in series.points where !point.value.isNaN {
-                steps[EdgeKey(labels: series.labels), default: [:]][point.time, default: []]
+                steps[key, default: [:]][point.time, default: []]
                     .append(.init(upperBound: bound, count: point.value))
             }
         }

@@ -1,4 +1,5 @@
-/// Who called whom: Istio's workload labels of both ends and the destination service.
+/// Who called whom: Istio's workload labels of both ends and the destination service (the
+/// envoy profile fills them from the scraped workload and the cluster, `EnvoyCluster`).
 public struct EdgeKey: Hashable, Sendable, Comparable {
     public var sourceWorkload: String
     public var sourceNamespace: String
@@ -31,7 +32,9 @@ public struct EdgeKey: Hashable, Sendable, Comparable {
     public var destination: String { Self.name(destinationNamespace, destinationWorkload) }
 
     private static func name(_ namespace: String, _ workload: String) -> String {
-        namespace == "unknown" && workload == "unknown" ? "unknown" : "\(namespace)/\(workload)"
+        if namespace == "unknown" && workload == "unknown" { return "unknown" }
+        // The envoy profile knows no namespace unless the scrape adds one.
+        return namespace.isEmpty ? workload : "\(namespace)/\(workload)"
     }
 
     public static func < (a: Self, b: Self) -> Bool {

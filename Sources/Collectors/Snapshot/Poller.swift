@@ -4,6 +4,9 @@ import Foundation
 public struct PollerConfig: Sendable {
     public var prometheus: PrometheusClient?
     public var queries = IstioQueries()
+    public var envoyQueries = EnvoyQueries()
+    /// Which profile's queries are asked; auto decides from what Prometheus has.
+    public var profile: MetricsProfile.Choice = .auto
     public var etcd: EtcdProbe?
     public var etcdConfigured: Bool { etcd != nil }
     public var service: HTTPSource?
@@ -40,6 +43,9 @@ public actor Poller {
     private var warnings: [String] = []
     private var history = MeshHistory()
     private var prometheusFacts: HealthEvaluator.PrometheusFacts?
+    /// What auto found; nil until then, and again once its series are gone.
+    private var autoChosen: MetricsProfile.Name?
+    private var profileStatus: ProfileStatus
     private var prometheusPolls = 0
     static let targetsEvery = 10
     private var etcdTracker = EtcdTracker()
@@ -49,6 +55,7 @@ public actor Poller {
 
     public init(_ config: PollerConfig) {
         self.config = config
+        profileStatus = ProfileStatus(choice: config.profile)
         freshness = [
             .prometheus: SourceFreshness(configured: config.prometheus != nil),
             .etcd: SourceFreshness(configured: config.etcd != nil),
@@ -93,7 +100,13 @@ public actor Poller {
     /// Fills the sparklines with the last minutes of Prometheus data.
     public func backfill(span: Duration = .seconds(120)) async {
         guard let prometheus = config.prometheus else { return }
-        let collector = MeshCollector(client: prometheus, queries: config.queries)
+        // The dashboard back-fills before its first poll: auto decides here then.
+        if config.profile == .auto, autoChosen == nil {
+            autoChosen = try? await Self.decide(prometheus)
+            if let autoChosen { profileStatus.active = autoChosen }
+        }
+        guard let name = config.profile.fixed ?? autoChosen else { return }
+        let collector = MeshCollector(client: prometheus, profile: profile(name))
         if let past = try? await collector.backfill(span: span, step: config.interval < .seconds(1) ? .seconds(1) : config.interval) {
             for (key, points) in past.series {
                 for point in points { history.append(key, time: point.time, rps: point.rps, p99: point.p99) }
@@ -105,6 +118,19 @@ public actor Poller {
     /// history start again from Prometheus's answer for the new query.
     public func retune(window: String, reporter: IstioQueries.Reporter) async {
         config.queries = IstioQueries(window: window, reporter: reporter, overrides: config.queries.overrides)
+        config.envoyQueries = EnvoyQueries(window: window, overrides: config.envoyQueries.overrides)
+        await restart()
+    }
+
+    /// Another profile (the dashboard's `P`): auto decides again, the edges start again.
+    public func choose(profile choice: MetricsProfile.Choice) async {
+        config.profile = choice
+        autoChosen = nil
+        profileStatus = ProfileStatus(choice: choice)
+        await restart()
+    }
+
+    private func restart() async {
         edges = []
         history = MeshHistory()
         generation += 1
@@ -128,7 +154,7 @@ public actor Poller {
         health += config.kube == nil ? [HealthCheck("kubernetes", .skipped, config.kubeSkipped)] : kubeChecks
         return Snapshot(
             time: Date(), sources: freshness, edges: edges, history: history, prometheusWarnings: warnings, etcd: etcdView,
-            health: health)
+            health: health, profile: profileStatus)
     }
 
     // MARK: one source
@@ -171,8 +197,7 @@ public actor Poller {
         // Readiness, targets and the queries go out together: one poll costs the slowest of them.
         async let ready = prometheus.notReadyReason()
         async let targets: (up: Int, total: Int)? = askTargets ? prometheus.targets() : nil
-        let collector = MeshCollector(client: prometheus, queries: config.queries)
-        async let round = collector.poll()
+        async let round = traffic(prometheus)
         let notReady = await ready
         var facts = HealthEvaluator.PrometheusFacts(notReady: notReady, readyLatency: clock.now - start, window: config.queries.window)
         do {
@@ -181,6 +206,7 @@ public actor Poller {
             self.warnings = warnings
             history.record(edges, at: Date().timeIntervalSince1970)
             facts.edges = edges
+            facts.noSeries = profileStatus.noSeries
         } catch {
             facts.queryError = (error as? PrometheusError)?.message ?? "\(error)"
         }
@@ -195,6 +221,58 @@ public actor Poller {
         }
         prometheusFacts = facts
         return notReady ?? facts.queryError
+    }
+
+    private func profile(_ name: MetricsProfile.Name) -> MetricsProfile {
+        switch name {
+        case .istio: .istio(config.queries)
+        case .envoy: .envoy(config.envoyQueries)
+        }
+    }
+
+    /// auto's rule: the profile whose series Prometheus has, istio when both are there
+    /// (istio-proxy has both, and Istio's metrics know both ends of an edge).
+    static func decide(_ prometheus: PrometheusClient) async throws -> MetricsProfile.Name? {
+        let collector = MeshCollector(client: prometheus)
+        async let istio = collector.hasSeries(.istio)
+        async let envoy = collector.hasSeries(.envoy)
+        if try await istio { return .istio }
+        return try await envoy ? .envoy : nil
+    }
+
+    /// One round of the profile in use. A round without a single series asks whether the
+    /// profile's metric is there at all: if not, the snapshot says so, and auto decides again.
+    private func traffic(_ prometheus: PrometheusClient) async throws -> (edges: [EdgeStats], warnings: [String]) {
+        let choice = config.profile
+        var name = choice.fixed ?? autoChosen
+        var decided = false
+        if name == nil {
+            name = try await Self.decide(prometheus)
+            decided = true
+        }
+        while true {
+            guard let current = name else {
+                autoChosen = nil
+                profileStatus = ProfileStatus(choice: choice, noSeries: MetricsProfile.Choice.noSeries)
+                return ([], [])
+            }
+            let collector = MeshCollector(client: prometheus, profile: profile(current))
+            let round = try await collector.poll()
+            guard config.profile == choice else { return ([], []) }
+            var noSeries: String?
+            if round.empty, try await !collector.hasSeries(current) {
+                if choice == .auto, !decided {
+                    // The chosen profile's series are gone: the other one may be there.
+                    name = try await Self.decide(prometheus)
+                    decided = true
+                    continue
+                }
+                noSeries = choice == .auto ? MetricsProfile.Choice.noSeries : current.noSeries
+            }
+            if choice == .auto { autoChosen = noSeries == nil ? current : nil }
+            profileStatus = ProfileStatus(choice: choice, active: noSeries == nil || choice != .auto ? current : nil, noSeries: noSeries)
+            return (round.edges, round.warnings)
+        }
     }
 
     private func pollEtcd() async -> String? {

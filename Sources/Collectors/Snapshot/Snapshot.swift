@@ -34,10 +34,12 @@ public struct Snapshot: Sendable, Equatable {
     public var prometheusWarnings: [String]
     public var etcd: EtcdClusterView?
     public var health: [HealthCheck]
+    public var profile: ProfileStatus
 
     public init(
         time: Date, sources: [Source: SourceFreshness], edges: [EdgeStats] = [], history: MeshHistory = MeshHistory(),
-        prometheusWarnings: [String] = [], etcd: EtcdClusterView? = nil, health: [HealthCheck] = []
+        prometheusWarnings: [String] = [], etcd: EtcdClusterView? = nil, health: [HealthCheck] = [],
+        profile: ProfileStatus = ProfileStatus(choice: .istio)
     ) {
         self.time = time
         self.sources = sources
@@ -46,6 +48,7 @@ public struct Snapshot: Sendable, Equatable {
         self.prometheusWarnings = prometheusWarnings
         self.etcd = etcd
         self.health = health
+        self.profile = profile
     }
 
     /// No check failed (skipped and warnings do not count).

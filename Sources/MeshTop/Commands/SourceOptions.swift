@@ -39,12 +39,15 @@ struct SourceOptions: ParsableArguments {
     @Option(help: "Istio reporter of the metrics: destination or source.")
     var reporter: String?
 
+    @Option(help: "Metrics profile: istio (istio_requests_total), envoy (envoy_cluster_upstream_rq*), or auto (default): the one Prometheus has, istio when both.")
+    var profile: String?
+
     @Option(help: "Largest HTTP answer read from any source, e.g. 16MiB (default); a larger one is an error.")
     var maxAnswerSize: String?
 
     func validate() throws {
-        // Interval, window and reporter may come from the config file too: `pollerConfig`
-        // checks them wherever they come from.
+        // Interval, window, reporter and profile may come from the config file too:
+        // `pollerConfig` checks them wherever they come from.
         for url in [prometheus, service].compactMap({ $0 }) + (etcd.map(Self.list) ?? []) where !url.hasPrefix("k8s:") {
             if let problem = URLCheck.problem(url) { throw ValidationError(problem) }
         }
@@ -115,6 +118,12 @@ struct SourceOptions: ParsableArguments {
             throw ValidationError("reporter '\(reporterText)' is neither destination nor source")
         }
         result.queries = IstioQueries(window: windowText, reporter: reporter, overrides: file.queries ?? [:])
+        result.envoyQueries = EnvoyQueries(window: windowText, overrides: file.envoy_queries ?? [:])
+        let profileText = profile ?? file.profile ?? "auto"
+        guard let profile = MetricsProfile.Choice(rawValue: profileText) else {
+            throw ValidationError("profile '\(profileText)' is none of istio, envoy, auto")
+        }
+        result.profile = profile
         if let thresholds = file.thresholds {
             if let value = thresholds.success_rate { result.thresholds.successRate = value }
             if let value = thresholds.p99_ms { result.thresholds.p99Milliseconds = value }

@@ -9,7 +9,7 @@ struct TopCommand: AsyncParsableCommand {
         abstract: "The live dashboard: Istio traffic per edge, etcd members, and access-log requests paired by x-request-id.",
         discussion: """
             Keys: q quit, Tab panel, arrows scroll, Enter details, / filter, e errors only, r reporter, \
-            s sort, w window, p pause, ? help.
+            P profile (istio, envoy, auto), s sort, w window, p pause, ? help.
             """)
 
     @OptionGroup var sources: SourceOptions
@@ -118,7 +118,7 @@ struct TopCommand: AsyncParsableCommand {
         let color = !noColor && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         StopSignal.install()
         let dashboard = Dashboard(
-            poller: poller, queries: config.queries, live: live, tail: tail, load: monitor, model: model, color: color, debug: debug)
+            poller: poller, queries: config.queries, profile: config.profile, live: live, tail: tail, load: monitor, model: model, color: color, debug: debug)
         do {
             try await dashboard.run()
         } catch {

@@ -12,8 +12,11 @@ import Yams
 /// interval: 1s
 /// window: 1m
 /// reporter: destination
+/// profile: auto            # istio, envoy or auto
 /// queries:
-///   requests: sum by ({edge}) (rate(istio_requests_total{reporter="{reporter}"}[{window}]))
+///   tcp_sent: sum by ({edge}) (rate(istio_tcp_sent_bytes_total{reporter="{reporter}"}[{window}]))
+/// envoy_queries:
+///   buckets: sum by (le, {edge}) (rate(envoy_cluster_upstream_rq_time_bucket{job!="admin"}[{window}]))
 /// thresholds: {success_rate: 0.99, p99_ms: 500, raft_lag: 100}
 /// ```
 struct MeshTopConfig: Decodable, Equatable {
@@ -30,7 +33,11 @@ struct MeshTopConfig: Decodable, Equatable {
     var interval: String?
     var window: String?
     var reporter: String?
+    var profile: String?
+    /// Templates of the istio profile (`IstioQueries`), by name.
     var queries: [String: String]?
+    /// Templates of the envoy profile (`EnvoyQueries`), by name.
+    var envoy_queries: [String: String]?
     var thresholds: Thresholds?
     /// Largest HTTP answer, e.g. 16MiB (`--max-answer-size`).
     var max_answer_size: String?
@@ -53,6 +60,10 @@ struct MeshTopConfig: Decodable, Equatable {
             let config = try YAMLDecoder().decode(MeshTopConfig.self, from: data)
             for name in (config.queries ?? [:]).keys where !IstioQueries.names.contains(name) {
                 throw ConfigError("\(path): unknown query '\(name)' (known: \(IstioQueries.names.joined(separator: ", ")))")
+            }
+            for name in (config.envoy_queries ?? [:]).keys where !EnvoyQueries.names.contains(name) {
+                throw ConfigError(
+                    "\(path): unknown envoy query '\(name)' (known: \(EnvoyQueries.names.joined(separator: ", ")))")
             }
             return config
         } catch let error as ConfigError {

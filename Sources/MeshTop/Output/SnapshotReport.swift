@@ -5,7 +5,7 @@ import Foundation
 struct SnapshotReport: Encodable {
     let snapshot: Snapshot
 
-    private enum Keys: String, CodingKey { case time, sources, edges, etcd, health, warnings }
+    private enum Keys: String, CodingKey { case time, sources, profile, edges, etcd, health, warnings }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -13,6 +13,7 @@ struct SnapshotReport: Encodable {
         var sources: [String: SourceJSON] = [:]
         for (source, state) in snapshot.sources { sources[source.rawValue] = SourceJSON(state) }
         try c.encode(sources, forKey: .sources)
+        try c.encode(ProfileJSON(snapshot.profile), forKey: .profile)
         try c.encode(snapshot.edges.map(EdgeJSON.init), forKey: .edges)
         try c.encode(snapshot.etcd.map(EtcdJSON.init), forKey: .etcd)
         try c.encode(snapshot.health.map(CheckJSON.init), forKey: .health)
@@ -54,6 +55,28 @@ struct SnapshotReport: Encodable {
         }
 
         enum CodingKeys: CodingKey { case configured, ok, latency_ms, last_success, error }
+    }
+
+    /// `{"name": "envoy", "choice": "auto", "no_series": null}`; name null while auto found nothing.
+    struct ProfileJSON: Encodable {
+        var name: String?
+        var choice: String
+        var no_series: String?
+
+        init(_ status: ProfileStatus) {
+            name = status.active?.rawValue
+            choice = status.choice.rawValue
+            no_series = status.noSeries
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(choice, forKey: .choice)
+            try c.encode(no_series, forKey: .no_series)
+        }
+
+        enum CodingKeys: CodingKey { case name, choice, no_series }
     }
 
     struct EdgeJSON: Encodable {

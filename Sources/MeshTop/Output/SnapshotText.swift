@@ -21,7 +21,9 @@ struct SnapshotText {
                     + " " + ControlBytes.sanitize(state.error ?? "-"))
         }
         lines.append("")
-        lines.append("EDGES (\(snapshot.edges.count))")
+        let prometheus = snapshot.sources[.prometheus]?.configured == true
+        lines.append("EDGES (\(snapshot.edges.count))" + (prometheus ? "  profile \(snapshot.profile.label)" : ""))
+        if prometheus, let noSeries = snapshot.profile.noSeries { lines.append(noSeries) }
         if !snapshot.edges.isEmpty {
             let rows = snapshot.edges.map(edgeRow)
             lines += table(["SOURCE", "DESTINATION", "SERVICE", "RPS", "SUCCESS", "P50", "P90", "P99", "CODES/S"], rows)

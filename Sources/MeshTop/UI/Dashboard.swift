@@ -17,7 +17,7 @@ final class Dashboard: @unchecked Sendable {
     private let debug: DebugLog
 
     init(
-        poller: Poller, queries: IstioQueries, live: LiveSnapshot, tail: LogTail?, load: LoadMonitor?, model: ScreenModel, color: Bool,
+        poller: Poller, queries: IstioQueries, profile: MetricsProfile.Choice, live: LiveSnapshot, tail: LogTail?, load: LoadMonitor?, model: ScreenModel, color: Bool,
         debug: DebugLog
     ) {
         self.poller = poller
@@ -29,6 +29,7 @@ final class Dashboard: @unchecked Sendable {
         self.debug = debug
         state.window = queries.window
         state.reporter = queries.reporter
+        state.profile = profile
         if model.load != nil { state.panels.insert(.load, at: 0) }
     }
 
@@ -105,6 +106,10 @@ final class Dashboard: @unchecked Sendable {
                 debug.write("retune window \(window) reporter \(reporter.rawValue)")
                 let poller = self.poller
                 Task { await poller.retune(window: window, reporter: reporter) }
+            case .profile(let choice)?:
+                debug.write("profile \(choice.rawValue)")
+                let poller = self.poller
+                Task { await poller.choose(profile: choice) }
             case nil: break
             }
         }

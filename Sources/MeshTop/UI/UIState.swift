@@ -20,6 +20,8 @@ struct UIState: Equatable, Sendable {
         /// Enter: the screen turns the selected row into a `Detail` (it knows the rows).
         case openDetail
         case retune(window: String, reporter: IstioQueries.Reporter)
+        /// `P`: the poller asks another profile's queries.
+        case profile(MetricsProfile.Choice)
     }
 
     static let windows = ["1m", "5m", "15m"]
@@ -41,6 +43,7 @@ struct UIState: Equatable, Sendable {
     var detailScroll = 0
     var window = "1m"
     var reporter: IstioQueries.Reporter = .destination
+    var profile: MetricsProfile.Choice = .auto
 
     /// Rows each panel showed in the last frame, so scrolling stops at the last one.
     var rowCounts: [Panel: Int] = [:]
@@ -94,6 +97,9 @@ struct UIState: Equatable, Sendable {
             let next = (Self.windows.firstIndex(of: window).map { $0 + 1 } ?? 0) % Self.windows.count
             window = Self.windows[next]
             return .retune(window: window, reporter: reporter)
+        case .character("P"):
+            profile = profile.next
+            return .profile(profile)
         case .character("s"):
             let all = SortColumn.allCases
             sort = all[((all.firstIndex(of: sort) ?? 0) + 1) % all.count]

@@ -1,20 +1,29 @@
 import Collectors
 import Foundation
 
-/// The top line: where meshtop looks, each source's state, the clock and the interval.
+/// The top line: where meshtop looks, each source's state, the metrics profile, the clock
+/// and the interval.
 enum HeaderLine {
-    /// The full line, or without latencies and the interval when it does not fit.
+    /// The full line; without latencies and the interval when it does not fit; then without
+    /// the profile, which the Traffic panel's title still names.
     static func line(_ model: ScreenModel, _ state: UIState, width: Int = .max) -> Line {
-        let full = line(model, state, compact: false)
-        return full.reduce(0) { $0 + DisplayWidth.of($1.text) } <= width ? full : line(model, state, compact: true)
+        func fits(_ line: Line) -> Bool { line.reduce(0) { $0 + DisplayWidth.of($1.text) } <= width }
+        let full = line(model, state, compact: false, profile: true)
+        if fits(full) { return full }
+        let compact = line(model, state, compact: true, profile: true)
+        return fits(compact) ? compact : line(model, state, compact: true, profile: false)
     }
 
-    private static func line(_ model: ScreenModel, _ state: UIState, compact: Bool) -> Line {
+    private static func line(_ model: ScreenModel, _ state: UIState, compact: Bool, profile: Bool) -> Line {
         var line: Line = [Segment(" meshtop ", .title)]
         if let context = model.context { line += [Segment(" ctx ", .dimmed), Segment(context)] }
         if let namespace = model.namespace { line += [Segment(" ns ", .dimmed), Segment(namespace)] }
         line.append(Segment(compact ? " " : "  "))
         line += source("prom", .prometheus, model, compact: compact)
+        if profile, model.snapshot.sources[.prometheus]?.configured == true {
+            let status = model.snapshot.profile
+            line += [Segment("profile ", .dimmed), Segment(status.label, status.noSeries == nil ? .plain : .warn), Segment(compact ? " " : "   ")]
+        }
         line += etcd(model, compact: compact)
         line += source("svc", .service, model, compact: compact)
         if model.snapshot.sources[.kubernetes]?.configured == true { line += source("kube", .kubernetes, model, compact: compact) }

@@ -10,6 +10,7 @@ enum HelpOverlay {
         ("Esc", "clear the focused panel's filter and errors-only"),
         ("e", "errors only: 5xx, or flags other than -"),
         ("r", "reporter: destination or source"),
+        ("P", "metrics profile: istio, envoy, auto"),
         ("s  S", "cycle the sort column, reverse it"),
         ("w", "window of the rates: 1m, 5m, 15m"),
         ("p", "pause the screen (polling goes on)"),

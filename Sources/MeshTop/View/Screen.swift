@@ -129,7 +129,7 @@ enum Screen {
             state.detail != nil
             ? [("esc", "back"), ("↑↓", "scroll"), ("q", "quit")]
             : [("q", "quit"), ("tab", "panel"), ("/", "filter"), ("e", "errors"), ("r", "reporter"), ("s", "sort"), ("w", "window"),
-                ("p", "pause"), ("enter", "details"), ("?", "help")]
+                ("p", "pause"), ("P", "profile"), ("enter", "details"), ("?", "help")]
         var line: Line = [Segment(" ")]
         for (key, text) in keys { line += [Segment(" " + key, .title), Segment(" " + text + " ", .dimmed)] }
         return line

@@ -27,7 +27,10 @@ enum TrafficPanel {
     static func content(_ model: ScreenModel, _ state: UIState, width: Int) -> PanelContent {
         let snapshot = model.snapshot
         let prometheus = snapshot.sources[.prometheus]
-        var title: Line = [Segment("Traffic", .heading), Segment("  reporter=\(state.reporter.rawValue)  window \(state.window)", .dimmed)]
+        // The reporter is Istio's: Envoy's cluster stats are always the calling side's.
+        let active = snapshot.profile.active
+        let tuning = active == .envoy ? "  envoy" : active == .istio ? "  reporter=\(state.reporter.rawValue)" : ""
+        var title: Line = [Segment("Traffic", .heading), Segment(tuning + "  window \(state.window)", .dimmed)]
         if state.errorsOnly { title.append(Segment("  errors only", .warn)) }
         if let filter = state.filters[.traffic] { title.append(Segment("  filter " + filter.text, .warn)) }
 
@@ -46,11 +49,11 @@ enum TrafficPanel {
                 empty = [Segment("prometheus: ", .warn), Segment(error, .warn)]
             } else if prometheus?.lastSuccess == nil {
                 empty = [Segment("waiting for Prometheus…", .dimmed)]
+            } else if let noSeries = snapshot.profile.noSeries {
+                empty = [Segment(noSeries, .warn)]
             } else {
-                empty = [
-                    Segment(
-                        snapshot.edges.isEmpty ? "no Istio traffic in the last \(state.window)" : "no edge matches the filter", .dimmed)
-                ]
+                let traffic = "no \(active?.title ?? "mesh") traffic in the last \(state.window)"
+                empty = [Segment(snapshot.edges.isEmpty ? traffic : "no edge matches the filter", .dimmed)]
             }
         }
         // Only the rows on screen are formatted (and their sparklines drawn).

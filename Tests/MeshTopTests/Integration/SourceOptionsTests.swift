@@ -21,6 +21,7 @@ import Testing
 
     @Test(arguments: [
         ("prometheus: [1, 2", "not valid YAML"), ("queries:\n  latency: up", "unknown query 'latency'"), ("interval: fast", "interval 'fast'"),
+        ("profile: linkerd", "profile 'linkerd' is none of istio, envoy, auto"), ("envoy_queries:\n  latency: up", "unknown envoy query 'latency'"),
     ])
     func aBadConfigFileIsOneLineAndExit2(_ text: String, _ expected: String) async throws {
         let run = try await BinaryRun.run("meshtop", ["snapshot", "--config", try write(text)], environment: environment())
@@ -30,7 +31,7 @@ import Testing
     }
 
     @Test(arguments: [["snapshot", "--etcd", "localhost:2379"], ["health", "--interval", "soon"], ["snapshot", "--reporter", "proxy"],
-                      ["snapshot", "--window", "5 minutes"], ["snapshot", "--config", "/nonexistent/meshtop.yaml"]])
+                      ["snapshot", "--window", "5 minutes"], ["snapshot", "--profile", "linkerd"], ["snapshot", "--config", "/nonexistent/meshtop.yaml"]])
     func badFlagsAreOneLineAndExit2(_ arguments: [String]) async throws {
         let run = try await BinaryRun.run("meshtop", arguments, environment: environment())
         #expect(run.status == 2, "\(run.stdout)\(run.stderr)")

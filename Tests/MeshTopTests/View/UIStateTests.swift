@@ -101,6 +101,20 @@ import Testing
         #expect(state.handle(.interrupt) == .quit)
     }
 
+    @Test func capitalPCyclesTheProfile() {
+        var state = UIState()
+        #expect(state.profile == .auto)
+        #expect(state.handle(.character("P")) == .profile(.istio))
+        #expect(state.handle(.character("P")) == .profile(.envoy))
+        #expect(state.handle(.character("P")) == .profile(.auto))
+        #expect(state.profile == .auto)
+        // p still pauses; in the help P only closes it.
+        _ = state.handle(.character("?"))
+        #expect(state.handle(.character("P")) == nil)
+        #expect(state.profile == .auto && !state.help)
+        #expect(HelpOverlay.keys.contains { $0.0 == "P" })
+    }
+
     @Test func detailScrollsAndEscGoesBack() {
         var state = UIState()
         state.detail = .member("http://a")

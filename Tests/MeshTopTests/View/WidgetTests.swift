@@ -85,9 +85,43 @@ import Testing
     @Test func header() {
         var state = UIState()
         state.paused = true
-        #expect(draw([HeaderLine.line(ScreenFixture.model(), state)], width: 120) == [
-            " meshtop  ctx minikube ns default  prom ✓ 12 ms   etcd 3/3 ✓ leader m1   svc ✓ 12 ms    12:00:00  every 1s   PAUSED     ",
+        #expect(draw([HeaderLine.line(ScreenFixture.model(), state)], width: 140) == [
+            " meshtop  ctx minikube ns default  prom ✓ 12 ms   profile istio   etcd 3/3 ✓ leader m1   svc ✓ 12 ms    12:00:00  every 1s   PAUSED         ",
         ])
+    }
+
+    @Test func headerNamesTheProfile() {
+        var model = ScreenFixture.model()
+        model.snapshot.profile = ProfileStatus(choice: .auto, active: .envoy)
+        #expect(draw([HeaderLine.line(model, UIState(), width: 130)], width: 130) == [
+            " meshtop  ctx minikube ns default  prom ✓ 12 ms   profile envoy (auto)   etcd 3/3 ✓ leader m1   svc ✓ 12 ms    12:00:00  every 1s ",
+        ])
+        // Narrower: without latencies; narrower still, without the profile (the Traffic title names it).
+        model.snapshot.profile = ProfileStatus(choice: .istio)
+        #expect(draw([HeaderLine.line(model, UIState(), width: 96)], width: 96) == [
+            " meshtop  ctx minikube ns default prom ✓ profile istio etcd 3/3 ✓ leader m1 svc ✓  12:00:00     ",
+        ])
+        #expect(draw([HeaderLine.line(model, UIState(), width: 80)], width: 80) == [
+            " meshtop  ctx minikube ns default prom ✓ etcd 3/3 ✓ leader m1 svc ✓  12:00:00   ",
+        ])
+    }
+
+    @Test func trafficSaysWhenTheProfileHasNoSeries() {
+        var model = ScreenFixture.model()
+        model.snapshot.edges = []
+        model.snapshot.profile = ProfileStatus(choice: .envoy, noSeries: MetricsProfile.Name.envoy.noSeries)
+        #expect(draw(TrafficPanel.content(model, UIState(), width: 80), width: 80) == [
+            "Traffic  envoy  window 1m                                                       ",
+            "SOURCE → DESTINATION                RPS▼  SUCCESS     P99 CODES        TREND    ",
+            "no Envoy series (envoy_cluster_upstream_rq_total) in Prometheus                 ",
+        ])
+        model.snapshot.profile = ProfileStatus(choice: .auto, noSeries: MetricsProfile.Choice.noSeries)
+        #expect(draw(TrafficPanel.content(model, UIState(), width: 100), width: 100)[2] == 
+            "no Istio or Envoy series (istio_requests_total, envoy_cluster_upstream_rq_total) in Prometheus      ")
+        // The series are there, the window had no request.
+        model.snapshot.profile = ProfileStatus(choice: .auto, active: .envoy)
+        #expect(draw(TrafficPanel.content(model, UIState(), width: 60), width: 60)[2] == 
+            "no Envoy traffic in the last 1m                             ")
     }
 
     @Test func cjkAndEmojiValuesKeepColumnsAligned() {

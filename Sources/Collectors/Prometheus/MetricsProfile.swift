@@ -1,0 +1,90 @@
+/// Which metrics meshtop reads from Prometheus, and how their answers become edges: one
+/// collector path for both, the profile says what differs.
+public struct MetricsProfile: Sendable, Equatable {
+    public enum Name: String, Sendable, CaseIterable {
+        /// istio-proxy's stats filter: `istio_requests_total` and its histogram.
+        case istio
+        /// Envoy's per-cluster stats: `envoy_cluster_upstream_rq*`.
+        case envoy
+
+        /// The series whose presence says the profile has data.
+        public var seriesMetric: String {
+            switch self {
+            case .istio: "istio_requests_total"
+            case .envoy: EnvoyQueries.seriesMetric
+            }
+        }
+
+        public var title: String {
+            switch self {
+            case .istio: "Istio"
+            case .envoy: "Envoy"
+            }
+        }
+
+        /// The Traffic panel's and the snapshot's line when the series are absent.
+        public var noSeries: String { "no \(title) series (\(seriesMetric)) in Prometheus" }
+    }
+
+    /// `--profile`: one profile, or `auto`, which takes the one whose series Prometheus has.
+    public enum Choice: String, Sendable, CaseIterable {
+        case istio, envoy, auto
+
+        public var fixed: Name? { Name(rawValue: rawValue) }
+
+        /// The `P` key's order.
+        public var next: Choice {
+            switch self {
+            case .istio: .envoy
+            case .envoy: .auto
+            case .auto: .istio
+            }
+        }
+
+        /// With auto and neither profile's series there.
+        public static let noSeries =
+            "no Istio or Envoy series (\(Name.istio.seriesMetric), \(Name.envoy.seriesMetric)) in Prometheus"
+    }
+
+    public let name: Name
+    public let names: [String]
+    private let promqls: [String: String]
+    /// The query whose series add up to an edge's request rate, for the sparklines' history.
+    public let rateQuery: String
+
+    public static func istio(_ queries: IstioQueries) -> MetricsProfile {
+        MetricsProfile(
+            name: .istio,
+            promqls: Dictionary(uniqueKeysWithValues: IstioQueries.names.map { ($0, queries.promql($0)) }), rateQuery: "traffic")
+    }
+
+    public static func envoy(_ queries: EnvoyQueries) -> MetricsProfile {
+        MetricsProfile(
+            name: .envoy,
+            promqls: Dictionary(uniqueKeysWithValues: EnvoyQueries.names.map { ($0, queries.promql($0)) }), rateQuery: "codes")
+    }
+
+    private init(name: Name, promqls: [String: String], rateQuery: String) {
+        self.name = name
+        self.promqls = promqls
+        names = promqls.keys.sorted()
+        self.rateQuery = rateQuery
+    }
+
+    public func promql(_ query: String) -> String { promqls[query] ?? "" }
+
+    /// The edge a series belongs to; nil for series that are not traffic (Envoy's control clusters).
+    public func key(_ labels: [String: String]) -> EdgeKey? {
+        switch name {
+        case .istio: EdgeKey(labels: labels)
+        case .envoy: EnvoyCluster.edge(labels: labels)
+        }
+    }
+
+    public func edges(from answers: [String: PrometheusAnswer]) -> [EdgeStats] {
+        switch name {
+        case .istio: MeshCollector.edges(from: answers)
+        case .envoy: EnvoyEdges.edges(from: answers)
+        }
+    }
+}
