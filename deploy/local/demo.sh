@@ -94,8 +94,11 @@ fi
 echo "demo: $headless s of load at $rate requests/s through the gateway on $target"
 "$bin/meshtop" load --rps "$rate" -c 4 -d "${headless}s" "$target"
 echo
-echo "demo: meshtop snapshot"
+echo "demo: meshtop snapshot (storage-service's stand-in Istio metrics)"
 "$bin/meshtop" snapshot --polls 2 "${sources[@]}"
+echo
+echo "demo: the edges from the proxies' own stats (--profile envoy)"
+"$bin/meshtop" snapshot --profile envoy --prometheus "$prometheus" | sed -n '/^EDGES/,/^$/p'
 echo
 echo "demo: requests paired by x-request-id in the proxies' access logs"
 "$bin/meshtop" logs "${logs[@]}" --no-follow --summary
