@@ -54,6 +54,10 @@ public final class LocalMesh: @unchecked Sendable {
     /// Where SwiftPM put meshtop and storage-service, next to the test bundle.
     public static var binDirectory: String { BuiltBinary.url("storage-service").deletingLastPathComponent().path }
 
+    /// One mesh at a time in a test run: each is six servers, three of them Envoys, and the
+    /// suite runs on two cores with every other suite beside it. A test waits here for its turn.
+    static let slots = Slots(1)
+
     public let description: Description
     /// mesh.json in the mesh's directory: the description kept current across restarts.
     public var descriptionFile: String { description.directory + "/mesh.json" }
@@ -77,6 +81,7 @@ public final class LocalMesh: @unchecked Sendable {
         istioMetrics: Bool = true, within seconds: TimeInterval = 120
     ) async throws {
         guard let python = Self.python else { throw TestFailure("python3 is not installed") }
+        await Self.slots.acquire()
         var arguments = [
             Self.script, "up", "--watch-stdin", "--bin", Self.binDirectory, "--members", "\(members)",
             "--log-format", logFormat.rawValue,
@@ -94,8 +99,13 @@ public final class LocalMesh: @unchecked Sendable {
         self.stderrURL = stderrURL
         process.standardInput = stdin
         process.standardOutput = stdout
-        process.standardError = try FileHandle(forWritingTo: stderrURL)
-        try process.run()
+        do {
+            process.standardError = try FileHandle(forWritingTo: stderrURL)
+            try process.run()
+        } catch {
+            Self.slots.release()
+            throw error
+        }
         self.process = process
         self.stdin = stdin
 
@@ -126,8 +136,7 @@ public final class LocalMesh: @unchecked Sendable {
                 throw TestFailure("mesh.py up printed what is not a mesh (\(error)):\n\(String(decoding: line, as: UTF8.self))")
             }
         } catch {
-            Self.end(process, stdin: stdin)
-            try? FileManager.default.removeItem(at: stderrURL)
+            Self.end(process, stdin: stdin, stderr: stderrURL)
             throw error
         }
     }
@@ -135,24 +144,33 @@ public final class LocalMesh: @unchecked Sendable {
     deinit { stop() }
 
     /// Closes the supervisor's stdin, which stops the mesh (every process, its directory
-    /// removed); waits for that with a bound. SIGKILL is the last resort: the mesh's processes
-    /// die with their supervisor (PR_SET_PDEATHSIG).
+    /// removed), and returns: the mesh's next test waits for its slot until the supervisor has
+    /// exited. That wait is bounded; SIGKILL is the last resort, and the mesh's processes die
+    /// with their supervisor (PR_SET_PDEATHSIG).
     public func stop() {
         guard !stopped else { return }
         stopped = true
-        Self.end(process, stdin: stdin)
-        try? FileManager.default.removeItem(at: stderrURL)
+        Self.end(process, stdin: stdin, stderr: stderrURL)
     }
 
-    private static func end(_ process: Process, stdin: Pipe) {
+    /// The supervisor is waited for on a thread of its own: stopping takes seconds (its
+    /// processes stop in turn), and a test's task must not hold one of the two threads of the
+    /// cooperative pool that long, or every other test's servers stall meanwhile.
+    private static func end(_ process: Process, stdin: Pipe, stderr: URL) {
         try? stdin.fileHandleForWriting.close()
-        // Each of the mesh's processes has 5 s to stop before it is killed; they stop in turn,
-        // and usually at once. SIGTERM if stdin's end did not reach it (a descriptor another
-        // child inherited), then waitForExit's SIGKILL.
-        let deadline = Date().addingTimeInterval(15)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        process.waitForExit(within: 20)
+        let waiter = Thread {
+            // Each of the mesh's processes has 5 s to stop before it is killed; they usually
+            // stop at once. SIGTERM if stdin's end did not reach it (a descriptor another child
+            // inherited), then waitForExit's SIGKILL.
+            let deadline = Date().addingTimeInterval(15)
+            while process.isRunning, Date() < deadline { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+            process.waitForExit(within: 20)
+            try? FileManager.default.removeItem(at: stderr)
+            slots.release()
+        }
+        waiter.name = "meshtop-mesh-stop"
+        waiter.start()
     }
 
     /// What the supervisor wrote to stderr so far: why it exited, if it did.
@@ -207,6 +225,43 @@ public final class LocalMesh: @unchecked Sendable {
             process.waitForExit(within: 30)
             if process.isRunning { return BinaryRun(status: -1, stdout: stdout, stderr: stderr + "\n(exit not seen)") }
             return BinaryRun(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        }
+    }
+}
+
+extension LocalMesh {
+    /// A counting semaphore for tasks: `acquire` waits without blocking a thread.
+    final class Slots: @unchecked Sendable {
+        private let lock = NSLock()
+        private var free: Int
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+
+        init(_ count: Int) { free = count }
+
+        func acquire() async {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                lock.lock()
+                if free > 0 {
+                    free -= 1
+                    lock.unlock()
+                    continuation.resume()
+                } else {
+                    waiting.append(continuation)
+                    lock.unlock()
+                }
+            }
+        }
+
+        func release() {
+            lock.lock()
+            if waiting.isEmpty {
+                free += 1
+                lock.unlock()
+            } else {
+                let next = waiting.removeFirst()
+                lock.unlock()
+                next.resume()
+            }
         }
     }
 }
