@@ -72,6 +72,8 @@ public final class LocalMesh: @unchecked Sendable {
 
     private let process: Process
     private let stdin: Pipe
+    /// Kept open: the supervisor's stdout must not turn into a broken pipe after its first line.
+    private let stdout: Pipe
     private let stderrURL: URL
     private var stopped = false
 
@@ -104,10 +106,12 @@ public final class LocalMesh: @unchecked Sendable {
             try process.run()
         } catch {
             Self.slots.release()
+            try? FileManager.default.removeItem(at: stderrURL)
             throw error
         }
         self.process = process
         self.stdin = stdin
+        self.stdout = stdout
 
         // The first line, read as it comes (the descriptor non-blocking): the supervisor prints
         // it once the mesh is ready, or exits naming what failed.
@@ -158,6 +162,8 @@ public final class LocalMesh: @unchecked Sendable {
     /// cooperative pool that long, or every other test's servers stall meanwhile.
     private static func end(_ process: Process, stdin: Pipe, stderr: URL) {
         try? stdin.fileHandleForWriting.close()
+        // Nothing reads what it says from here on (it keeps writing to the file unlinked).
+        try? FileManager.default.removeItem(at: stderr)
         let waiter = Thread {
             // Each of the mesh's processes has 5 s to stop before it is killed; they usually
             // stop at once. SIGTERM if stdin's end did not reach it (a descriptor another child
@@ -166,7 +172,6 @@ public final class LocalMesh: @unchecked Sendable {
             while process.isRunning, Date() < deadline { usleep(20_000) }
             if process.isRunning { kill(process.processIdentifier, SIGTERM) }
             process.waitForExit(within: 20)
-            try? FileManager.default.removeItem(at: stderr)
             slots.release()
         }
         waiter.name = "meshtop-mesh-stop"
