@@ -587,10 +587,12 @@ def _runtime(admin: str, **values) -> None:
 def fault(description: dict, args: list[str]) -> str:
     """Causes a fault in a running mesh by real Envoy means; returns what it did, in words."""
     admin = description["admin"]
-    if not admin:
+    # Without proxies a process can still be stopped (etcd, Prometheus, the service); the
+    # runtime switches need the Envoys.
+    if not admin and (not args or args[0] not in ("etcd", "stop", "start")):
         raise MeshError("this mesh runs without proxies; faults need them")
-    gateway = admin[GATEWAY]
-    storage = admin[STORAGE]
+    gateway = admin.get(GATEWAY)
+    storage = admin.get(STORAGE)
     cb = f"circuit_breakers.{ETCD_CLUSTER}.default"
     if not args:
         raise MeshError("usage: fault.sh abort PERCENT [CODE] | delay PERCENT MS | overflow | clear | "
@@ -695,7 +697,9 @@ def _up(options: argparse.Namespace) -> int:
     signal.signal(signal.SIGHUP, on_signal)
     if options.watch_stdin:
         def watch() -> None:
-            while sys.stdin.buffer.read(4096):
+            # os.read, not sys.stdin's buffered reader: a daemon thread blocked in the buffered
+            # one holds its lock, and the interpreter aborts (status 134) on its way out.
+            while os.read(sys.stdin.fileno(), 4096):
                 pass
             stopping.set()
 

@@ -5,52 +5,24 @@ import Testing
 
 @testable import MeshTop
 
-/// The dashboard as a user sees it: meshtop in a tmux pane on a local stack (etcd,
-/// storage-service with Istio metrics and an access log, Prometheus, and traffic whose
-/// client-side lines go to a second log), driven by keys and read with capture-pane.
-@Suite(
-    .serialized,
-    .enabled(
-        if: PrometheusServer.shouldRun && EtcdServer.shouldRun && TmuxSession.shouldRun, "prometheus, etcd or tmux is not installed"))
+/// The dashboard as a user sees it: meshtop in a tmux pane on the local mesh (etcd and
+/// storage-service behind their Envoy sidecars, the ingress gateway, Prometheus, the service's
+/// Istio metrics), with traffic through the gateway and the three proxies' access logs,
+/// driven by keys and read with capture-pane.
+@Suite(.serialized, .enabled(if: LocalMesh.shouldRun && TmuxSession.shouldRun, "envoy, prometheus, etcd or tmux is not installed"))
 struct DashboardTests {
-    /// Requests with a fresh x-request-id each, and the client-side line of each written to
-    /// `clientLog` in the istio format, as a calling sidecar would.
-    private func traffic(_ service: ServiceProcess, clientLog: URL) -> Task<Void, Never> {
-        FileManager.default.createFile(atPath: clientLog.path, contents: nil)
-        let url = service.url
-        let port = service.port
-        return Task.detached {
-            let writer = AccessLogWriter()
-            guard let log = try? FileHandle(forWritingTo: clientLog) else { return }
+    /// PUTs and GETs through the gateway, each with a fresh x-request-id, every 100 ms.
+    private func traffic(_ gateway: String) -> Task<Void, Never> {
+        Task.detached {
             var n = 0
             while !Task.isCancelled {
                 n += 1
-                let id = UUID().uuidString.lowercased()
                 let key = "k\(n % 5)"
-                let put = n % 2 == 1
-                let path = put ? "/storage" : "/storage/\(key)"
-                let started = Date()
-                let stamp = EnvoyTimestamp.now()
-                let status = await OffPool.run { () -> Int in
-                    let easy = try? CurlEasy()
-                    let request = CurlRequest(
-                        url: url + path, method: put ? "PUT" : "GET",
-                        headers: [("x-request-id", id), ("Content-Type", "application/json")],
-                        body: put ? Array(#"{"key":"\#(key)","value":"v"}"#.utf8) : nil)
-                    return (try? easy?.perform(request))??.status ?? 0
+                if n % 2 == 1 {
+                    _ = await MeshLogs.put(gateway, key: key)
+                } else {
+                    _ = await MeshLogs.send(gateway + "/storage/" + key)
                 }
-                var record = AccessLogRecord()
-                record.startTime = stamp
-                record.method = put ? "PUT" : "GET"
-                record.path = path
-                record.protocol = "HTTP/1.1"
-                record.responseCode = status
-                record.responseFlags = "-"
-                record.duration = max(1, Int(Date().timeIntervalSince(started) * 1_000))
-                record.requestID = id
-                record.authority = "127.0.0.1:\(port)"
-                record.upstreamCluster = "outbound|\(port)||storage-service.default.svc.cluster.local"
-                log.write(Data((writer.line(for: record) + "\n").utf8))
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
@@ -60,24 +32,23 @@ struct DashboardTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-dashboard-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let serverLog = directory.appendingPathComponent("server.log")
-        let clientLog = directory.appendingPathComponent("client.log")
+        // The proxies' logs, and one of the test's own for a hostile line (Envoy appends to its own).
+        let otherLog = directory.appendingPathComponent("other.log")
+        _ = FileManager.default.createFile(atPath: otherLog.path, contents: nil)
 
-        let etcd = try await EtcdServer(enableV2: true)
-        defer { etcd.stop() }
-        let service = try await ServiceProcess(etcd: etcd.clientURL, arguments: ["--istio-metrics", "--access-log", serverLog.path])
-        defer { service.stop() }
-        let prometheus = try await PrometheusServer(scraping: ["127.0.0.1:\(service.port)"])
-        defer { prometheus.stop() }
-        let load = traffic(service, clientLog: clientLog)
+        let mesh = try await LocalMesh()
+        defer { mesh.stop() }
+        let etcd = try #require(mesh.description.etcd.first)
+        let load = traffic(mesh.gateway)
         defer { load.cancel() }
 
         let tmux = try TmuxSession(width: 200, height: 50)
         defer { tmux.close() }
         let meshtop = BuiltBinary.url("meshtop").path
+        let logs = (mesh.accessLogs + [otherLog.path]).map { "--logs \($0)" }.joined(separator: " ")
         let command =
-            "\(meshtop) --prometheus \(prometheus.url) --etcd \(etcd.clientURL) --service \(service.url) "
-            + "--logs \(clientLog.path) --logs \(serverLog.path) --interval 500ms --window 10s"
+            "\(meshtop) --prometheus \(mesh.prometheus) --etcd \(etcd) --service \(mesh.description.service) "
+            + "\(logs) --interval 500ms --window 10s"
         try tmux.type(command + "; echo EXIT=$?")
 
         // Three panels with live numbers, and GET /storage/… pairs.
@@ -86,6 +57,7 @@ struct DashboardTests {
                 && screen.range(of: #"→ default/storage-service +[0-9]+\.[0-9]"#, options: .regularExpression) != nil
                 && screen.range(of: #"GET /storage/k[0-9] +200  client [0-9]+ ms +server [0-9]+ ms"#, options: .regularExpression) != nil
                 && screen.range(of: #"\(([1-9][0-9,]*) paired"#, options: .regularExpression) != nil
+                && screen.range(of: #"rev [0-9]+ \(\+[0-9.]+/s\)"#, options: .regularExpression) != nil
         }
         var screen = tmux.screen
         #expect(screen.contains("prom ✓") && screen.contains("etcd 1/1 ✓") && screen.contains("svc ✓"))
@@ -104,10 +76,13 @@ struct DashboardTests {
         try await tmux.waitFor("the filter prompt") { $0.contains("Enter apply · Esc cancel") }
         try tmux.send("-l", "k1")
         try tmux.send("Enter")
-        try await tmux.waitFor("the Requests filter") { $0.contains("├ Requests") && $0.contains("filter k1") }
+        // GET /storage/k1 comes every tenth request: wait for one.
+        try await tmux.waitFor("the Requests filter") {
+            $0.contains("├ Requests") && $0.contains("filter k1") && !requestLines($0).isEmpty
+        }
         screen = tmux.screen
         let requestRows = requestLines(screen)
-        #expect(!requestRows.isEmpty)
+        #expect(!requestRows.isEmpty, "\(screen)")
         #expect(requestRows.allSatisfy { $0.contains("k1") }, "unfiltered rows: \(requestRows)")
         #expect(screen.contains("→ default/storage-service"), "the Traffic panel is not filtered")
 
@@ -144,7 +119,7 @@ struct DashboardTests {
 
         // Escape sequences in a log line are shown, not obeyed.
         let hostile = "[2026-11-27T12:00:00.000Z] \"GET /storage/\u{1b}]0;pwned\u{07}\u{1b}[2J\u{9b}31mX\u{202e}fdp.exe HTTP/1.1\" 200 - via_upstream - \"-\" 0 0 1 1 \"-\" \"t\" \"evil-1\" \"127.0.0.1\" \"127.0.0.1\" inbound|1|| - - - - default\n"
-        let handle = try FileHandle(forWritingTo: serverLog)
+        let handle = try FileHandle(forWritingTo: otherLog)
         handle.seekToEndOfFile()
         handle.write(Data(hostile.utf8))
         try handle.close()
@@ -189,19 +164,18 @@ struct DashboardTests {
 }
 
 /// `meshtop --load URL`: the load runs inside the dashboard, its panel shows the rates, and
-/// with no log tailed its own client lines fill the Requests panel.
-@Suite(.serialized, .enabled(if: EtcdServer.shouldRun && TmuxSession.shouldRun, "etcd or tmux is not installed"))
+/// with no log tailed its own client lines fill the Requests panel (through the gateway).
+@Suite(.serialized, .enabled(if: LocalMesh.shouldRun && TmuxSession.shouldRun, "envoy, etcd or tmux is not installed"))
 struct DashboardLoadTests {
     @Test func loadPanelAndItsOwnLines() async throws {
-        let etcd = try await EtcdServer()
-        defer { etcd.stop() }
-        let service = try await ServiceProcess(etcd: etcd.clientURL)
-        defer { service.stop() }
+        let mesh = try await LocalMesh(prometheus: false)
+        defer { mesh.stop() }
+        let etcd = try #require(mesh.description.etcd.first)
 
         let tmux = try TmuxSession(width: 160, height: 40)
         defer { tmux.close() }
         let meshtop = BuiltBinary.url("meshtop").path
-        try tmux.type("\(meshtop) --etcd \(etcd.clientURL) --load \(service.url)/ --rps 20 -d 3s; echo EXIT=$?")
+        try tmux.type("\(meshtop) --etcd \(etcd) --load \(mesh.gateway)/ --rps 20 -d 3s; echo EXIT=$?")
         try await tmux.waitFor("the load done and its lines shown", within: 30) { screen in
             screen.contains("┌ Load") && screen.range(of: #"\b(5[0-9]|6[0-9]) sent"#, options: .regularExpression) != nil
                 && screen.contains(", done") && screen.contains("client only")

@@ -3,8 +3,10 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Real Prometheus 2.42 scraping a storage-service that exports Istio's metrics, under load.
-@Suite(.serialized, .enabled(if: PrometheusServer.shouldRun && EtcdServer.shouldRun, "prometheus or etcd is not installed"))
+/// Real Prometheus 2.42 scraping a storage-service that exports Istio's metrics, under load:
+/// the local mesh without its proxies (the service calls etcd itself, so etcd stopping is the
+/// service's own 503), Prometheus scraping the service and etcd.
+@Suite(.serialized, .enabled(if: LocalMesh.shouldRun, "prometheus or etcd is not installed"))
 struct PrometheusMeshTests {
     /// GETs and PUTs against the service until cancelled.
     private func load(_ url: String) -> Task<Void, Never> {
@@ -24,27 +26,27 @@ struct PrometheusMeshTests {
     }
 
     @Test func edgesUnderLoadFailuresAndFreshness() async throws {
-        let etcd = try await EtcdServer()
-        defer { etcd.stop() }
-        let service = try await ServiceProcess(etcd: etcd.clientURL, arguments: ["--istio-metrics", "--etcd-timeout", "500ms"])
-        defer { service.stop() }
-        let prometheus = try await PrometheusServer(scraping: ["127.0.0.1:\(service.port)"])
-        defer { prometheus.stop() }
-        let traffic = load(service.url)
+        let mesh = try await LocalMesh(proxies: false)
+        defer { mesh.stop() }
+        let prometheusLog = try #require(mesh.description.processes["prometheus"]?.log)
+        let logTail = { String(MeshLogs.text(prometheusLog).suffix(2_000)) }
+        // The service and etcd, one target each.
+        let targetsUp = "2/2 targets up"
+        let traffic = load(mesh.description.service)
         defer { traffic.cancel() }
 
         var config = PollerConfig()
-        config.prometheus = PrometheusClient(url: prometheus.url)
+        config.prometheus = PrometheusClient(url: mesh.prometheus)
         config.queries = IstioQueries(window: "5s")
         config.interval = .milliseconds(500)
         let poller = Poller(config)
         var edge: EdgeStats?
-        try await Tool.waitUntil("an edge with traffic", within: 40, log: prometheus.logTail) {
+        try await Tool.waitUntil("an edge with traffic", within: 40, log: logTail) {
             await poller.pollOnce()
             let snapshot = await poller.snapshot()
             edge = snapshot.edges.first { $0.key.destinationWorkload == "storage-service" && $0.rps > 0 }
             // On a busy machine one 1 s scrape can miss its timeout: wait for the target to be up too.
-            return edge?.p99 != nil && snapshot.health.first { $0.name == "scrape targets" }?.message == "1/1 targets up"
+            return edge?.p99 != nil && snapshot.health.first { $0.name == "scrape targets" }?.message == targetsUp
         }
         let busy = try #require(edge)
         #expect(busy.key.destination == "default/storage-service")
@@ -54,11 +56,11 @@ struct PrometheusMeshTests {
         #expect(busy.codes["200"] ?? 0 > 0)
         let snapshot = await poller.snapshot()
         #expect(snapshot.sources[.prometheus]?.ok == true)
-        #expect(snapshot.health.first { $0.name == "scrape targets" }?.message == "1/1 targets up")
+        #expect(snapshot.health.first { $0.name == "scrape targets" }?.message == targetsUp)
         #expect(snapshot.health.first { $0.name == "mesh success rate" }?.status == .ok)
 
         // The percentiles computed here equal Prometheus's own histogram_quantile at one instant.
-        let client = PrometheusClient(url: prometheus.url)
+        let client = PrometheusClient(url: mesh.prometheus)
         let instant = Date()
         let buckets = try await client.query(config.queries.promql("buckets"), at: instant)
         let edges = MeshCollector.edges(from: [
@@ -80,7 +82,7 @@ struct PrometheusMeshTests {
         #expect(zip(past, past.dropFirst()).allSatisfy { $0.time < $1.time })
 
         // etcd stops under load: the service answers 503 and the success rate drops.
-        etcd.stop()
+        try await mesh.fault("etcd", "stop")
         var failing: EdgeStats?
         try await Tool.waitUntil("the success rate to drop", within: 40) {
             await poller.pollOnce()
@@ -91,7 +93,11 @@ struct PrometheusMeshTests {
         #expect(await poller.snapshot().health.first { $0.name == "mesh success rate" }?.status == .fail)
 
         // Prometheus stops: the source says why and how old its data is; it comes back fresh.
-        prometheus.stop()
+        try await mesh.fault("stop", "prometheus")
+        let ready = CurlRequest(url: mesh.prometheus + "/-/ready", totalTimeoutMilliseconds: 500)
+        try await Tool.waitUntil("prometheus gone", within: 10) {
+            (try? await OffPool.run { try CurlEasy().perform(ready) }) == nil
+        }
         await poller.pollOnce()
         let down = try #require(await poller.snapshot().sources[.prometheus])
         #expect(down.ok == false)
@@ -99,7 +105,10 @@ struct PrometheusMeshTests {
         #expect(down.lastSuccess != nil && (down.age(at: Date()) ?? -1) >= 0)
         let running = Task { await poller.run() }
         defer { running.cancel() }
-        try await prometheus.start()
+        try await mesh.fault("start", "prometheus")
+        try await Tool.waitUntil("prometheus ready again", within: 30, log: logTail) {
+            (try? await OffPool.run { try CurlEasy().perform(ready) })?.status == 200
+        }
         let restarted = Date()
         // The next attempt comes after the current back-off; then within two intervals.
         let wait = await poller.delay(for: .prometheus) + config.interval * 2
