@@ -1,7 +1,8 @@
 """The local mesh (deploy/local/mesh.py) with real processes: real etcd, real Envoys as the gateway
 and the sidecars, the debug storage-service. One mesh is shared by the tests that only read;
-the ones that stop, fault or misconfigure a mesh start their own. Every wait is a readiness poll
-with a bound, never a sleep.
+the ones that stop, fault or misconfigure a mesh start their own. The long-lived meshes are
+class-scoped, so each stops once its tests are done. Every wait is a readiness poll with a
+bound, never a sleep.
 
 Env: STORAGE_SERVICE_BIN (its folder is the mesh's --bin); CI=true turns a missing etcd, Envoy or
 binary into a failure instead of a skip.
@@ -228,70 +229,92 @@ def supervised(tmp_path: Path, *args: str, **kwargs) -> Supervised:
     return mesh
 
 
-# --- the shared mesh: started through the Python API, only read ---------------------------------
+# --- one mesh, started through the Python API, only read (class-scoped: it stops after them) ---
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="class")
 def mesh(tmp_path_factory: pytest.TempPathFactory):
     running = started(Mesh(bin_dir=BIN_DIR, directory=str(tmp_path_factory.mktemp("mesh") / "mesh")))
     yield running
     running.stop()
 
 
-def test_a_request_through_the_gateway_is_one_chain_of_istio_lines(mesh: Mesh):
-    assert call(mesh.gateway_url + "/storage", "PUT", {"key": "chain", "value": "v"})[0] == 201
-    status, headers, body = call(mesh.gateway_url + "/storage/chain")
-    assert status == 200 and json.loads(body)["node"]["value"] == "v"
-    request_id = headers["x-request-id"]
-    logs = mesh.urls["access_logs"]
+class TestOneMesh:
+    """Read-only tests of one mesh started through the Python API."""
 
-    (gateway,) = lines_with(logs[GATEWAY], request_id)
-    assert gateway["upstream_cluster"] == STORAGE_CLUSTER
-    assert (gateway["method"], gateway["path"], gateway["response_code"]) == ("GET", "/storage/chain", "200")
-    assert gateway["route_name"] == "storage"
+    def test_a_request_through_the_gateway_is_one_chain_of_istio_lines(self, mesh: Mesh):
+        assert call(mesh.gateway_url + "/storage", "PUT", {"key": "chain", "value": "v"})[0] == 201
+        status, headers, body = call(mesh.gateway_url + "/storage/chain")
+        assert status == 200 and json.loads(body)["node"]["value"] == "v"
+        request_id = headers["x-request-id"]
+        logs = mesh.urls["access_logs"]
 
-    storage = {r["upstream_cluster"]: r for r in lines_with(logs[STORAGE], request_id, count=2)}
-    assert set(storage) == {INBOUND_STORAGE, ETCD_CLUSTER}, storage
-    assert storage[INBOUND_STORAGE]["path"] == "/storage/chain" and storage[INBOUND_STORAGE]["response_code"] == "200"
-    assert storage[ETCD_CLUSTER]["path"].startswith("/v3/kv/") and storage[ETCD_CLUSTER]["response_code"] == "200"
+        (gateway,) = lines_with(logs[GATEWAY], request_id)
+        assert gateway["upstream_cluster"] == STORAGE_CLUSTER
+        assert (gateway["method"], gateway["path"], gateway["response_code"]) == ("GET", "/storage/chain", "200")
+        assert gateway["route_name"] == "storage"
 
-    (etcd,) = lines_with(logs["etcd-0"], request_id)
-    assert etcd["upstream_cluster"] == INBOUND_ETCD and etcd["response_code"] == "200"
-    assert etcd["path"] == storage[ETCD_CLUSTER]["path"]
-    # Each hop's upstream is the next hop's listener.
-    assert storage[INBOUND_STORAGE]["downstream_local_address"] == gateway["upstream_host"]
-    assert etcd["downstream_local_address"] == storage[ETCD_CLUSTER]["upstream_host"]
+        storage = {r["upstream_cluster"]: r for r in lines_with(logs[STORAGE], request_id, count=2)}
+        assert set(storage) == {INBOUND_STORAGE, ETCD_CLUSTER}, storage
+        assert storage[INBOUND_STORAGE]["path"] == "/storage/chain" and storage[INBOUND_STORAGE]["response_code"] == "200"
+        assert storage[ETCD_CLUSTER]["path"].startswith("/v3/kv/") and storage[ETCD_CLUSTER]["response_code"] == "200"
 
-
-def test_a_request_id_the_client_sent_is_kept_on_every_hop(mesh: Mesh):
-    status, headers, _ = call(mesh.gateway_url + "/storage/chain", headers={"x-request-id": "client-chosen-1"})
-    assert status == 200 and headers["x-request-id"] == "client-chosen-1"
-    logs = mesh.urls["access_logs"]
-    assert len(lines_with(logs[GATEWAY], "client-chosen-1")) == 1
-    assert len(lines_with(logs[STORAGE], "client-chosen-1", count=2)) == 2
-    assert len(lines_with(logs["etcd-0"], "client-chosen-1")) == 1
+        (etcd,) = lines_with(logs["etcd-0"], request_id)
+        assert etcd["upstream_cluster"] == INBOUND_ETCD and etcd["response_code"] == "200"
+        assert etcd["path"] == storage[ETCD_CLUSTER]["path"]
+        # Each hop's upstream is the next hop's listener.
+        assert storage[INBOUND_STORAGE]["downstream_local_address"] == gateway["upstream_host"]
+        assert etcd["downstream_local_address"] == storage[ETCD_CLUSTER]["upstream_host"]
 
 
-def test_an_unknown_path_is_the_gateways_own_404_nr(mesh: Mesh):
-    status, _, _ = call(mesh.gateway_url + "/nowhere", headers={"x-request-id": "unknown-path-1"})
-    assert status == 404
-    (line,) = lines_with(mesh.urls["access_logs"][GATEWAY], "unknown-path-1")
-    assert line["path"] == "/nowhere" and line["response_code"] == "404" and "NR" in flags(line)
-    assert line["upstream_cluster"] is None and line["route_name"] is None
-    assert not [r for r in records(mesh.urls["access_logs"][STORAGE]) if r["request_id"] == "unknown-path-1"]
+    def test_a_request_id_the_client_sent_is_kept_on_every_hop(self, mesh: Mesh):
+        status, headers, _ = call(mesh.gateway_url + "/storage/chain", headers={"x-request-id": "client-chosen-1"})
+        assert status == 200 and headers["x-request-id"] == "client-chosen-1"
+        logs = mesh.urls["access_logs"]
+        assert len(lines_with(logs[GATEWAY], "client-chosen-1")) == 1
+        assert len(lines_with(logs[STORAGE], "client-chosen-1", count=2)) == 2
+        assert len(lines_with(logs["etcd-0"], "client-chosen-1")) == 1
 
 
-def test_the_description_names_every_process_and_prometheus_scrapes_every_job(mesh: Mesh):
-    description = json.loads((mesh.root / "mesh.json").read_text())
-    assert set(description["processes"]) == {"etcd-0", "etcd-0/istio-proxy", f"{STORAGE}/istio-proxy", "storage-service",
-                                             f"{GATEWAY}/istio-proxy", "prometheus"}  # fmt: skip
-    assert all(alive(proc["pid"]) for proc in description["processes"].values())
-    assert description["storage_inbound"] == mesh.urls["storage_inbound"]
-    assert call(mesh.urls["storage_inbound"] + "/")[0] == 200
-    _, _, body = call(mesh.prometheus_url + "/api/v1/targets?state=active")
-    targets = json.loads(body)["data"]["activeTargets"]
-    assert {t["labels"]["job"] for t in targets} == {"storage-service", "etcd-server", "etcd", STORAGE, GATEWAY}
-    assert all(t["health"] == "up" for t in targets), targets
+    def test_an_unknown_path_is_the_gateways_own_404_nr(self, mesh: Mesh):
+        status, _, _ = call(mesh.gateway_url + "/nowhere", headers={"x-request-id": "unknown-path-1"})
+        assert status == 404
+        (line,) = lines_with(mesh.urls["access_logs"][GATEWAY], "unknown-path-1")
+        assert line["path"] == "/nowhere" and line["response_code"] == "404" and "NR" in flags(line)
+        assert line["upstream_cluster"] is None and line["route_name"] is None
+        assert not [r for r in records(mesh.urls["access_logs"][STORAGE]) if r["request_id"] == "unknown-path-1"]
+
+
+    def test_the_description_names_every_process_and_prometheus_scrapes_every_job(self, mesh: Mesh):
+        description = json.loads((mesh.root / "mesh.json").read_text())
+        assert set(description["processes"]) == {"etcd-0", "etcd-0/istio-proxy", f"{STORAGE}/istio-proxy", "storage-service",
+                                                 f"{GATEWAY}/istio-proxy", "prometheus"}  # fmt: skip
+        assert all(alive(proc["pid"]) for proc in description["processes"].values())
+        assert description["storage_inbound"] == mesh.urls["storage_inbound"]
+        assert call(mesh.urls["storage_inbound"] + "/")[0] == 200
+        _, _, body = call(mesh.prometheus_url + "/api/v1/targets?state=active")
+        targets = json.loads(body)["data"]["activeTargets"]
+        assert {t["labels"]["job"] for t in targets} == {"storage-service", "etcd-server", "etcd", STORAGE, GATEWAY}
+        assert all(t["health"] == "up" for t in targets), targets
+
+
+    def test_get_prints_one_value_for_scripts(self, mesh: Mesh, tmp_path: Path):
+        def get(path: Path, key: str) -> subprocess.CompletedProcess:
+            return subprocess.run([sys.executable, str(MESH_PY), "get", str(path), key], capture_output=True, text=True, timeout=30)
+
+        description = mesh.root / "mesh.json"
+        assert get(description, "gateway").stdout.strip() == mesh.gateway_url
+        assert get(description, "storage_inbound").stdout.strip() == mesh.urls["storage_inbound"]
+        assert get(description, "etcd").stdout.strip() == ",".join(mesh.urls["etcd"])
+        assert get(description, "access_logs").stdout.split() == list(mesh.urls["access_logs"].values())
+        pids = dict(line.split() for line in get(description, "pids").stdout.splitlines())
+        assert {name: int(pid) for name, pid in pids.items()} == {name: proc.pid for name, proc in mesh.procs.items()}
+        # A mesh without proxies has no gateway: said on stderr, not printed as "None".
+        bare = json.loads(description.read_text())
+        bare.update(gateway=None, storage_inbound=None)
+        (tmp_path / "bare.json").write_text(json.dumps(bare))
+        absent = get(tmp_path / "bare.json", "gateway")
+        assert absent.returncode == 1 and absent.stdout == "" and "no gateway" in absent.stderr
 
 
 # --- stopping: every way out leaves nothing behind -----------------------------------------------
@@ -408,7 +431,7 @@ def test_bad_usage_of_up_is_one_line_and_status_2(tmp_path: Path):
 # --- faults: a mesh of their own, each test leaving it cleared --------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="class")
 def faulty(tmp_path_factory: pytest.TempPathFactory):
     running = supervised(tmp_path_factory.mktemp("faults"), "--no-prometheus")
     gateway = running.description["gateway"]
@@ -432,151 +455,157 @@ def log_of(mesh: Supervised, name: str) -> str:
     return mesh.description["access_logs"][name]
 
 
-def test_fault_abort_then_clear(faulty: Supervised):
-    serving(faulty)
-    try:
-        done = faulty.fault("abort", "100", "418")
-        assert done.returncode == 0 and "418" in done.stdout, done.stderr
-        status, request_id = requested(faulty, "abort")
-        assert status == 418
-        (line,) = lines_with(log_of(faulty, GATEWAY), request_id)
-        assert line["response_code"] == "418" and "FI" in flags(line)
-        assert not [r for r in records(log_of(faulty, STORAGE)) if r["request_id"] == request_id]
-    finally:
-        assert faulty.fault("clear").returncode == 0
-    assert requested(faulty, "cleared")[0] == 200
-    assert requested(faulty, "cleared", "/nowhere")[0] == 404
+class TestFaults:
+    """fault.sh on one `mesh.py up`; each test leaves the mesh cleared."""
+
+    def test_fault_abort_then_clear(self, faulty: Supervised):
+        serving(faulty)
+        try:
+            done = faulty.fault("abort", "100", "418")
+            assert done.returncode == 0 and "418" in done.stdout, done.stderr
+            status, request_id = requested(faulty, "abort")
+            assert status == 418
+            (line,) = lines_with(log_of(faulty, GATEWAY), request_id)
+            assert line["response_code"] == "418" and "FI" in flags(line)
+            assert not [r for r in records(log_of(faulty, STORAGE)) if r["request_id"] == request_id]
+        finally:
+            assert faulty.fault("clear").returncode == 0
+        assert requested(faulty, "cleared")[0] == 200
+        assert requested(faulty, "cleared", "/nowhere")[0] == 404
 
 
-def test_fault_delay_then_clear(faulty: Supervised):
-    serving(faulty)
-    try:
-        assert faulty.fault("delay", "100", "300").returncode == 0
-        began = time.monotonic()
-        status, request_id = requested(faulty, "delay")
-        assert status == 200 and time.monotonic() - began >= 0.3
-        (line,) = lines_with(log_of(faulty, GATEWAY), request_id)
-        assert "DI" in flags(line) and int(line["duration"]) >= 300
-    finally:
-        assert faulty.fault("clear").returncode == 0
-    status, request_id = requested(faulty, "undelayed")
-    assert status == 200
-    assert "DI" not in flags(lines_with(log_of(faulty, GATEWAY), request_id)[0])
+    def test_fault_delay_then_clear(self, faulty: Supervised):
+        serving(faulty)
+        try:
+            assert faulty.fault("delay", "100", "300").returncode == 0
+            began = time.monotonic()
+            status, request_id = requested(faulty, "delay")
+            assert status == 200 and time.monotonic() - began >= 0.3
+            (line,) = lines_with(log_of(faulty, GATEWAY), request_id)
+            assert "DI" in flags(line) and int(line["duration"]) >= 300
+        finally:
+            assert faulty.fault("clear").returncode == 0
+        status, request_id = requested(faulty, "undelayed")
+        assert status == 200
+        assert "DI" not in flags(lines_with(log_of(faulty, GATEWAY), request_id)[0])
 
 
-def test_fault_overflow_with_concurrent_requests(faulty: Supervised):
-    serving(faulty)
-    try:
-        assert faulty.fault("overflow").returncode == 0
-        tag = f"overflow-{time.monotonic_ns()}"
+    def test_fault_overflow_with_concurrent_requests(self, faulty: Supervised):
+        serving(faulty)
+        try:
+            assert faulty.fault("overflow").returncode == 0
+            tag = f"overflow-{time.monotonic_ns()}"
 
-        def overflowed() -> bool:
-            with concurrent.futures.ThreadPoolExecutor(30) as pool:
-                list(pool.map(lambda n: call(faulty.description["gateway"] + "/storage/f", headers={"x-request-id": f"{tag}-{n}"}),
-                              range(30)))  # fmt: skip
-            return any("UO" in flags(r) for r in records(log_of(faulty, STORAGE))
-                       if (r["request_id"] or "").startswith(tag) and r["upstream_cluster"] == ETCD_CLUSTER)  # fmt: skip
+            def overflowed() -> bool:
+                with concurrent.futures.ThreadPoolExecutor(30) as pool:
+                    list(pool.map(lambda n: call(faulty.description["gateway"] + "/storage/f", headers={"x-request-id": f"{tag}-{n}"}),
+                                  range(30)))  # fmt: skip
+                return any("UO" in flags(r) for r in records(log_of(faulty, STORAGE))
+                           if (r["request_id"] or "").startswith(tag) and r["upstream_cluster"] == ETCD_CLUSTER)  # fmt: skip
 
-        eventually(overflowed, "UO on proxy-etcd-storage's etcd cluster", timeout=30, every=0)
-    finally:
-        assert faulty.fault("clear").returncode == 0
-    serving(faulty)
-
-
-def test_fault_etcd_stop_and_start(faulty: Supervised):
-    serving(faulty)
-    before = faulty.pids()["etcd-0"]
-    done = faulty.fault("etcd", "stop")
-    assert done.returncode == 0, done.stderr
-    try:
-        eventually(lambda: not alive(before), "etcd-0 gone", timeout=10)
-
-        def seen(flag_sets: dict[str, set[str]]) -> Callable[[], bool]:
-            def check() -> bool:
-                requested(faulty, "etcd-down")
-                for name, wanted in flag_sets.items():
-                    got = set().union(*(flags(r) for r in records(log_of(faulty, name)) if (r["request_id"] or "").startswith("etcd-down")))
-                    if not got & wanted:
-                        return False
-                return True
-
-            return check
-
-        eventually(seen({"etcd-0": {"UF"}, STORAGE: {"URX", "UH"}}), "UF on etcd-0's sidecar and URX/UH on proxy-etcd-storage's")
-        # Kept down: the supervisor does not restart it on its own.
-        assert faulty.pids()["etcd-0"] == before and not alive(before)
-    finally:
-        done = faulty.fault("etcd", "start")
-        assert done.returncode == 0 and "restarting" in done.stdout, done.stderr
-    serving(faulty)
-    assert alive(faulty.pids()["etcd-0"]) and faulty.pids()["etcd-0"] != before
+            eventually(overflowed, "UO on proxy-etcd-storage's etcd cluster", timeout=30, every=0)
+        finally:
+            assert faulty.fault("clear").returncode == 0
+        serving(faulty)
 
 
-def test_fault_etcd_pause_and_resume(faulty: Supervised):
-    serving(faulty)
-    try:
-        assert faulty.fault("etcd", "pause").returncode == 0
-        status, request_id = requested(faulty, "paused", timeout=20)
-        assert status is not None and status >= 500
-        outbound = [r for r in lines_with(log_of(faulty, STORAGE), request_id, count=2) if r["upstream_cluster"] == ETCD_CLUSTER]
-        assert outbound and "UT" in flags(outbound[0]), outbound
-    finally:
-        assert faulty.fault("etcd", "resume").returncode == 0
-    serving(faulty)
+    def test_fault_etcd_stop_and_start(self, faulty: Supervised):
+        serving(faulty)
+        before = faulty.pids()["etcd-0"]
+        done = faulty.fault("etcd", "stop")
+        assert done.returncode == 0, done.stderr
+        try:
+            eventually(lambda: not alive(before), "etcd-0 gone", timeout=10)
+
+            def seen(flag_sets: dict[str, set[str]]) -> Callable[[], bool]:
+                def check() -> bool:
+                    requested(faulty, "etcd-down")
+                    for name, wanted in flag_sets.items():
+                        got = set().union(*(flags(r) for r in records(log_of(faulty, name)) if (r["request_id"] or "").startswith("etcd-down")))
+                        if not got & wanted:
+                            return False
+                    return True
+
+                return check
+
+            eventually(seen({"etcd-0": {"UF"}, STORAGE: {"URX", "UH"}}), "UF on etcd-0's sidecar and URX/UH on proxy-etcd-storage's")
+            # Kept down: the supervisor does not restart it on its own.
+            assert faulty.pids()["etcd-0"] == before and not alive(before)
+        finally:
+            done = faulty.fault("etcd", "start")
+            assert done.returncode == 0 and "restarting" in done.stdout, done.stderr
+        serving(faulty)
+        assert alive(faulty.pids()["etcd-0"]) and faulty.pids()["etcd-0"] != before
 
 
-def test_fault_bad_usage_is_one_line_and_status_2(faulty: Supervised, tmp_path: Path):
-    for args in ([], ["abort"], ["abort", "101"], ["abort", "10", "99"], ["delay", "10", "x"], ["etcd", "explode"],
-                 ["etcd", "stop", "etcd-9"], ["stop", "nobody"], ["bogus"]):  # fmt: skip
-        result = faulty.fault(*args)
-        assert result.returncode == 2, (args, result.stderr)
-        assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
-    result = subprocess.run(["bash", str(FAULT_SH), "clear"], capture_output=True, text=True, timeout=30,
-                            env={k: v for k, v in dict(os.environ, TMPDIR=str(tmp_path)).items() if k != "MESH"})  # fmt: skip
-    assert result.returncode == 2 and "no local mesh is running" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    def test_fault_etcd_pause_and_resume(self, faulty: Supervised):
+        serving(faulty)
+        try:
+            assert faulty.fault("etcd", "pause").returncode == 0
+            status, request_id = requested(faulty, "paused", timeout=20)
+            assert status is not None and status >= 500
+            outbound = [r for r in lines_with(log_of(faulty, STORAGE), request_id, count=2) if r["upstream_cluster"] == ETCD_CLUSTER]
+            assert outbound and "UT" in flags(outbound[0]), outbound
+        finally:
+            assert faulty.fault("etcd", "resume").returncode == 0
+        serving(faulty)
+
+
+    def test_fault_bad_usage_is_one_line_and_status_2(self, faulty: Supervised, tmp_path: Path):
+        for args in ([], ["abort"], ["abort", "101"], ["abort", "10", "99"], ["delay", "10", "x"], ["etcd", "explode"],
+                     ["etcd", "stop", "etcd-9"], ["stop", "nobody"], ["bogus"]):  # fmt: skip
+            result = faulty.fault(*args)
+            assert result.returncode == 2, (args, result.stderr)
+            assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
+        result = subprocess.run(["bash", str(FAULT_SH), "clear"], capture_output=True, text=True, timeout=30,
+                                env={k: v for k, v in dict(os.environ, TMPDIR=str(tmp_path)).items() if k != "MESH"})  # fmt: skip
+        assert result.returncode == 2 and "no local mesh is running" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
 
 
 # --- three members, JSON lines ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="class")
 def wide(tmp_path_factory: pytest.TempPathFactory):
     running = supervised(tmp_path_factory.mktemp("wide"), "--no-prometheus", "--log-format", "json", env={"MEMBERS": "3"})
     yield running
     running.stop()
 
 
-def test_three_members_behind_three_sidecars_all_get_requests(wide: Supervised):
-    names = [f"etcd-{i}" for i in range(3)]
-    pids = wide.pids()
-    assert all(alive(pids[name]) and alive(pids[f"{name}/istio-proxy"]) for name in names)
-    assert len(wide.description["etcd"]) == 3 and set(names) <= set(wide.description["admin"])
-    gateway = wide.description["gateway"]
-    assert call(gateway + "/storage", "PUT", {"key": "w", "value": "v"})[0] == 201
-    tag = f"wide-{time.monotonic_ns()}"
-    for n in range(30):
-        assert call(gateway + "/storage/w", headers={"x-request-id": f"{tag}-{n}"})[0] == 200
+class TestThreeMembersJSON:
+    """`MEMBERS=3 mesh.py up --log-format json`."""
 
-    def per_member() -> Optional[dict[str, int]]:
-        counts = {name: sum(1 for r in records(log_of(wide, name)) if (r["request_id"] or "").startswith(tag)) for name in names}
-        return counts if sum(counts.values()) >= 30 else None
+    def test_three_members_behind_three_sidecars_all_get_requests(self, wide: Supervised):
+        names = [f"etcd-{i}" for i in range(3)]
+        pids = wide.pids()
+        assert all(alive(pids[name]) and alive(pids[f"{name}/istio-proxy"]) for name in names)
+        assert len(wide.description["etcd"]) == 3 and set(names) <= set(wide.description["admin"])
+        gateway = wide.description["gateway"]
+        assert call(gateway + "/storage", "PUT", {"key": "w", "value": "v"})[0] == 201
+        tag = f"wide-{time.monotonic_ns()}"
+        for n in range(30):
+            assert call(gateway + "/storage/w", headers={"x-request-id": f"{tag}-{n}"})[0] == 200
 
-    counts = eventually(per_member, "a line for each of 30 reads in the members' logs", timeout=10)
-    assert all(count > 0 for count in counts.values()), counts
-    for name in names:
-        assert {r["upstream_cluster"] for r in records(log_of(wide, name))} == {INBOUND_ETCD}
+        def per_member() -> Optional[dict[str, int]]:
+            counts = {name: sum(1 for r in records(log_of(wide, name)) if (r["request_id"] or "").startswith(tag)) for name in names}
+            return counts if sum(counts.values()) >= 30 else None
+
+        counts = eventually(per_member, "a line for each of 30 reads in the members' logs", timeout=10)
+        assert all(count > 0 for count in counts.values()), counts
+        for name in names:
+            assert {r["upstream_cluster"] for r in records(log_of(wide, name))} == {INBOUND_ETCD}
 
 
-def test_json_lines_carry_istios_keys(wide: Supervised):
-    status, headers, _ = call(wide.description["gateway"] + "/storage/w")
-    assert status == 200
-    request_id = headers["x-request-id"]
-    (line,) = lines_with(log_of(wide, GATEWAY), request_id)
-    assert set(line) == set(ISTIO_JSON_FORMAT)
-    assert line["upstream_cluster"] == STORAGE_CLUSTER and line["method"] == "GET" and line["path"] == "/storage/w"
-    assert line["response_code"] == 200 and isinstance(line["duration"], int)
-    raw = [json.loads(text) for text in Path(log_of(wide, STORAGE)).read_text().splitlines()]
-    assert {r["upstream_cluster"] for r in raw if r["request_id"] == request_id} == {INBOUND_STORAGE, ETCD_CLUSTER}
-    printed = subprocess.run([sys.executable, str(MESH_PY), "print-format", "json"], capture_output=True, text=True, check=True)
-    assert set(json.loads(printed.stdout)) == set(line)
+    def test_json_lines_carry_istios_keys(self, wide: Supervised):
+        status, headers, _ = call(wide.description["gateway"] + "/storage/w")
+        assert status == 200
+        request_id = headers["x-request-id"]
+        (line,) = lines_with(log_of(wide, GATEWAY), request_id)
+        assert set(line) == set(ISTIO_JSON_FORMAT)
+        assert line["upstream_cluster"] == STORAGE_CLUSTER and line["method"] == "GET" and line["path"] == "/storage/w"
+        assert line["response_code"] == 200 and isinstance(line["duration"], int)
+        raw = [json.loads(text) for text in Path(log_of(wide, STORAGE)).read_text().splitlines()]
+        assert {r["upstream_cluster"] for r in raw if r["request_id"] == request_id} == {INBOUND_STORAGE, ETCD_CLUSTER}
+        printed = subprocess.run([sys.executable, str(MESH_PY), "print-format", "json"], capture_output=True, text=True, check=True)
+        assert set(json.loads(printed.stdout)) == set(line)

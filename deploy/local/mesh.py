@@ -809,6 +809,9 @@ def main(argv: list[str]) -> int:
                 print("\n".join(f"{name} {proc['pid']}" for name, proc in description["processes"].items()))
                 return 0
             value = description[options.key]
+            if value is None:  # a gateway, sidecar or Prometheus of a mesh started without it
+                print(f"get: this mesh has no {options.key} (it was started without it)", file=sys.stderr)
+                return 1
             # Lists one per line, except etcd's endpoints: meshtop takes them comma-separated.
             print(",".join(value) if options.key == "etcd" else "\n".join(value.values()) if isinstance(value, dict) else value)
             return 0
