@@ -4,7 +4,9 @@
 # requests per second (open model).
 #   bash bench/load.sh            (env DURATION=10s, RATE=500, ROUNDS=3)
 # The server is storage-service's GET / (no etcd call behind it), so the generators, not
-# the server's storage, are what is compared. The maximum rate is measured twice:
+# the server's storage, are what is compared; it runs in the local mesh (deploy/local/mesh.py)
+# without proxies or Prometheus, so nothing else competes for the cores and the runs stay
+# comparable with the earlier ones. The maximum rate is measured twice:
 #   shared   - server and generator on both cores, competing for them: a generator that
 #              spends more CPU per request leaves the server less;
 #   separate - server pinned to CPU 1, generator to CPU 0 (taskset), the way a load test
@@ -17,9 +19,9 @@ cd "$(dirname "$0")/.."
 source "bench/common.sh"
 need swift etcd wrk python3 taskset
 release_build
-DURATION=${DURATION:-10s} RATE=${RATE:-500} ROUNDS=${ROUNDS:-3} BIN=$bin PYTHONPATH=bench python3 - <<'PY'
-import json, os, re, statistics, subprocess
-from localstack import LocalStack
+DURATION=${DURATION:-10s} RATE=${RATE:-500} ROUNDS=${ROUNDS:-3} BIN=$bin PYTHONPATH=deploy/local python3 - <<'PY'
+import json, os, re, statistics, subprocess, sys
+from mesh import Mesh, MeshError
 
 def timed(args):
     """Runs a generator; returns its stdout and the CPU seconds it used."""
@@ -28,11 +30,13 @@ def timed(args):
     after = os.times()
     return out, (after.children_user - before.children_user) + (after.children_system - before.children_system)
 
-with LocalStack(os.environ["BIN"]) as stack:
-    bin, duration, rate = stack.bin, os.environ["DURATION"], float(os.environ["RATE"])
+mesh = Mesh(bin_dir=os.environ["BIN"], proxies=False, prometheus=False, istio_metrics=False)
+try:
+    mesh.start()
+    bin, duration, rate = mesh.bin_dir, os.environ["DURATION"], float(os.environ["RATE"])
     rounds = int(os.environ["ROUNDS"])
-    url = stack.service(stack.etcd()) + "/"
-    server = stack.procs[-1].pid
+    url = mesh.service_url + "/"
+    server = mesh.procs["storage-service"].pid
 
     def compare(label, pin):
         # wrk and meshtop take turns, ROUNDS times: the machine's speed drifts over a minute,
@@ -64,4 +68,8 @@ with LocalStack(os.environ["BIN"]) as stack:
     error = abs(paced["rps"] - rate) / rate * 100
     print(f"{'meshtop load --rps ' + str(int(rate)) + ' -d ' + duration:36} {paced['rps']:8.1f} req/s   p50 {paced['latency_ms']['p50']} ms  p99 {paced['latency_ms']['p99']} ms")
     print(f"achieved-rate error = {error:.2f} %   (target <= 1 %)")
+except MeshError as failure:
+    sys.exit(f"bench: {failure}")
+finally:
+    mesh.stop()
 PY

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One full poll of every source against the slowest single request of that poll, in one run,
-# on a local stack: real etcd, storage-service with Istio metrics under load, and Prometheus
-# scraping it every second.
+# on the local mesh (deploy/local/mesh.py) without its proxies: real etcd, storage-service with
+# Istio metrics under load, and Prometheus scraping both every second. No Envoys, so the numbers
+# stay comparable with the earlier runs: what is timed is meshtop's poll of Prometheus, etcd and
+# the service, which the proxies would only slow down by sharing the two cores.
 #   bash bench/poll.sh            (env RUNS=15, RATE=20 requests/s of background load)
 # The full poll is the third poll of `meshtop snapshot --json --polls 3` (the slowest of its
 # sources' latency_ms); each single request is timed alone, from Python, on a new connection.
@@ -12,15 +14,15 @@ cd "$(dirname "$0")/.."
 source "bench/common.sh"
 need swift etcd prometheus python3
 release_build
-RUNS=${RUNS:-15} RATE=${RATE:-20} BIN=$bin PYTHONPATH=bench python3 - <<'PY'
-import json, os, statistics, subprocess, threading, time, urllib.parse, urllib.request
-from localstack import LocalStack
+RUNS=${RUNS:-15} RATE=${RATE:-20} BIN=$bin PYTHONPATH=deploy/local python3 - <<'PY'
+import json, os, statistics, subprocess, sys, threading, time, urllib.parse, urllib.request
+from mesh import Mesh, MeshError
 
-with LocalStack(os.environ["BIN"]) as stack:
-    bin = stack.bin; runs = int(os.environ["RUNS"])
-    etcd = stack.etcd(v2=True)
-    service = stack.service(etcd, "--istio-metrics")
-    prometheus = stack.prometheus([service])
+mesh = Mesh(bin_dir=os.environ["BIN"], proxies=False)
+try:
+    mesh.start()
+    bin = mesh.bin_dir; runs = int(os.environ["RUNS"])
+    etcd, service, prometheus = mesh.etcd_url, mesh.service_url, mesh.prometheus_url
     stop = threading.Event()
     rate = float(os.environ["RATE"])
     def load():
@@ -95,5 +97,9 @@ with LocalStack(os.environ["BIN"]) as stack:
     print(f"{'meshtop snapshot --polls 3, whole process':40} {poll_wall*1000:8.2f}")
     print(f"{'meshtop --version (process start)':40} {start_wall*1000:8.2f}")
     print(f"full poll / slowest single request ({slowest_name}) = {poll_inner/slowest:.2f}x   (target <= 1.2x)")
+except MeshError as error:
+    sys.exit(f"bench: {error}")
+finally:
+    mesh.stop()
 
 PY

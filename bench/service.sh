@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # What storage-service adds on top of etcd for one read: wrk against the service's
-# GET /storage/bench, then against etcd's own POST /v3/kv/range for the same etcd key "/bench".
-# Same wrk settings and duration for both, one run each, on loopback.
+# GET /storage/bench, then against etcd's own POST /v3/kv/range for the same etcd key "/bench";
+# and what its sidecar adds: the same GET through the service's Envoy sidecar (the mesh's
+# `storage_inbound`) against the same GET straight to the service, in one mesh.
+# Same wrk settings and duration for every run, one run each, on loopback.
 #
 #   bash bench/service.sh [--json]      (env DURATION=10s by default)
 #
-# Builds the release binary, starts a throwaway etcd and the service, and stops both and
-# deletes their data on exit. Needs: swift, etcd, wrk, curl, python3 (only to pick free ports).
+# Builds the release binary and runs on the local mesh (deploy/local/mesh.py), twice:
+#   without proxies   the service calls etcd directly: service vs etcd, comparable with the
+#                     earlier runs of this script;
+#   with proxies      the service's etcd calls go through its sidecar and etcd's, as in the
+#                     cluster: the service direct vs through its inbound sidecar, both with the
+#                     same path to etcd behind, so the difference is the inbound hop alone.
+# Each mesh is stopped and its data deleted on exit. Needs: swift, etcd, envoy, wrk, curl, python3.
 set -euo pipefail
 
 usage() { echo "usage: bash bench/service.sh [--json]   (env: DURATION, default 10s)"; }
@@ -24,36 +31,23 @@ DURATION=${DURATION:-10s}
 THREADS=2
 CONNECTIONS=32
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-READY_TIMEOUT=30 # seconds
 
 log() { echo "bench: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-for tool in swift etcd wrk curl python3; do
+for tool in swift etcd envoy wrk curl python3; do
     command -v "$tool" >/dev/null || die "$tool is not installed"
 done
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 
 # --- cleanup: everything started here is stopped and deleted, on success, error or Ctrl-C ---
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/storage-bench.XXXXXX")
-ETCD_PID=""
-SERVICE_PID=""
-
-stop_process() { # pid: SIGTERM, up to 5 s to exit, then SIGKILL
-    local pid=$1
-    [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
     local status=$?
-    stop_process "$SERVICE_PID"
-    stop_process "$ETCD_PID"
+    mesh_down
     rm -rf "$TMP"
     exit "$status"
 }
@@ -63,29 +57,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- helpers ---
-
-# Three distinct free loopback ports: all sockets stay bound until all are chosen.
-free_ports() {
-    python3 -c '
-import socket
-socks = [socket.socket() for _ in range(3)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))'
-}
-
-# Poll a readiness check until it passes; fail with the server's log if it dies or times out.
-wait_ready() { # name pid logfile command...
-    local name=$1 pid=$2 logfile=$3
-    shift 3
-    local deadline=$((SECONDS + READY_TIMEOUT))
-    until "$@" >/dev/null 2>&1; do
-        kill -0 "$pid" 2>/dev/null || { log "$name exited before it was ready:"; tail -n 40 "$logfile" >&2; exit 1; }
-        ((SECONDS < deadline)) || { log "$name not ready within ${READY_TIMEOUT}s:"; tail -n 40 "$logfile" >&2; exit 1; }
-        sleep 0.1
-    done
-}
-
-etcd_healthy() { curl -fsS --max-time 1 "$1/health" | grep -q '"health":"true"'; }
 
 # wrk prints latencies as 812.00us, 1.23ms, 1.02s or 1.50m; all become milliseconds.
 to_ms() {
@@ -130,47 +101,34 @@ TICKS_PER_SECOND=$(getconf CLK_TCK)
 
 log "building release (swift build -c release)"
 (cd "$ROOT" && swift build -c release --quiet) >"$TMP/build.log" 2>&1 || { cat "$TMP/build.log" >&2; die "build failed"; }
-SERVICE_BIN="$(cd "$ROOT" && swift build -c release --show-bin-path)/storage-service"
-[[ -x "$SERVICE_BIN" ]] || die "no binary at $SERVICE_BIN"
+BIN_DIR=$(cd "$ROOT" && swift build -c release --show-bin-path)
+[[ -x "$BIN_DIR/storage-service" ]] || die "no binary at $BIN_DIR/storage-service"
 
-# --- servers ---
-
-PORTS=$(free_ports)
-read -r ETCD_PORT PEER_PORT SERVICE_PORT <<<"$PORTS"
-ETCD_URL="http://127.0.0.1:$ETCD_PORT"
-PEER_URL="http://127.0.0.1:$PEER_PORT"
-SERVICE_URL="http://127.0.0.1:$SERVICE_PORT"
-
-log "starting etcd on $ETCD_URL"
-(
-    # etcd also reads ETCD_* variables; the caller's must not change this throwaway cluster.
-    while read -r name; do unset "$name"; done < <(compgen -e | grep '^ETCD_' || true)
-    exec etcd --name default --data-dir "$TMP/etcd-data" \
-        --listen-client-urls "$ETCD_URL" --advertise-client-urls "$ETCD_URL" \
-        --listen-peer-urls "$PEER_URL" --initial-advertise-peer-urls "$PEER_URL" \
-        --initial-cluster "default=$PEER_URL"
-) >"$TMP/etcd.log" 2>&1 &
-ETCD_PID=$!
-wait_ready etcd "$ETCD_PID" "$TMP/etcd.log" etcd_healthy "$ETCD_URL"
-
-log "starting storage-service on $SERVICE_URL"
-"$SERVICE_BIN" --host 127.0.0.1 --port "$SERVICE_PORT" --etcd "$ETCD_URL" --etcd-api v3 >"$TMP/service.log" 2>&1 &
-SERVICE_PID=$!
-wait_ready storage-service "$SERVICE_PID" "$TMP/service.log" curl -fsS --max-time 1 "$SERVICE_URL/readyz"
-
-# --- data: one key, read back through both paths so both runs measure a real hit ---
+# --- data: one key, read back through every path so every run measures a real hit ---
 
 VALUE=$(printf 'v%.0s' $(seq 100)) # 100 bytes
-curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/json' \
-    --data "{\"key\":\"bench\",\"value\":\"$VALUE\"}" "$SERVICE_URL/storage" || die "could not store the key"
-curl -fsS "$SERVICE_URL/storage/bench" | grep -q "\"value\":\"$VALUE\"" || die "the service does not return the key"
-
 ETCD_KEY=$(printf '%s' /bench | base64)
 cat >"$TMP/range.lua" <<EOF
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"key":"$ETCD_KEY"}'
 EOF
+
+store_key() { # service-url: stores the key through the service and reads it back
+    curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/json' \
+        --data "{\"key\":\"bench\",\"value\":\"$VALUE\"}" "$1/storage" || die "could not store the key"
+    curl -fsS "$1/storage/bench" | grep -q "\"value\":\"$VALUE\"" || die "the service does not return the key"
+}
+
+# --- the mesh without proxies: service vs etcd ---
+
+log "starting the local mesh without proxies"
+mesh_up "$TMP/direct" --bin "$BIN_DIR" --no-proxies --no-prometheus --no-istio-metrics
+SERVICE_URL=$(mesh_get service)
+ETCD_URL=$(mesh_get etcd)
+SERVICE_PID=$(mesh_pid_of storage-service)
+ETCD_PID=$(mesh_pid_of etcd-0)
+store_key "$SERVICE_URL"
 curl -fsS -X POST -H 'Content-Type: application/json' --data "{\"key\":\"$ETCD_KEY\"}" "$ETCD_URL/v3/kv/range" |
     grep -q '"count":"1"' || die "etcd does not hold /bench"
 
@@ -189,6 +147,29 @@ ETCD_TICKS2=$(cpu_ticks "$ETCD_PID")
 # One connection: latency without queueing, i.e. what one proxied read adds.
 SERVICE_SERIAL=$(run_wrk service-serial 1 "$SERVICE_URL/storage/bench")
 ETCD_SERIAL=$(run_wrk etcd-serial 1 "$ETCD_URL/v3/kv/range" "$TMP/range.lua")
+mesh_down
+
+# --- the mesh with proxies: the service direct vs through its sidecar ---
+
+log "starting the local mesh with its proxies"
+mesh_up "$TMP/mesh" --bin "$BIN_DIR" --no-prometheus --no-istio-metrics
+MESH_SERVICE_URL=$(mesh_get service)
+SIDECAR_URL=$(mesh_get storage_inbound)
+SIDECAR_PID=$(mesh_pid_of proxy-etcd-storage/istio-proxy)
+store_key "$SIDECAR_URL"
+SIDECAR_TICKS0=$(cpu_ticks "$SIDECAR_PID")
+DIRECT_RESULT=$(run_wrk mesh-direct "$CONNECTIONS" "$MESH_SERVICE_URL/storage/bench")
+SIDECAR_TICKS1=$(cpu_ticks "$SIDECAR_PID")
+INBOUND_RESULT=$(run_wrk mesh-sidecar "$CONNECTIONS" "$SIDECAR_URL/storage/bench")
+SIDECAR_TICKS2=$(cpu_ticks "$SIDECAR_PID")
+DIRECT_SERIAL=$(run_wrk mesh-direct-serial 1 "$MESH_SERVICE_URL/storage/bench")
+INBOUND_SERIAL=$(run_wrk mesh-sidecar-serial 1 "$SIDECAR_URL/storage/bench")
+mesh_down
+read -r DIRECT_RPS DIRECT_P50 DIRECT_COUNT <<<"$DIRECT_RESULT"
+read -r INBOUND_RPS INBOUND_P50 INBOUND_COUNT <<<"$INBOUND_RESULT"
+read -r _ SERIAL_DIRECT_P50 _ <<<"$DIRECT_SERIAL"
+read -r _ SERIAL_INBOUND_P50 _ <<<"$INBOUND_SERIAL"
+
 read -r SERVICE_RPS SERVICE_P50 SERVICE_COUNT <<<"$SERVICE_RESULT"
 read -r ETCD_RPS ETCD_P50 ETCD_COUNT <<<"$ETCD_RESULT"
 read -r _ SERIAL_SERVICE_P50 _ <<<"$SERVICE_SERIAL"
@@ -202,17 +183,31 @@ SERIAL_ADDED=$(awk -v a="$SERIAL_SERVICE_P50" -v b="$SERIAL_ETCD_P50" 'BEGIN { p
 
 RATIO=$(awk -v a="$SERVICE_RPS" -v b="$ETCD_RPS" 'BEGIN { printf "%.2f", a / b }')
 ADDED=$(awk -v a="$SERVICE_P50" -v b="$ETCD_P50" 'BEGIN { printf "%.2f", a - b }')
+SIDECAR_RATIO=$(awk -v a="$INBOUND_RPS" -v b="$DIRECT_RPS" 'BEGIN { printf "%.2f", a / b }')
+SIDECAR_ADDED=$(awk -v a="$INBOUND_P50" -v b="$DIRECT_P50" 'BEGIN { printf "%.2f", a - b }')
+SIDECAR_SERIAL_ADDED=$(awk -v a="$SERIAL_INBOUND_P50" -v b="$SERIAL_DIRECT_P50" 'BEGIN { printf "%.2f", a - b }')
+# The sidecar's Envoy carries the outbound etcd call in both runs; only the second adds the inbound hop.
+CPU_SIDECAR_DIRECT=$(per_request_ms $((SIDECAR_TICKS1 - SIDECAR_TICKS0)) "$DIRECT_COUNT")
+CPU_SIDECAR_INBOUND=$(per_request_ms $((SIDECAR_TICKS2 - SIDECAR_TICKS1)) "$INBOUND_COUNT")
 
 if ((JSON)); then
-    printf '{"duration":"%s","threads":%d,"connections":%d,"service":{"rps":%s,"p50_ms":%s,"cpu_ms_per_request":%s},"etcd":{"rps":%s,"p50_ms":%s,"cpu_ms_per_request":%s},"ratio_rps":%s,"p50_added_ms":%s,"serial_p50_ms":{"service":%s,"etcd":%s,"added":%s}}\n' \
+    printf '{"duration":"%s","threads":%d,"connections":%d,"service":{"rps":%s,"p50_ms":%s,"cpu_ms_per_request":%s},"etcd":{"rps":%s,"p50_ms":%s,"cpu_ms_per_request":%s},"ratio_rps":%s,"p50_added_ms":%s,"serial_p50_ms":{"service":%s,"etcd":%s,"added":%s},' \
         "$DURATION" "$THREADS" "$CONNECTIONS" "$SERVICE_RPS" "$SERVICE_P50" "$CPU_SERVICE" "$ETCD_RPS" "$ETCD_P50" \
         "$CPU_ETCD_DIRECT" "$RATIO" "$ADDED" "$SERIAL_SERVICE_P50" "$SERIAL_ETCD_P50" "$SERIAL_ADDED"
+    printf '"sidecar":{"rps":%s,"p50_ms":%s,"direct_rps":%s,"direct_p50_ms":%s,"ratio_rps":%s,"p50_added_ms":%s,"serial_p50_ms":{"sidecar":%s,"direct":%s,"added":%s},"envoy_cpu_ms_per_request":{"sidecar":%s,"direct":%s}}}\n' \
+        "$INBOUND_RPS" "$INBOUND_P50" "$DIRECT_RPS" "$DIRECT_P50" "$SIDECAR_RATIO" "$SIDECAR_ADDED" \
+        "$SERIAL_INBOUND_P50" "$SERIAL_DIRECT_P50" "$SIDECAR_SERIAL_ADDED" "$CPU_SIDECAR_INBOUND" "$CPU_SIDECAR_DIRECT"
 else
-    printf '%-40s %12s %10s\n' target rps "p50 ms"
-    printf '%-40s %12.2f %10.2f\n' "service GET /storage/bench" "$SERVICE_RPS" "$SERVICE_P50"
-    printf '%-40s %12.2f %10.2f\n' "etcd POST /v3/kv/range" "$ETCD_RPS" "$ETCD_P50"
+    printf '%-48s %12s %10s\n' target rps "p50 ms"
+    printf '%-48s %12.2f %10.2f\n' "service GET /storage/bench" "$SERVICE_RPS" "$SERVICE_P50"
+    printf '%-48s %12.2f %10.2f\n' "etcd POST /v3/kv/range" "$ETCD_RPS" "$ETCD_P50"
+    printf '%-48s %12.2f %10.2f\n' "service GET /storage/bench through its sidecar" "$INBOUND_RPS" "$INBOUND_P50"
     echo "ratio service/etcd rps = $RATIO"
     echo "p50 added = $ADDED ms  (at $CONNECTIONS connections)"
     echo "p50 added = $SERIAL_ADDED ms  (one connection: service $SERIAL_SERVICE_P50 ms, etcd $SERIAL_ETCD_P50 ms)"
     echo "cpu per request: service $CPU_SERVICE ms + etcd behind it $CPU_ETCD_BEHIND ms; etcd direct $CPU_ETCD_DIRECT ms"
+    echo "ratio sidecar/direct rps = $SIDECAR_RATIO  (the same mesh, direct to the service: $DIRECT_RPS req/s, p50 $DIRECT_P50 ms)"
+    echo "p50 added by the sidecar = $SIDECAR_ADDED ms  (at $CONNECTIONS connections)"
+    echo "p50 added by the sidecar = $SIDECAR_SERIAL_ADDED ms  (one connection: sidecar $SERIAL_INBOUND_P50 ms, direct $SERIAL_DIRECT_P50 ms)"
+    echo "cpu per request of the service's Envoy: $CPU_SIDECAR_INBOUND ms through it, $CPU_SIDECAR_DIRECT ms direct (its etcd hop only)"
 fi

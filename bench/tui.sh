@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The dashboard's own cost: its CPU over 30 s on the idle local stack (real etcd,
-# storage-service with Istio metrics and an access log, Prometheus scraping it every second),
-# with meshtop running in a tmux pane at 200x50 and polling every second; then the render
-# time of a 240x70 frame of a rich made-up mesh (60 edges, 5 members, 1,000 request pairs).
+# The dashboard's own cost: its CPU over 30 s on the idle local mesh (deploy/local/mesh.py)
+# without its proxies (real etcd, storage-service with Istio metrics and an access log,
+# Prometheus scraping both every second), with meshtop running in a tmux pane at 200x50 and
+# polling every second; then the render time of a 240x70 frame of a rich made-up mesh (60 edges,
+# 5 members, 1,000 request pairs). No Envoys, so the cost stays comparable with the earlier runs:
+# it is meshtop's own, and idle proxies would only add their scrapes and stats to the machine.
 #   bash bench/tui.sh            (env SECONDS_IDLE=30)
 # Needs: swift, etcd, prometheus, tmux, python3.
 set -euo pipefail
@@ -11,9 +13,9 @@ cd "$(dirname "$0")/.."
 source "bench/common.sh"
 need swift etcd prometheus tmux python3
 release_build
-SECONDS_IDLE=${SECONDS_IDLE:-30} BIN=$bin PYTHONPATH=bench python3 - <<'PY'
-import os, subprocess, time
-from localstack import LocalStack
+SECONDS_IDLE=${SECONDS_IDLE:-30} BIN=$bin PYTHONPATH=deploy/local python3 - <<'PY'
+import os, subprocess, sys, time
+from mesh import Mesh, MeshError
 
 sock = f"meshtop-bench-{os.getpid()}"
 
@@ -26,13 +28,14 @@ def cpu_ticks(pid):
         fields = f.read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])  # utime + stime
 
-with LocalStack(os.environ["BIN"]) as stack:
+mesh = Mesh(bin_dir=os.environ["BIN"], proxies=False)
+log = str(mesh.root / "logs" / "storage-service.log")
+mesh.service_args = ("--access-log", log)
+try:
+    mesh.start()
     try:
-        bin = stack.bin; idle = int(os.environ["SECONDS_IDLE"])
-        etcd = stack.etcd(v2=True)
-        log = f"{stack.tmp}/access.log"
-        service = stack.service(etcd, "--istio-metrics", "--access-log", log)
-        prometheus = stack.prometheus([service])
+        bin = mesh.bin_dir; idle = int(os.environ["SECONDS_IDLE"])
+        etcd, service, prometheus = mesh.etcd_url, mesh.service_url, mesh.prometheus_url
 
         command = (f"exec {bin}/meshtop --prometheus {prometheus} --etcd {etcd} --service {service} --logs {log} --interval 1s")
         tmux("new-session", "-d", "-s", "main", "-x", "200", "-y", "50", command)
@@ -54,4 +57,8 @@ with LocalStack(os.environ["BIN"]) as stack:
         print(f"{'render of one 240x70 frame (no terminal)':48} {out.split(': ', 1)[1]}   (target <= 2 ms)")
     finally:
         subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+except MeshError as error:
+    sys.exit(f"bench: {error}")
+finally:
+    mesh.stop()
 PY

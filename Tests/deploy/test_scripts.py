@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -111,7 +112,7 @@ def test_teardown_removes_the_app_its_volumes_and_optionally_istio(tmp_path):
 # pods (the Swift tests cover it with a replaying kubectl).
 
 sys.path.insert(0, str(ROOT / "Tests" / "support"))
-from servers import free_port, start_etcd, start_service  # noqa: E402
+from servers import start_stack  # noqa: E402
 
 CLUSTER_KUBECTL = """#!/usr/bin/env bash
 echo "kubectl $*" >> "$FAKE_LOG"
@@ -162,17 +163,11 @@ def alive(pid):
 
 @pytest.fixture
 def cluster_stand_in(tmp_path):
-    """etcd with the v2 API on the port verify.sh forwards to, and the service in front of it."""
-    etcd_port = free_port()
-    etcd, etcd_url = start_etcd(tmp_path, v2=True, client_port=etcd_port)
-    try:
-        service, base_url = start_service(tmp_path, etcd_url)
-    except BaseException:
-        etcd.stop()
-        raise
-    yield etcd_port, etcd_url, int(base_url.rsplit(":", 1)[1])
-    service.stop()
-    etcd.stop()
+    """etcd with the v2 API and the service in front of it (the local mesh without proxies);
+    verify.sh is told to forward to etcd's port (ETCD_LOCAL_PORT)."""
+    stack = start_stack(tmp_path)
+    yield urllib.parse.urlsplit(stack.etcd_url).port, stack.etcd_url, urllib.parse.urlsplit(stack.base_url).port
+    stack.stop()
 
 
 @pytest.mark.parametrize("service_type", ["NodePort", "ClusterIP"])

@@ -1,16 +1,17 @@
-"""Real servers for the Python tests (web UI, cluster scripts): etcd and storage-service on
-loopback ports picked at random, with data in pytest's tmp dirs, each waited for by a readiness
-check and stopped by the test that started it. A missing binary skips locally and fails under
-CI=true.
+"""Real servers for the Python tests (web UI, cluster scripts): etcd and storage-service from the
+local mesh's one definition (deploy/local/mesh.py), without its proxies and Prometheus, on
+loopback ports the kernel picks, with data in pytest's tmp dirs, each waited for by a readiness
+check and stopped by the test that started it.
+
+A missing binary skips locally and fails under CI=true; a server that does not come up fails the
+test with the mesh's message (which process, and the end of its log).
 """
 
 from __future__ import annotations
 
-import json
 import os
+import sys
 import shutil
-import socket
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -21,13 +22,13 @@ from typing import Callable, Optional
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT / "deploy" / "local"))
+from mesh import Mesh, MeshError, MissingTool, Proc  # noqa: E402  (the local stack's one definition)
+
 SERVICE_BIN = os.environ.get("STORAGE_SERVICE_BIN", str(REPO_ROOT / ".build" / "debug" / "storage-service"))
-ETCD_BIN = os.environ.get("ETCD_BIN", "etcd")
 
 # Generous: a cold debug build of the service and a first etcd boot on a busy CI runner are slow.
 STARTUP_TIMEOUT = 30.0
-STOP_TIMEOUT = 5.0
-LOG_TAIL_BYTES = 4000
 
 
 # --- prerequisites -----------------------------------------------------------------------------
@@ -48,45 +49,18 @@ def executable(path_or_name: str, what: str, hint: str = "") -> str:
     return found
 
 
-# --- processes ---------------------------------------------------------------------------------
+def started(mesh: Mesh) -> Mesh:
+    """`mesh` started: a missing program skips (fails under CI), any other failure fails the test
+    with the mesh's message; on either, nothing of it is left running."""
+    try:
+        return mesh.start()
+    except MissingTool as error:
+        unavailable(str(error))
+    except MeshError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
-def free_port() -> int:
-    """A port that was free a moment ago. The kernel picks it, so parallel runs do not collide;
-    the small window before the server binds it is caught by the readiness poll (the server exits)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ManagedProcess:
-    """A child process whose output goes to a log file, so a failure can show what it said."""
-
-    def __init__(self, name: str, argv: list[str], log_path: Path, env: Optional[dict[str, str]] = None):
-        self.name = name
-        self.log_path = log_path
-        self._log = open(log_path, "wb")
-        self.process = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
-
-    def running(self) -> bool:
-        return self.process.poll() is None
-
-    def log_tail(self) -> str:
-        if not self._log.closed:
-            self._log.flush()
-        data = self.log_path.read_bytes()[-LOG_TAIL_BYTES:]
-        return data.decode("utf-8", errors="replace")
-
-    def stop(self) -> None:
-        """SIGTERM first so the server can shut down cleanly; SIGKILL if it does not in time."""
-        if self.running():
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=STOP_TIMEOUT)
-        self._log.close()
+# --- checks ------------------------------------------------------------------------------------
 
 
 def http_status(url: str, timeout: float = 1.0) -> Optional[int]:
@@ -100,84 +74,57 @@ def http_status(url: str, timeout: float = 1.0) -> Optional[int]:
         return None
 
 
-def wait_until(ready: Callable[[], bool], process: ManagedProcess, what: str, timeout: float = STARTUP_TIMEOUT) -> None:
+def wait_until(ready: Callable[[], bool], process: Proc, what: str, timeout: float = STARTUP_TIMEOUT) -> None:
     """Poll `ready` until it holds. Fails early if the process died, and with its log on timeout,
     because a bare "timed out" says nothing about why a server did not come up."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not process.running():
-            pytest.fail(
-                f"{process.name} exited with status {process.process.returncode} before {what}:\n{process.log_tail()}",
-                pytrace=False,
-            )
+            code = process.process.returncode if process.process else None
+            pytest.fail(f"{process.name} exited with status {code} before {what}:\n{process.log_tail()}", pytrace=False)
         if ready():
             return
         time.sleep(0.05)  # poll interval, not synchronisation
     pytest.fail(f"{process.name}: no {what} within {timeout:.0f}s:\n{process.log_tail()}", pytrace=False)
 
 
-def etcd_healthy(client_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(client_url + "/health", timeout=1.0) as response:
-            return json.load(response).get("health") == "true"
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
-def start_etcd(directory: Path, v2: bool = False, client_port: Optional[int] = None) -> tuple[ManagedProcess, str]:
-    binary = executable(ETCD_BIN, "etcd", " (apt-get install etcd-server, or set ETCD_BIN)")
-    client_url = f"http://127.0.0.1:{client_port or free_port()}"
-    peer_url = f"http://127.0.0.1:{free_port()}"
-    argv = [
-        binary,
-        "--name", "default",
-        "--data-dir", str(directory / "etcd-data"),
-        "--listen-client-urls", client_url,
-        "--advertise-client-urls", client_url,
-        "--listen-peer-urls", peer_url,
-        "--initial-advertise-peer-urls", peer_url,
-        "--initial-cluster", f"default={peer_url}",
-    ] + (["--enable-v2"] if v2 else [])  # fmt: skip
-    # etcd also reads ETCD_* variables; a developer's own settings must not leak into the test cluster.
-    env = {name: value for name, value in os.environ.items() if not name.startswith("ETCD_")}
-    etcd = ManagedProcess("etcd", argv, directory / "etcd.log", env=env)
-    wait_until(lambda: etcd_healthy(client_url), etcd, "healthy /health")
-    return etcd, client_url
-
-
-def start_service(directory: Path, etcd_url: str) -> tuple[ManagedProcess, str]:
-    binary = executable(SERVICE_BIN, "storage-service", " (run `swift build`, or set STORAGE_SERVICE_BIN)")
-    port = free_port()
-    argv = [binary, "--host", "127.0.0.1", "--port", str(port), "--etcd", etcd_url, "--etcd-api", "v3"]
-    service = ManagedProcess("storage-service", argv, directory / "storage-service.log")
-    base_url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: http_status(base_url + "/readyz") == 200, service, "200 from /readyz")
-    return service, base_url
+# --- the stack ---------------------------------------------------------------------------------
 
 
 @dataclass
 class Stack:
-    """One etcd and one storage-service using it."""
+    """One etcd (v2 and v3) and one storage-service using it: the local mesh without proxies."""
 
-    etcd: ManagedProcess
-    etcd_url: str
-    service: ManagedProcess
-    base_url: str
+    mesh: Mesh
+
+    @property
+    def etcd(self) -> Proc:
+        return self.mesh.procs["etcd-0"]
+
+    @property
+    def service(self) -> Proc:
+        return self.mesh.procs["storage-service"]
+
+    @property
+    def etcd_url(self) -> str:
+        return self.mesh.etcd_url
+
+    @property
+    def base_url(self) -> str:
+        return self.mesh.service_url
 
     def stop(self) -> None:
-        # The service first, so it does not log a burst of etcd connection errors while exiting.
-        self.service.stop()
-        self.etcd.stop()
+        self.mesh.stop()
 
     def logs(self) -> dict[str, str]:
-        return {process.name: process.log_tail() for process in (self.service, self.etcd)}
+        return {name: proc.log_tail() for name, proc in self.mesh.procs.items()}
 
 
-def start_stack(directory: Path) -> Stack:
-    etcd, etcd_url = start_etcd(directory)
-    try:
-        service, base_url = start_service(directory, etcd_url)
-    except BaseException:  # pytest.fail/skip are BaseExceptions; etcd must not outlive them
-        etcd.stop()
-        raise
-    return Stack(etcd, etcd_url, service, base_url)
+def start_stack(directory: Path, service_args: tuple[str, ...] = ()) -> Stack:
+    """etcd and storage-service, their data and logs under `directory`."""
+    service_bin = Path(SERVICE_BIN)
+    if service_bin.name != "storage-service":  # the mesh runs BIN_DIR/storage-service
+        pytest.fail(f"STORAGE_SERVICE_BIN must name a binary called storage-service, not {service_bin}", pytrace=False)
+    mesh = Mesh(bin_dir=str(service_bin.parent), directory=str(directory / "mesh"), proxies=False, prometheus=False,
+                istio_metrics=False, service_args=service_args)  # fmt: skip
+    return Stack(started(mesh))

@@ -1,5 +1,6 @@
 """Fixtures for the web UI browser tests: a real etcd, the storage-service binary in front of
-it, and a headless Chromium driven by Selenium.
+it (the local mesh without proxies, Tests/support/servers.py), and a headless Chromium driven by
+Selenium.
 
 Everything runs on loopback ports picked at random, with data in pytest's tmp dirs, so the
 tests can run next to a developer's own etcd and in parallel CI jobs.
@@ -16,7 +17,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 from servers import (  # noqa: E402  (the shared helpers live beside the test folders)
-    ManagedProcess,
     Stack,
     executable,
     http_status,
@@ -28,7 +28,7 @@ from servers import (  # noqa: E402  (the shared helpers live beside the test fo
 CHROMIUM_BIN = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 CHROMEDRIVER_BIN = os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver")
 
-__all__ = ["ManagedProcess", "Stack", "http_status", "unavailable", "wait_until"]
+__all__ = ["Stack", "http_status", "unavailable", "wait_until"]
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Browser tests of the storage-service web UI (GET /web) against a real etcd.
 
 Run: swift build && python3 -m pytest -q Tests/web
-Env: STORAGE_SERVICE_BIN, ETCD_BIN, CHROMIUM_BIN, CHROMEDRIVER_BIN override the binaries;
+Env: STORAGE_SERVICE_BIN, CHROMIUM_BIN, CHROMEDRIVER_BIN override the binaries (etcd is the one on PATH);
      WEB_SCREENSHOT=path.png saves a screenshot of the populated page; CI=true turns a
      missing prerequisite into a failure instead of a skip.
 """

