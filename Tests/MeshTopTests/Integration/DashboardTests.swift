@@ -54,7 +54,7 @@ struct DashboardTests {
         // Three panels with live numbers, and GET /storage/… pairs.
         try await tmux.waitFor("the three panels with an edge and pairs", within: 60) { screen in
             screen.contains("┌ Traffic") && screen.contains("├ etcd") && screen.contains("├ Requests")
-                && screen.range(of: #"→ default/storage-service +[0-9]+\.[0-9]"#, options: .regularExpression) != nil
+                && screen.range(of: #"→ default/proxy-etcd-storage +[0-9]+\.[0-9]"#, options: .regularExpression) != nil
                 && screen.range(of: #"GET /storage/k[0-9] +200  client [0-9]+ ms +server [0-9]+ ms"#, options: .regularExpression) != nil
                 && screen.range(of: #"\(([1-9][0-9,]*) paired"#, options: .regularExpression) != nil
                 && screen.range(of: #"rev [0-9]+ \(\+[0-9.]+/s\)"#, options: .regularExpression) != nil
@@ -84,7 +84,7 @@ struct DashboardTests {
         let requestRows = requestLines(screen)
         #expect(!requestRows.isEmpty, "\(screen)")
         #expect(requestRows.allSatisfy { $0.contains("k1") }, "unfiltered rows: \(requestRows)")
-        #expect(screen.contains("→ default/storage-service"), "the Traffic panel is not filtered")
+        #expect(screen.contains("→ default/proxy-etcd-storage"), "the Traffic panel is not filtered")
 
         // e: errors only; this traffic has none.
         try tmux.send("e")

@@ -4,8 +4,8 @@ import Testing
 
 /// The dashboard on the local mesh while its ingress gateway is killed and started again:
 /// meshtop's own load through the gateway, the three proxies' access logs, Prometheus.
-/// With the gateway down the load's requests fail (the Load panel counts errors, the
-/// Requests panel shows them unanswered, UF); once it is back they are served and paired again.
+/// With the gateway down the load's requests fail (the Load panel counts them); once it is
+/// back they are served and paired again.
 @Suite(.serialized, .enabled(if: LocalMesh.shouldRun && TmuxSession.shouldRun, "envoy, etcd, prometheus or tmux is not installed"))
 struct MeshDashboardRecoveryTests {
     @Test(.timeLimit(.minutes(4))) func theGatewayKilledAndRestartedUnderARunningDashboard() async throws {
@@ -26,14 +26,14 @@ struct MeshDashboardRecoveryTests {
         try await tmux.waitFor("the load served and paired", within: 60) { screen in
             screen.contains("┌ Load") && screen.contains(" 0 errors") && Self.count("sent", in: screen) ?? 0 > 0
                 && screen.range(of: served, options: .regularExpression) != nil
-                && screen.range(of: #"→ default/storage-service +[0-9]+\.[0-9]"#, options: .regularExpression) != nil
+                && screen.range(of: #"→ default/proxy-etcd-storage +[0-9]+\.[0-9]"#, options: .regularExpression) != nil
         }
 
-        // The gateway killed: the load's requests are refused, counted and shown as such.
+        // The gateway killed: the load's requests are refused and counted (no proxy is left
+        // to write a line for them; the load's own lines are not in the panel while logs are).
         try await mesh.fault("stop", "istio-ingressgateway")
         try await tmux.waitFor("the load's failures", within: 30) { screen in
             (Self.count("errors", in: screen) ?? 0) > 0
-                && screen.range(of: #"GET /storage/k +0  client [0-9]+ ms +client only +UF "#, options: .regularExpression) != nil
         }
         #expect(mesh.isRunning, "\(mesh.supervisorErrors)")
 

@@ -44,13 +44,13 @@ struct PrometheusMeshTests {
         try await Tool.waitUntil("an edge with traffic", within: 40, log: logTail) {
             await poller.pollOnce()
             let snapshot = await poller.snapshot()
-            edge = snapshot.edges.first { $0.key.destinationWorkload == "storage-service" && $0.rps > 0 }
+            edge = snapshot.edges.first { $0.key.destinationWorkload == "proxy-etcd-storage" && $0.rps > 0 }
             // On a busy machine one 1 s scrape can miss its timeout: wait for the target to be up too.
             return edge?.p99 != nil && snapshot.health.first { $0.name == "scrape targets" }?.message == targetsUp
         }
         let busy = try #require(edge)
-        #expect(busy.key.destination == "default/storage-service")
-        #expect(busy.key.destinationService == "storage-service.default.svc.cluster.local")
+        #expect(busy.key.destination == "default/proxy-etcd-storage")
+        #expect(busy.key.destinationService == "proxy-etcd-storage.default.svc.cluster.local")
         #expect(busy.successRate == 1)
         #expect((busy.p50 ?? -1) >= 0 && (busy.p99 ?? -1) >= (busy.p50 ?? 0))
         #expect(busy.codes["200"] ?? 0 > 0)
@@ -86,7 +86,7 @@ struct PrometheusMeshTests {
         var failing: EdgeStats?
         try await Tool.waitUntil("the success rate to drop", within: 40) {
             await poller.pollOnce()
-            failing = await poller.snapshot().edges.first { $0.key.destinationWorkload == "storage-service" }
+            failing = await poller.snapshot().edges.first { $0.key.destinationWorkload == "proxy-etcd-storage" }
             return (failing?.successRate ?? 1) < 1
         }
         #expect(failing?.codes["503"] ?? 0 > 0)
