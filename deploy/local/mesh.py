@@ -371,6 +371,8 @@ class Mesh:
     scrape_interval: str = "1s"
     service_args: tuple = ()
     etcd_client_port: Optional[int] = None
+    # Fixed ports for trying the API by hand (run-service.sh); the kernel picks all others.
+    service_port: Optional[int] = None
     procs: dict[str, Proc] = field(default_factory=dict)
     urls: dict = field(default_factory=dict)
 
@@ -436,6 +438,8 @@ class Mesh:
             etcd_client[0] = self.etcd_client_port
         etcd_peer = [next(ports) for _ in range(n)]
         service_port, prometheus_port = next(ports), next(ports)
+        if self.service_port:
+            service_port = self.service_port
         next(ports)
         env = {k: v for k, v in os.environ.items() if not k.startswith("ETCD_")}  # a developer's own settings stay out
         etcd = self._tool("etcd")
@@ -747,7 +751,9 @@ def _up(options: argparse.Namespace) -> int:
         try:
             mesh = Mesh(bin_dir=options.bin, directory=options.dir, members=options.members, proxies=not options.no_proxies,
                         prometheus=not options.no_prometheus, istio_metrics=not options.no_istio_metrics,
-                        log_format=options.log_format, scrape_interval=options.scrape_interval)  # fmt: skip
+                        log_format=options.log_format, scrape_interval=options.scrape_interval,
+                        etcd_client_port=options.etcd_port, service_port=options.service_port,
+                        service_args=tuple(options.service_arg))  # fmt: skip
         except MeshError as error:
             print(f"mesh: {error}", file=sys.stderr)
             return 2
@@ -800,6 +806,10 @@ def main(argv: list[str]) -> int:
     up.add_argument("--bin", help="where meshtop and storage-service are (default .build/debug)")
     up.add_argument("--dir", help="the mesh's directory (default: a new temporary one, removed at the end)")
     up.add_argument("--watch-stdin", action="store_true", help="also stop when stdin closes")
+    up.add_argument("--etcd-port", type=int, help="etcd-0's client port (default: one the kernel picks)")
+    up.add_argument("--service-port", type=int, help="storage-service's port (default: one the kernel picks)")
+    up.add_argument("--service-arg", action="append", default=[], metavar="ARG",
+                    help="one more argument for storage-service, e.g. --service-arg=--etcd-api=v2 (repeatable)")
     faults = commands.add_parser("fault", help="cause a fault in a running mesh")
     faults.add_argument("mesh", help="the mesh's mesh.json")
     faults.add_argument("what", nargs=argparse.REMAINDER)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts a local etcd and storage-service on loopback for trying the API by hand.
+# A local etcd and storage-service on loopback for trying the API by hand: the local mesh
+# (deploy/local/mesh.py) without proxies or Prometheus, on fixed ports.
 # Ctrl-C (or any exit) stops both and removes the data directory.
 #   ETCD_PORT (default 2379), PORT (default 9080), ETCD_API (v3 or v2; default v3)
 set -euo pipefail
@@ -8,49 +9,42 @@ cd "$(dirname "$0")/../.."
 etcd_port=${ETCD_PORT:-2379}
 port=${PORT:-9080}
 api=${ETCD_API:-v3}
-bin=${STORAGE_SERVICE_BIN:-.build/debug/storage-service}
-data=$(mktemp -d -t meshtop-run-XXXXXX)
-pids=()
+service_bin=${STORAGE_SERVICE_BIN:-.build/debug/storage-service}
+[[ $api == v3 || $api == v2 ]] || { echo "run-service: ETCD_API must be v3 or v2, not '$api'" >&2; exit 2; }
 
-cleanup() {
-    trap - EXIT INT TERM
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$data"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# A server already on one of the ports would answer the readiness checks below in place of ours.
+# A server already on one of the ports would make etcd or the service fail; say which port.
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$etcd_port" "$((etcd_port + 1))" "$port"; do
+for p in "$etcd_port" "$port"; do
     if port_in_use "$p"; then
         echo "run-service: port $p on 127.0.0.1 is in use; choose others with ETCD_PORT=… PORT=…" >&2
         exit 2
     fi
 done
 
-peer=$((etcd_port + 1))
-etcd --name local --data-dir "$data/etcd" --enable-v2 \
-    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
-    --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
-    --initial-cluster "local=http://127.0.0.1:$peer" >"$data/etcd.log" 2>&1 &
-pids+=($!)
+data=$(mktemp -d -t meshtop-run-XXXXXX)
+mesh_pid=""
+# shellcheck disable=SC2317 # reached through the traps below
+cleanup() {
+    trap - EXIT INT TERM
+    if [[ -n $mesh_pid ]]; then
+        kill "$mesh_pid" 2>/dev/null || true
+        wait "$mesh_pid" 2>/dev/null || true
+    fi
+    rm -rf "$data"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-for _ in $(seq 1 200); do
-    curl -fsS "http://127.0.0.1:$etcd_port/health" 2>/dev/null | grep -q true && break
-    kill -0 "${pids[0]}" 2>/dev/null || { cat "$data/etcd.log" >&2; echo "etcd did not start" >&2; exit 1; }
-    sleep 0.1
-done
-
-"$bin" --host 127.0.0.1 --port "$port" --etcd "http://127.0.0.1:$etcd_port" --etcd-api "$api" \
-    --access-log "$data/access.log" --istio-metrics &
-pids+=($!)
-
-for _ in $(seq 1 200); do
-    curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-    kill -0 "${pids[1]}" 2>/dev/null || { echo "storage-service did not start" >&2; exit 1; }
-    sleep 0.1
+python3 deploy/local/mesh.py up --no-proxies --no-prometheus --bin "$(dirname "$service_bin")" --dir "$data/mesh" \
+    --etcd-port "$etcd_port" --service-port "$port" \
+    --service-arg=--etcd-api="$api" --service-arg=--access-log="$data/access.log" >"$data/mesh.out" 2>"$data/mesh.err" &
+mesh_pid=$!
+until [[ -s $data/mesh.out ]]; do
+    if ! kill -0 "$mesh_pid" 2>/dev/null; then
+        cat "$data/mesh.err" >&2
+        exit 1
+    fi
+    sleep 0.1 # readiness polling
 done
 
 cat <<MSG
@@ -64,4 +58,4 @@ access log       $data/access.log
 
 Ctrl-C stops both.
 MSG
-wait "${pids[1]}"
+wait "$mesh_pid"
