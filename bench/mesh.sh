@@ -10,23 +10,15 @@ cd "$(dirname "$0")/.."
 source "bench/common.sh"
 need swift etcd prometheus envoy tmux python3
 release_build
-RATE=${RATE:-20} SECONDS_MEASURED=${SECONDS_MEASURED:-60} BIN=$bin PYTHONPATH=deploy/local python3 - <<'PY'
-import os, subprocess, time, urllib.request
+RATE=${RATE:-20} SECONDS_MEASURED=${SECONDS_MEASURED:-60} BIN=$bin PYTHONPATH=deploy/local:bench python3 - <<'PY'
+import os, time, urllib.request
 from mesh import Mesh
+from panes import cpu_ticks, kill_tmux, rss_kib, tmux
 
-sock = f"meshtop-bench-{os.getpid()}"
 hz = os.sysconf("SC_CLK_TCK")
 
-def tmux(*args):
-    return subprocess.run(["tmux", "-u", "-L", sock, *args], check=True, capture_output=True, text=True,
-                          env=dict(os.environ, LANG="C.UTF-8", TERM="xterm-256color")).stdout
-
 def sample(pid):
-    """CPU ticks (utime + stime) and resident KiB of one process."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    rss = next(int(line.split()[1]) for line in open(f"/proc/{pid}/status") if line.startswith("VmRSS:"))
-    return int(fields[11]) + int(fields[12]), rss
+    return cpu_ticks(pid), rss_kib(pid)
 
 with Mesh(os.environ["BIN"]) as mesh:
     try:
@@ -62,5 +54,5 @@ with Mesh(os.environ["BIN"]) as mesh:
         print(f"{'all':34} {total_cpu:16.1f} {total_rss:8.1f}")
         tmux("send-keys", "-t", "main", "q")
     finally:
-        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+        kill_tmux()
 PY

@@ -13,20 +13,10 @@ cd "$(dirname "$0")/.."
 source "bench/common.sh"
 need swift etcd prometheus tmux python3
 release_build
-SECONDS_IDLE=${SECONDS_IDLE:-30} BIN=$bin PYTHONPATH=deploy/local python3 - <<'PY'
+SECONDS_IDLE=${SECONDS_IDLE:-30} BIN=$bin PYTHONPATH=deploy/local:bench python3 - <<'PY'
 import os, subprocess, sys, time
 from mesh import Mesh, MeshError
-
-sock = f"meshtop-bench-{os.getpid()}"
-
-def tmux(*args):
-    return subprocess.run(["tmux", "-u", "-L", sock, *args], check=True, capture_output=True, text=True,
-                          env=dict(os.environ, LANG="C.UTF-8", TERM="xterm-256color")).stdout
-
-def cpu_ticks(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
+from panes import cpu_ticks, kill_tmux, tmux
 
 mesh = Mesh(bin_dir=os.environ["BIN"], proxies=False)
 log = str(mesh.root / "logs" / "storage-service.log")
@@ -56,7 +46,7 @@ try:
                              check=True, capture_output=True, text=True).stdout.strip()
         print(f"{'render of one 240x70 frame (no terminal)':48} {out.split(': ', 1)[1]}   (target <= 2 ms)")
     finally:
-        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+        kill_tmux()
 except MeshError as error:
     sys.exit(f"bench: {error}")
 finally:

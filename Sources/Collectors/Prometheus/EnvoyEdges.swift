@@ -36,17 +36,6 @@ public enum EnvoyEdges {
             // Equal bounds of two clusters are added by HistogramQuantile.
             buckets[key, default: []].append(.init(upperBound: bound, count: value))
         }
-        for (key, edgeBuckets) in buckets {
-            edges[key]!.p50 = HistogramQuantile.quantile(0.5, edgeBuckets)
-            edges[key]!.p90 = HistogramQuantile.quantile(0.9, edgeBuckets)
-            edges[key]!.p99 = HistogramQuantile.quantile(0.99, edgeBuckets)
-        }
-        for key in edges.keys {
-            let total = edges[key]!.codes.values.reduce(0, +)
-            guard total > 0 else { continue }
-            let failed = edges[key]!.codes.filter { $0.key.hasPrefix("5") }.values.reduce(0, +)
-            edges[key]!.successRate = (total - failed) / total
-        }
-        return edges.values.sorted { $0.key < $1.key }
+        return EdgeStats.finished(edges, buckets: buckets)
     }
 }

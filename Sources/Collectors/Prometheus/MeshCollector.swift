@@ -74,18 +74,7 @@ public struct MeshCollector: Sendable {
             guard let value = series.value, !value.isNaN, let bound = series.labels["le"].flatMap(Double.init) else { continue }
             buckets[EdgeKey(labels: series.labels), default: []].append(.init(upperBound: bound, count: value))
         }
-        for (key, edgeBuckets) in buckets where edges[key] != nil {
-            edges[key]!.p50 = HistogramQuantile.quantile(0.5, edgeBuckets)
-            edges[key]!.p90 = HistogramQuantile.quantile(0.9, edgeBuckets)
-            edges[key]!.p99 = HistogramQuantile.quantile(0.99, edgeBuckets)
-        }
-        for key in edges.keys {
-            let total = edges[key]!.codes.values.reduce(0, +)
-            guard total > 0 else { continue }
-            let failed = edges[key]!.codes.filter { $0.key.hasPrefix("5") }.values.reduce(0, +)
-            edges[key]!.successRate = (total - failed) / total
-        }
-        return edges.values.sorted { $0.key < $1.key }
+        return EdgeStats.finished(edges, buckets: buckets)
     }
 
     /// The request rate and P99 of each edge over the last `span`, for the sparklines

@@ -67,3 +67,23 @@ public struct EdgeStats: Sendable, Equatable {
         flags = [:]
     }
 }
+
+extension EdgeStats {
+    /// The last step of every profile: each edge's percentiles from its buckets (buckets of
+    /// edges without traffic are ignored) and its success rate from its codes, sorted.
+    static func finished(_ edges: [EdgeKey: EdgeStats], buckets: [EdgeKey: [HistogramQuantile.Bucket]]) -> [EdgeStats] {
+        var edges = edges
+        for (key, edgeBuckets) in buckets where edges[key] != nil {
+            edges[key]!.p50 = HistogramQuantile.quantile(0.5, edgeBuckets)
+            edges[key]!.p90 = HistogramQuantile.quantile(0.9, edgeBuckets)
+            edges[key]!.p99 = HistogramQuantile.quantile(0.99, edgeBuckets)
+        }
+        for key in edges.keys {
+            let total = edges[key]!.codes.values.reduce(0, +)
+            guard total > 0 else { continue }
+            let failed = edges[key]!.codes.filter { $0.key.hasPrefix("5") }.values.reduce(0, +)
+            edges[key]!.successRate = (total - failed) / total
+        }
+        return edges.values.sorted { $0.key < $1.key }
+    }
+}

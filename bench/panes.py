@@ -1,0 +1,27 @@
+"""What the dashboard benchmarks (tui.sh, mesh.sh) share: a private tmux server to run
+meshtop in, and a process's CPU time and resident memory from /proc."""
+import os
+import subprocess
+
+SOCKET = f"meshtop-bench-{os.getpid()}"
+
+
+def tmux(*args):
+    return subprocess.run(["tmux", "-u", "-L", SOCKET, *args], check=True, capture_output=True, text=True,
+                          env=dict(os.environ, LANG="C.UTF-8", TERM="xterm-256color")).stdout
+
+
+def kill_tmux():
+    subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True)
+
+
+def cpu_ticks(pid):
+    """utime + stime, in clock ticks (os.sysconf("SC_CLK_TCK") a second)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
