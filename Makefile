@@ -13,10 +13,10 @@ QUIET_BUILD = mkdir -p .build && $(SWIFT) build -q $(1) >$(BUILD_LOG) 2>&1 || { 
 
 help:
 	@echo "make test         install what is missing, build, run every test"
-	@echo "make demo         the whole stack on this machine: etcd, Prometheus, storage-service, load, the dashboard"
+	@echo "make demo         the local mesh on this machine (etcd, Envoy gateway and sidecars, storage-service, Prometheus), load, the dashboard"
 	@echo "make build        debug build of meshtop and storage-service"
 	@echo "make release      release build"
-	@echo "make run-service  local etcd + storage-service on loopback until Ctrl-C"
+	@echo "make run-service  local etcd + storage-service on loopback (the mesh without proxies) until Ctrl-C"
 	@echo "make bench        benchmarks: storage-service vs etcd, meshtop logs vs GoAccess, one poll, the dashboard, meshtop load vs wrk"
 	@echo "make fuzz         fuzz the access-log decoder for FUZZ_SECONDS (default 300)"
 
