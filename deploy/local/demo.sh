@@ -40,16 +40,14 @@ rm -f "$build_log"
 bin=$(swift build -c "$configuration" --show-bin-path)
 
 data=$(mktemp -d -t meshtop-demo-XXXXXX)
+# shellcheck source=deploy/local/mesh.sh
+source deploy/local/mesh.sh
 # Where fault.sh finds the running mesh.
 pointer=${TMPDIR:-/tmp}/meshtop-demo-mesh
-mesh_pid=""
 # shellcheck disable=SC2317 # reached through the traps below
 cleanup() {
     trap - EXIT INT TERM
-    if [[ -n $mesh_pid ]]; then
-        kill "$mesh_pid" 2>/dev/null || true
-        wait "$mesh_pid" 2>/dev/null || true
-    fi
+    mesh_down
     [[ $(cat "$pointer" 2>/dev/null) == "$data/mesh/mesh.json" ]] && rm -f "$pointer"
     rm -rf "$data"
 }
@@ -57,25 +55,13 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-python3 deploy/local/mesh.py up --bin "$bin" --dir "$data/mesh" --members "$members" --log-format "$log_format" \
-    >"$data/mesh.out" 2>"$data/mesh.err" &
-mesh_pid=$!
-# The mesh prints one line once every process is ready (or exits saying which one failed).
-until [[ -s $data/mesh.out ]]; do
-    if ! kill -0 "$mesh_pid" 2>/dev/null; then
-        cat "$data/mesh.err" >&2
-        echo "demo: the local mesh did not start" >&2
-        exit 1
-    fi
-    sleep 0.1 # readiness polling
-done
-echo "$data/mesh/mesh.json" >"$pointer"
-get() { python3 deploy/local/mesh.py get "$data/mesh/mesh.json" "$1"; }
-gateway=$(get gateway)
-service=$(get service)
-prometheus=$(get prometheus)
-etcd=$(get etcd)
-mapfile -t logs < <(get access_logs)
+mesh_up "$data/mesh" --bin "$bin" --members "$members" --log-format "$log_format"
+echo "$mesh_json" >"$pointer"
+gateway=$(mesh_get gateway)
+service=$(mesh_get service)
+prometheus=$(mesh_get prometheus)
+etcd=$(mesh_get etcd)
+mapfile -t logs < <(mesh_get access_logs)
 log_flags=()
 for log in "${logs[@]}"; do log_flags+=(--logs "$log"); done
 

@@ -22,30 +22,20 @@ for p in "$etcd_port" "$port"; do
 done
 
 data=$(mktemp -d -t meshtop-run-XXXXXX)
-mesh_pid=""
+# shellcheck source=deploy/local/mesh.sh
+source deploy/local/mesh.sh
 # shellcheck disable=SC2317 # reached through the traps below
 cleanup() {
     trap - EXIT INT TERM
-    if [[ -n $mesh_pid ]]; then
-        kill "$mesh_pid" 2>/dev/null || true
-        wait "$mesh_pid" 2>/dev/null || true
-    fi
+    mesh_down
     rm -rf "$data"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-python3 deploy/local/mesh.py up --no-proxies --no-prometheus --bin "$(dirname "$service_bin")" --dir "$data/mesh" \
+mesh_up "$data/mesh" --no-proxies --no-prometheus --bin "$(dirname "$service_bin")" \
     --etcd-port "$etcd_port" --service-port "$port" \
-    --service-arg=--etcd-api="$api" --service-arg=--access-log="$data/access.log" >"$data/mesh.out" 2>"$data/mesh.err" &
-mesh_pid=$!
-until [[ -s $data/mesh.out ]]; do
-    if ! kill -0 "$mesh_pid" 2>/dev/null; then
-        cat "$data/mesh.err" >&2
-        exit 1
-    fi
-    sleep 0.1 # readiness polling
-done
+    --service-arg=--etcd-api="$api" --service-arg=--access-log="$data/access.log"
 
 cat <<MSG
 
