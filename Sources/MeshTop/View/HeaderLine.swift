@@ -33,7 +33,8 @@ enum HeaderLine {
         return line
     }
 
-    /// "prom ✓ 12 ms", or "prom ✗ connection refused, 12 s ago" while it fails.
+    /// "prom ✓ 12 ms", or "prom ✗ connection refused, 12 s ago" while it fails, or
+    /// "prom ‼ 6/7 targets up" while it answers but does not reach every target.
     private static func source(_ label: String, _ source: Snapshot.Source, _ model: ScreenModel, compact: Bool) -> Line {
         guard let state = model.snapshot.sources[source], state.configured else {
             return [Segment(label + " – ", .dimmed), Segment("  ")]
@@ -43,6 +44,11 @@ enum HeaderLine {
             return [Segment(label + " …" + (compact ? " " : "   "), .dimmed)]
         }
         if state.ok {
+            // Prometheus answers, but a target it scrapes is down: that job's figures go stale.
+            if source == .prometheus, let targets = model.snapshot.health.first(where: { $0.name == "scrape targets" }),
+                targets.status == .warn || targets.status == .fail {
+                return [Segment(label + " "), Segment("‼", .warn), Segment(" " + Format.fit(targets.message, 32).trimmingCharacters(in: .whitespaces) + (compact ? " " : "   "), .warn)]
+            }
             let latency = compact ? " " : " " + Format.milliseconds(state.latency) + "   "
             return [Segment(label + " "), Segment("✓", .good), Segment(latency, .dimmed)]
         }

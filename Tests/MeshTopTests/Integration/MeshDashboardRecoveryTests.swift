@@ -4,8 +4,8 @@ import Testing
 
 /// The dashboard on the local mesh while its ingress gateway is killed and started again:
 /// meshtop's own load through the gateway, the three proxies' access logs, Prometheus.
-/// With the gateway down the load's requests fail (the Load panel counts them); once it is
-/// back they are served and paired again.
+/// With the gateway down the load's requests fail (the Load panel counts them) and its scrape
+/// target is down (the header says so); once it is back they are served and paired again.
 @Suite(.serialized, .enabled(if: LocalMesh.shouldRun && TmuxSession.shouldRun, "envoy, etcd, prometheus or tmux is not installed"))
 struct MeshDashboardRecoveryTests {
     @Test(.timeLimit(.minutes(4))) func theGatewayKilledAndRestartedUnderARunningDashboard() async throws {
@@ -32,8 +32,8 @@ struct MeshDashboardRecoveryTests {
         // The gateway killed: the load's requests are refused and counted (no proxy is left
         // to write a line for them; the load's own lines are not in the panel while logs are).
         try await mesh.fault("stop", "istio-ingressgateway")
-        try await tmux.waitFor("the load's failures", within: 30) { screen in
-            (Self.count("errors", in: screen) ?? 0) > 0
+        try await tmux.waitFor("the load's failures and the gateway's scrape target down", within: 30) { screen in
+            (Self.count("errors", in: screen) ?? 0) > 0 && screen.range(of: #"prom ‼ [0-9]+/[0-9]+ targets up"#, options: .regularExpression) != nil
         }
         #expect(mesh.isRunning, "\(mesh.supervisorErrors)")
 
@@ -50,8 +50,8 @@ struct MeshDashboardRecoveryTests {
             if nowErrors != errors { (errors, sent) = (nowErrors, nowSent) }
             return nowSent >= sent + 20
         }
-        let screen = tmux.screen
-        #expect(screen.contains("prom ✓"))
+        // Prometheus sees the gateway's target up again at its next scrape.
+        try await tmux.waitFor("every scrape target up again", within: 30) { $0.contains("prom ✓") }
         #expect(mesh.isRunning, "\(mesh.supervisorErrors)")
 
         try tmux.send("q")

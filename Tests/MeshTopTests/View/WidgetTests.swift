@@ -106,6 +106,16 @@ import Testing
         ])
     }
 
+    @Test func headerSaysWhenAScrapeTargetIsDown() {
+        var model = ScreenFixture.model()
+        model.snapshot.health = [HealthCheck("scrape targets", .warn, "6/7 targets up")]
+        #expect(draw([HeaderLine.line(model, UIState(), width: 140)], width: 140) == [
+            " meshtop  ctx minikube ns default  prom ‼ 6/7 targets up   profile istio   etcd 3/3 ✓ leader m1   svc ✓ 12 ms    12:00:00  every 1s         ",
+        ])
+        model.snapshot.health = [HealthCheck("scrape targets", .ok, "7/7 targets up")]
+        #expect(draw([HeaderLine.line(model, UIState(), width: 130)], width: 130)[0].contains("prom ✓ 12 ms"))
+    }
+
     @Test func trafficSaysWhenTheProfileHasNoSeries() {
         var model = ScreenFixture.model()
         model.snapshot.edges = []
