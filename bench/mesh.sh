@@ -13,7 +13,7 @@ release_build
 RATE=${RATE:-20} SECONDS_MEASURED=${SECONDS_MEASURED:-60} BIN=$bin PYTHONPATH=deploy/local:bench python3 - <<'PY'
 import os, time, urllib.request
 from mesh import Mesh
-from panes import cpu_ticks, kill_tmux, rss_kib, tmux
+from panes import cpu_ticks, kill_tmux, rss_kib, start_dashboard, tmux
 
 hz = os.sysconf("SC_CLK_TCK")
 
@@ -29,12 +29,7 @@ with Mesh(os.environ["BIN"]) as mesh:
         logs = " ".join(f"--logs {path}" for path in d["access_logs"].values())
         command = (f"exec {os.environ['BIN']}/meshtop --prometheus {d['prometheus']} --etcd {','.join(d['etcd'])} "
                    f"--service {d['service']} {logs} --load {d['gateway']}/storage/demo --rps {rate}")
-        tmux("new-session", "-d", "-s", "main", "-x", "200", "-y", "50", command)
-        meshtop = int(tmux("display-message", "-p", "-t", "main", "#{pane_pid}").strip())
-        deadline = time.time() + 30
-        while "sent" not in tmux("capture-pane", "-p", "-t", "main"):
-            if time.time() > deadline: raise SystemExit("bench: the dashboard did not draw")
-            time.sleep(0.1)  # readiness polling
+        meshtop = start_dashboard(command, "sent")
         time.sleep(10)  # past the start-up: back-fill, first polls, connections open, windows filling
         pids = {name: info["pid"] for name, info in d["processes"].items()}
         pids["meshtop (dashboard + load)"] = meshtop

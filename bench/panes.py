@@ -2,6 +2,7 @@
 meshtop in, and a process's CPU time and resident memory from /proc."""
 import os
 import subprocess
+import time
 
 SOCKET = f"meshtop-bench-{os.getpid()}"
 
@@ -25,3 +26,15 @@ def cpu_ticks(pid):
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
+def start_dashboard(command, drawn):
+    """Runs `command` in a 200x50 pane and waits until the screen shows `drawn`; the pane's pid."""
+    tmux("new-session", "-d", "-s", "main", "-x", "200", "-y", "50", command)
+    pid = int(tmux("display-message", "-p", "-t", "main", "#{pane_pid}").strip())
+    deadline = time.time() + 30
+    while drawn not in tmux("capture-pane", "-p", "-t", "main"):
+        if time.time() > deadline:
+            raise SystemExit("bench: the dashboard did not draw")
+        time.sleep(0.1)  # readiness polling
+    return pid

@@ -16,7 +16,7 @@ release_build
 SECONDS_IDLE=${SECONDS_IDLE:-30} BIN=$bin PYTHONPATH=deploy/local:bench python3 - <<'PY'
 import os, subprocess, sys, time
 from mesh import Mesh, MeshError
-from panes import cpu_ticks, kill_tmux, tmux
+from panes import cpu_ticks, kill_tmux, start_dashboard, tmux
 
 mesh = Mesh(bin_dir=os.environ["BIN"], proxies=False)
 log = str(mesh.root / "logs" / "storage-service.log")
@@ -28,12 +28,7 @@ try:
         etcd, service, prometheus = mesh.etcd_url, mesh.service_url, mesh.prometheus_url
 
         command = (f"exec {bin}/meshtop --prometheus {prometheus} --etcd {etcd} --service {service} --logs {log} --interval 1s")
-        tmux("new-session", "-d", "-s", "main", "-x", "200", "-y", "50", command)
-        pid = int(tmux("display-message", "-p", "-t", "main", "#{pane_pid}").strip())
-        deadline = time.time() + 30
-        while "Traffic" not in tmux("capture-pane", "-p", "-t", "main"):
-            if time.time() > deadline: raise SystemExit("bench: the dashboard did not draw")
-            time.sleep(0.1)  # readiness polling
+        pid = start_dashboard(command, "Traffic")
         time.sleep(5)  # past the start-up: back-fill, first polls, connections open
         hz = os.sysconf("SC_CLK_TCK")
         before, t0 = cpu_ticks(pid), time.monotonic()

@@ -31,18 +31,7 @@ public final class EnvoyProxy: @unchecked Sendable {
             listenerPort: listenerPort, adminPort: adminPort, upstreamPort: upstreamPort, cluster: cluster, accessLogs: accessLogs
         ).write(to: config)
         process.executableURL = URL(fileURLWithPath: binary)
-        // Envoy flushes file access logs every 10 s by default; a test reads them at once.
-        process.arguments = [
-            "-c", config.path, "--concurrency", "1", "--disable-hot-restart", "--file-flush-interval-msec", "50",
-            "--log-level", "warn",
-        ]
-        let log = directory.appendingPathComponent("envoy.log")
-        try Tool.launch(process, log: log)
-        let admin = "http://127.0.0.1:\(adminPort)/ready"
-        try await Tool.waitUntil("envoy is LIVE", within: 20, log: { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }) {
-            let response = try? await OffPool.run { try CurlEasy().perform(CurlRequest(url: admin, totalTimeoutMilliseconds: 500)) }
-            return response.map { $0.status == 200 && $0.text.contains("LIVE") } ?? false
-        }
+        try await launch()
     }
 
     /// One route of the listener: a path prefix to a cluster with one endpoint on loopback.
@@ -79,7 +68,17 @@ public final class EnvoyProxy: @unchecked Sendable {
             cluster: routes.first?.cluster ?? "none", accessLogs: [])
         try Self.withRoutes(base, routes, statsTags).write(to: config)
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["-c", config.path, "--concurrency", "1", "--disable-hot-restart", "--log-level", "warn"]
+        try await launch()
+    }
+
+    /// Starts Envoy on `envoy.json` and waits until its admin says LIVE.
+    private func launch() async throws {
+        let config = directory.appendingPathComponent("envoy.json")
+        // Envoy flushes file access logs every 10 s by default; a test reads them at once.
+        process.arguments = [
+            "-c", config.path, "--concurrency", "1", "--disable-hot-restart", "--file-flush-interval-msec", "50",
+            "--log-level", "warn",
+        ]
         let log = directory.appendingPathComponent("envoy.log")
         try Tool.launch(process, log: log)
         let admin = "http://127.0.0.1:\(adminPort)/ready"
