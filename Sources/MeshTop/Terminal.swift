@@ -1,9 +1,13 @@
 import CNCurses
 import Glibc
+import Synchronization
 
 /// The only place meshtop talks to ncurses: it takes the terminal over, draws a `Grid`,
 /// reads keys, and gives the terminal back on every way out.
-final class Terminal {
+///
+/// The UI thread draws while the key reader reads: ncurses is not thread-safe, so every
+/// call into it after `init` holds `curses`.
+final class Terminal: @unchecked Sendable {
     /// ncurses' own version string, e.g. "ncurses 6.4.20221231".
     static var libraryVersion: String { String(cString: curses_version()) }
 
@@ -17,6 +21,9 @@ final class Terminal {
     private var screen: OpaquePointer?
     private var input: UnsafeMutablePointer<FILE>?
     private var restored = false
+    private let curses = Mutex(())
+    /// Where keys come from: stdin, or /dev/tty when stdin is a pipe.
+    let inputDescriptor: Int32
     /// What is on the screen now: rows that did not change are not handed to curses again.
     private var shown: Grid?
 
@@ -32,6 +39,9 @@ final class Terminal {
         if isatty(STDIN_FILENO) == 0 {
             guard let tty = fopen("/dev/tty", "r") else { throw Failure(description: "no terminal to read keys from (/dev/tty)") }
             input = tty
+            inputDescriptor = fileno(tty)
+        } else {
+            inputDescriptor = STDIN_FILENO
         }
         guard let screen = newterm(nil, mt_stdout(), input ?? mt_stdin()) else {
             let term = getenv("TERM").map { String(cString: $0) } ?? ""
@@ -46,7 +56,8 @@ final class Terminal {
         keypad(mt_stdscr(), true)
         curs_set(0)
         set_escdelay(25)
-        wtimeout(mt_stdscr(), 100)
+        // Keys are read only when poll(2) says some are there, never waited for in curses.
+        wtimeout(mt_stdscr(), 0)
         if color, has_colors() {
             start_color()
             use_default_colors()
@@ -57,7 +68,7 @@ final class Terminal {
         }
     }
 
-    deinit { restore() }
+    deinit { restoreLocked() }
 
     /// The foreground of each `Style.Color`, in 256 colours and in 8.
     private static let palette: [(color: Style.Color, many: Int32, eight: Int32)] = [
@@ -65,17 +76,37 @@ final class Terminal {
         (.blue, 75, COLOR_BLUE), (.magenta, 176, COLOR_MAGENTA), (.gray, 245, COLOR_WHITE),
     ]
 
-    var size: (width: Int, height: Int) {
+    var size: (width: Int, height: Int) { curses.withLock { _ in currentSize } }
+
+    private var currentSize: (width: Int, height: Int) {
         var rows: Int32 = 0
         var columns: Int32 = 0
         mt_getmaxyx(mt_stdscr(), &rows, &columns)
         return (Int(columns), Int(rows))
     }
 
-    /// Waits up to 100 ms for a key.
-    func readKey() -> Key? {
-        var value: wint_t = 0
-        let result = wget_wch(mt_stdscr(), &value)
+    /// Every key that has arrived, without waiting; a resize is a key too (ncurses turns
+    /// SIGWINCH into one).
+    func readKeys() -> [Key] {
+        curses.withLock { _ in
+            guard !restored else { return [] }
+            var keys: [Key] = []
+            while let key = readKey() { keys.append(key) }
+            return keys
+        }
+    }
+
+    /// The next key read, nil when none is waiting (an unknown key is skipped).
+    private func readKey() -> Key? {
+        while true {
+            var value: wint_t = 0
+            let result = wget_wch(mt_stdscr(), &value)
+            if result == ERR { return nil }
+            if let key = Self.key(result, value) { return key }
+        }
+    }
+
+    private static func key(_ result: Int32, _ value: wint_t) -> Key? {
         if result == KEY_CODE_YES {
             switch Int32(value) {
             case KEY_UP: return .up
@@ -104,8 +135,15 @@ final class Terminal {
 
     /// Draws the grid and updates the screen; ncurses sends only what changed.
     func draw(_ grid: Grid) {
+        curses.withLock { _ in
+            guard !restored else { return }
+            drawLocked(grid)
+        }
+    }
+
+    private func drawLocked(_ grid: Grid) {
         let window = mt_stdscr()
-        let (width, height) = size
+        let (width, height) = currentSize
         var row: [cchar_t] = []
         row.reserveCapacity(grid.width)
         let same = shown.map { $0.width == grid.width && $0.height == grid.height && width == grid.width } ?? false
@@ -124,6 +162,10 @@ final class Terminal {
 
     /// Gives the terminal back: cursor, echo, the main screen. Safe to call twice.
     func restore() {
+        curses.withLock { _ in restoreLocked() }
+    }
+
+    private func restoreLocked() {
         guard !restored else { return }
         restored = true
         Self.active = 0

@@ -55,6 +55,17 @@ public enum AccessLogField: String, Sendable, CaseIterable {
         }
     }
 
+    public enum Unit: Sendable { case milliseconds, bytes }
+
+    /// What a numeric field counts, as Envoy writes it.
+    public var unit: Unit? {
+        switch self {
+        case .duration, .upstreamServiceTime: .milliseconds
+        case .bytesReceived, .bytesSent: .bytes
+        default: nil
+        }
+    }
+
     /// Written as a number; `-` or digits on the wire.
     public var isNumeric: Bool {
         switch self {

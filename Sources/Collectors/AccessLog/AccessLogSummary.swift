@@ -94,8 +94,9 @@ public struct AccessLogSummary: Sendable {
 
     public mutating func add(_ event: PairingEvent) {
         switch event {
-        case .pair(let pair): countPair(client: pair.client.duration, server: pair.server.duration)
+        case .paired(let pair): countPair(client: pair.client.duration, server: pair.server.duration)
         case .chain: chains += 1
+        case .waiting, .alone: break
         }
     }
 

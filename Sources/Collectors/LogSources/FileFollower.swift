@@ -70,6 +70,18 @@ public final class FileFollower {
 
     deinit { if !isStdin { close(descriptor) } }
 
+    /// What tells a reader that `poll` may have something: a pipe's descriptor (stdin, a
+    /// FIFO with a writer), or changes to the file at `path` (a regular file, and a FIFO
+    /// waiting for a writer, which poll(2) would report as hung up at once).
+    public enum Readiness: Equatable, Sendable {
+        case readable(Int32)
+        case changes(String)
+    }
+
+    public var readiness: Readiness {
+        isStdin || (isFIFO && !waitingForWriter) ? .readable(descriptor) : .changes(path)
+    }
+
     /// Every complete line that arrived since the last call.
     public func poll() -> [[UInt8]] {
         var lines: [[UInt8]] = []

@@ -23,6 +23,7 @@ public struct LineDigest: PairableLine, Sendable, Equatable {
     public var duration: Int? { durationOrNegative < 0 ? nil : Int(durationOrNegative) }
     public var pairingKey: RequestKey? { hasKey ? key : nil }
     public var pairingTime: Int64? { time }
+    public var pairingDuration: Int? { duration }
 
     /// A digest holds no text: its size is all it costs.
     public var pairingBytes: Int { MemoryLayout<LineDigest>.stride }

@@ -15,7 +15,7 @@ public struct LinePairer<Line: PairableLine>: Sendable {
 
     public enum Event: Sendable {
         case pair(Hop)
-        /// Every hop of one id, ordered by start time.
+        /// Every hop of one id, in chain order (`PairableLine.startsBefore`).
         case chain([Hop])
     }
 
@@ -173,9 +173,7 @@ public struct LinePairer<Line: PairableLine>: Sendable {
             freed += first.client.pairingBytes + first.server.pairingBytes
             if !entry.moreHops.isEmpty {
                 for hop in entry.moreHops { freed += hop.client.pairingBytes + hop.server.pairingBytes }
-                let hops = ([first] + entry.moreHops).sorted {
-                    ($0.client.pairingTime ?? 0, $0.server.pairingTime ?? 0) < ($1.client.pairingTime ?? 0, $1.server.pairingTime ?? 0)
-                }
+                let hops = ([first] + entry.moreHops).sorted { Line.startsBefore($0.client, $1.client) }
                 emit(.chain(hops))
             }
         }

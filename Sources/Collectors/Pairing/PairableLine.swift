@@ -7,6 +7,9 @@ public protocol PairableLine: Sendable {
     var pairingKey: PairingKey? { get }
     /// START_TIME in milliseconds since 1970: the log's own clock for the window.
     var pairingTime: Int64? { get }
+    /// How long the line's request took, in milliseconds: of two hops that start in the
+    /// same millisecond, the longer one holds the other.
+    var pairingDuration: Int? { get }
     /// The server side is the inbound line; outbound and unknown lines are client sides
     /// (formats without a cluster name cannot tell a client line apart otherwise).
     var isServerSide: Bool { get }
@@ -18,9 +21,20 @@ public protocol PairableLine: Sendable {
     var pairingBytes: Int { get }
 }
 
+extension PairableLine {
+    /// The order of a request's hops, wherever they are shown: by start time, and of two
+    /// that started in the same millisecond, the longer first (it holds the other: the
+    /// gateway's hop around the sidecar's).
+    public static func startsBefore(_ a: Self, _ b: Self) -> Bool {
+        let (startA, startB) = (a.pairingTime ?? 0, b.pairingTime ?? 0)
+        return startA != startB ? startA < startB : (a.pairingDuration ?? 0) > (b.pairingDuration ?? 0)
+    }
+}
+
 extension AccessLogRecord: PairableLine {
     public var pairingKey: String? { requestID }
     public var pairingTime: Int64? { startTime.flatMap(EnvoyTimestamp.milliseconds) }
+    public var pairingDuration: Int? { duration }
     public var isServerSide: Bool { direction == .inbound }
 
     public func isSameHop(as other: AccessLogRecord) -> Bool {

@@ -139,94 +139,47 @@ struct LogsCommand: ParsableCommand {
 }
 
 extension LogsCommand {
-    /// Polls every source until interrupted; a summary every 5 s with --summary.
+    /// Reads every source as it grows until interrupted; a summary every 5 s with --summary.
     func followSources(
         choice: AccessLogDecoder.Choice, filter: ((UnsafeBufferPointer<UInt8>) -> Bool)?, printer: LogsPrinter,
         output: StdoutWriter
     ) throws {
-        var followers: [(follower: FileFollower, decoder: AccessLogDecoder)] = []
-        var clusters: [KubernetesSource] = []
-        /// One decoder per pod: pods may run different Istio versions.
-        var podDecoders: [String: AccessLogDecoder] = [:]
+        let inputs: LogInputs
         do {
-            for path in sources.isEmpty ? ["-"] : sources {
-                if let target = KubernetesSource.Target(path) {
-                    clusters.append(
-                        KubernetesSource(
-                            target: target, context: context, namespace: namespace,
-                            relist: DurationText.parse(relist) ?? .seconds(5)))
-                } else {
-                    followers.append((try FileFollower(path: path, fromStart: fromStart), AccessLogDecoder(choice)))
-                }
-            }
+            inputs = try LogInputs(
+                sources: sources.isEmpty ? ["-"] : sources, fromStart: fromStart, format: choice, context: context,
+                namespace: namespace, relist: DurationText.parse(relist) ?? .seconds(5))
         } catch {
             Stderr.line("meshtop: \(error.description)")
             throw ExitCode(2)
         }
-        defer { clusters.forEach { $0.stop() } }
+        defer { inputs.stop() }
         StopSignal.install()
         var lastSummary = ContinuousClock.now
-        var waiting = Set<String>()
         while !output.closed, !StopSignal.requested {
-            var readAny = false
-            for index in followers.indices {
-                let lines = followers[index].follower.poll()
-                let path = followers[index].follower.path
-                // A FIFO without a writer is said once, not taken for the end of the source.
-                if followers[index].follower.waitingForWriter {
-                    if waiting.insert(path).inserted {
-                        Stderr.line("meshtop: \(path): waiting for a writer")
-                    }
-                } else {
-                    waiting.remove(path)
-                }
-                for line in lines {
-                    readAny = true
-                    line.withUnsafeBufferPointer { bytes in
-                        if let filter, !filter(bytes) { return }
-                        printer.consume(bytes, source: followers[index].follower.path, decoder: &followers[index].decoder)
-                    }
-                }
+            let read = inputs.read { bytes, source, decoder in
+                if let filter, !filter(bytes) { return }
+                printer.consume(bytes, source: source, decoder: &decoder)
             }
-            for cluster in clusters {
-                let (lines, events) = cluster.poll()
-                for event in events {
-                    let note: String
-                    switch event {
-                    case .joined(let pod): note = "+ \(pod)"
-                    case .left(let pod): note = "- \(pod)"
-                    case .error(let message): note = "meshtop: \(message)"
-                    }
-                    Stderr.line(note)
-                }
-                for (pod, line) in lines {
-                    readAny = true
-                    var decoder = podDecoders[pod] ?? AccessLogDecoder(choice)
-                    line.withUnsafeBufferPointer { bytes in
-                        if let filter, !filter(bytes) { return }
-                        printer.consume(bytes, source: pod, decoder: &decoder)
-                    }
-                    podDecoders[pod] = decoder
+            for note in read.notes {
+                switch note {
+                case .joined, .left: Stderr.line(note.text)
+                case .waitingForWriter, .writerConnected, .failed: Stderr.line("meshtop: " + note.text)
                 }
             }
             if summary, ContinuousClock.now - lastSummary >= .seconds(5) {
-                try printer.printSummary(
-                    malformed: followers.reduce(0) { $0 + $1.decoder.malformed + $1.follower.overlongLines }
-                        + podDecoders.values.reduce(0) { $0 + $1.malformed },
-                    samples: followers.flatMap(\.decoder.malformedSamples) + podDecoders.values.flatMap(\.malformedSamples))
+                try printer.printSummary(malformed: inputs.malformed, samples: inputs.malformedSamples)
                 lastSummary = ContinuousClock.now
             }
             output.flush()
-            if !readAny { usleep(100_000) }  // the poll interval of tail -F, not a synchronisation
+            if read.lines == 0 {
+                // Until an input changes; with --summary, no later than the next summary.
+                inputs.wait(upTo: summary ? max(.milliseconds(10), .seconds(5) - (ContinuousClock.now - lastSummary)) : .seconds(1))
+            }
         }
         // Interrupted: what is still open leaves the window, and a last summary says so.
         printer.finish()
-        if summary {
-            try printer.printSummary(
-                malformed: followers.reduce(0) { $0 + $1.decoder.malformed + $1.follower.overlongLines }
-                    + podDecoders.values.reduce(0) { $0 + $1.malformed },
-                samples: followers.flatMap(\.decoder.malformedSamples) + podDecoders.values.flatMap(\.malformedSamples))
-        }
+        if summary { try printer.printSummary(malformed: inputs.malformed, samples: inputs.malformedSamples) }
     }
 }
 
@@ -304,10 +257,11 @@ final class LogsPrinter {
     private func print(_ events: [PairingEvent]) {
         for event in events {
             switch event {
-            case .pair(let pair):
+            case .paired(let pair):
                 if json { output.line(writing: pair.writeJSON) } else { output.line(colored: text.line(for: pair)) }
             case .chain(let chain):
                 if json { output.line(writing: chain.writeJSON) } else { output.line(colored: text.line(for: chain)) }
+            case .waiting, .alone: break
             }
         }
     }

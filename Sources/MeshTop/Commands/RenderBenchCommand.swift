@@ -82,7 +82,7 @@ struct RenderBenchCommand: ParsableCommand {
         }
         var tracker = EtcdTracker()
         let etcd = tracker.update(EtcdObservation(time: now, members: members, v2: .on(index: 9_000, raftIndex: nil, raftTerm: nil, clusterID: nil)))
-        var feed = RequestFeed()
+        var lines: [(record: AccessLogRecord, text: String)] = []
         for index in 0..<requests {
             for inbound in [false, true] {
                 var record = AccessLogRecord()
@@ -95,11 +95,11 @@ struct RenderBenchCommand: ParsableCommand {
                 record.requestID = "request-\(index)"
                 record.authority = "proxy-etcd-storage:9080"
                 record.direction = inbound ? .inbound : .outbound
-                feed.add(record, line: "raw line \(index)")
+                lines.append((record, "raw line \(index)"))
             }
         }
         var model = ScreenModel(snapshot: Snapshot(time: now, sources: sources, edges: edges, history: history, etcd: etcd), now: now)
-        model.requests = feed
+        model.requests = RequestFeed(pairing: lines)
         model.logSources = ["access.log"]
         return model
     }

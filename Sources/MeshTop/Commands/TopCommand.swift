@@ -7,10 +7,7 @@ struct TopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "top",
         abstract: "The live dashboard: Istio traffic per edge, etcd members, and access-log requests paired by x-request-id.",
-        discussion: """
-            Keys: q quit, Tab panel, arrows scroll, Enter details, / filter, e errors only, r reporter, \
-            P profile (istio, envoy, auto), s sort, w window, p pause, ? help.
-            """)
+        discussion: KeyBinding.summary)
 
     @OptionGroup var sources: SourceOptions
 
@@ -74,13 +71,14 @@ struct TopCommand: AsyncParsableCommand {
         let (config, forwards) = try sources.pollerConfig()
         defer { forwards.forEach { $0.stop() } }
 
+        let events = EventQueue()
         // With --load and no --logs the Requests panel shows the load's own lines.
         let tail =
-            logs.isEmpty && load == nil
+            logs.isEmpty
             ? nil
             : LogTail(
                 sources: logs.map { $0 == "-" ? "/dev/stdin" : $0 }, format: choice, context: sources.context,
-                namespace: sources.namespace)
+                namespace: sources.namespace, events: events)
         try tail?.start(fromStart: fromStart || logs.contains("-"))
         defer { tail?.stop() }
         var monitor: LoadMonitor?
@@ -88,12 +86,12 @@ struct TopCommand: AsyncParsableCommand {
             let plan = try LoadCommand.plan(
                 url: load, method: method, headers: header, body: body, rate: rps, concurrency: concurrency, count: nil,
                 duration: duration.flatMap(DurationText.parse), timeout: .seconds(10), accessLog: nil)
-            monitor = LoadMonitor(plan: plan)
+            monitor = LoadMonitor(plan: plan, events: events)
             do {
                 // The load's own lines fill the Requests panel only when no log is tailed: with
                 // the proxies' lines there, the load's line would be a second client side of
                 // the gateway's hop (an ingress gateway writes one outbound line, no inbound).
-                try monitor?.start(tail: logs.isEmpty ? tail : nil)
+                try monitor?.start(postsLines: logs.isEmpty)
             } catch {
                 throw ValidationError("--load: \(error)")
             }
@@ -101,8 +99,7 @@ struct TopCommand: AsyncParsableCommand {
         defer { monitor?.stop() }
 
         let poller = Poller(config)
-        let live = LiveSnapshot()
-        await LiveSnapshot.follow(poller, into: live)
+        await poller.observe { snapshot, _ in events.post(.snapshot(snapshot)) }
         let polling = Task {
             await poller.backfill()
             await poller.run()
@@ -110,7 +107,8 @@ struct TopCommand: AsyncParsableCommand {
         defer { polling.cancel() }
         var model = ScreenModel(snapshot: await poller.snapshot(), now: Date())
         model.logSources = logs.isEmpty && load != nil ? ["meshtop load"] : logs
-        model.load = monitor?.status
+        if tail != nil || load != nil { model.requests = RequestFeed() }
+        model.load = monitor?.initialStatus
         model.context = sources.context
         model.namespace = sources.namespace
         model.interval = config.interval
@@ -118,7 +116,7 @@ struct TopCommand: AsyncParsableCommand {
         let color = !noColor && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         StopSignal.install()
         let dashboard = Dashboard(
-            poller: poller, queries: config.queries, profile: config.profile, live: live, tail: tail, load: monitor, model: model, color: color, debug: debug)
+            poller: poller, queries: config.queries, profile: config.profile, events: events, model: model, color: color, debug: debug)
         do {
             try await dashboard.run()
         } catch {

@@ -17,7 +17,7 @@ struct LoadResult: Sendable {
     var errorCount: Int { errors.values.reduce(0, +) }
     /// What the dashboard's Load panel counts as failed: no answer, or a 5xx (a proxy's own
     /// 503 from a fault or a circuit breaker is an answer, but not a success).
-    var failedCount: Int { errorCount + statusCodes.filter { $0.key >= 500 }.values.reduce(0, +) }
+    var failedCount: Int { errorCount + statusCodes.filter { RequestOutcome.isError(status: $0.key) }.values.reduce(0, +) }
 
     func milliseconds(atPercentile percentile: Double) -> Double? {
         latency.totalCount == 0 ? nil : Double(latency.valueAtPercentile(percentile)) / 1_000

@@ -1,29 +1,26 @@
 import Collectors
 import Foundation
+import Synchronization
 
-/// The UI loop: one thread owns the terminal; it waits up to 100 ms for a key, takes the
-/// newest Snapshot and log feed, and redraws only when one of them changed, a key was
-/// pressed, the terminal was resized, or the clock in the header moved on.
+/// The UI thread: it owns the terminal, the model and the key state, and takes one event
+/// at a time from `events` (keys, resizes, snapshots, request batches, load progress and
+/// the clock's ticks). New data is drawn at the next tick, so the screen changes once a
+/// second however many sources report (like top); a key or a resize is drawn at once.
 final class Dashboard: @unchecked Sendable {
     // Touched by the UI thread only, after `init`.
     private var state = UIState()
     private var model: ScreenModel
+    /// The model as it was when `p` paused the screen; drawn instead of `model` until `p` again.
+    private var frozen: ScreenModel?
     private var rendered: Screen.Rendered?
-    private let live: LiveSnapshot
-    private let tail: LogTail?
-    private let load: LoadMonitor?
+    private let events: EventQueue
     private let poller: Poller
     private let color: Bool
     private let debug: DebugLog
 
-    init(
-        poller: Poller, queries: IstioQueries, profile: MetricsProfile.Choice, live: LiveSnapshot, tail: LogTail?, load: LoadMonitor?, model: ScreenModel, color: Bool,
-        debug: DebugLog
-    ) {
+    init(poller: Poller, queries: IstioQueries, profile: MetricsProfile.Choice, events: EventQueue, model: ScreenModel, color: Bool, debug: DebugLog) {
         self.poller = poller
-        self.load = load
-        self.live = live
-        self.tail = tail
+        self.events = events
         self.model = model
         self.color = color
         self.debug = debug
@@ -53,74 +50,121 @@ final class Dashboard: @unchecked Sendable {
         let terminal = try Terminal(color: color)
         defer { terminal.restore() }
         debug.write("terminal \(terminal.size.width)x\(terminal.size.height), colours \(terminal.colors)")
-        var snapshotGeneration = -2
-        var logGeneration = -1
-        var loadGeneration = -1
-        var second = Int(Date().timeIntervalSince1970)
-        // New data waits for the clock's next second and is drawn with it, so the screen is
-        // drawn once a second however many sources change (three polls and the logs would
-        // otherwise each cost a frame), like top; a key or a resize redraws at once.
-        var dirty = true
-        var urgent = true
-        while !StopSignal.requested {
-            if !state.paused {
-                if live.generation != snapshotGeneration, let (snapshot, generation) = live.latest {
-                    snapshotGeneration = generation
-                    model.snapshot = snapshot
-                    dirty = true
-                }
-                if let load, load.generation != loadGeneration {
-                    loadGeneration = load.generation
-                    model.load = load.status
-                    dirty = true
-                }
-                if let tail, tail.generation != logGeneration {
-                    let current = tail.current
-                    logGeneration = current.generation
-                    model.requests = current.feed
-                    model.logNotes = current.notes
-                    dirty = true
-                }
-            }
-            let now = Date()
-            let tick = Int(now.timeIntervalSince1970) != second
-            second = Int(now.timeIntervalSince1970)
-            if urgent || tick {
-                // Paused, the clock stops too, so a tick redraws only for a change.
-                if !state.paused { model.now = now }
-                if urgent || dirty || !state.paused { draw(terminal) }
-                dirty = false
-                urgent = false
-            }
-            guard let key = terminal.readKey() else { continue }
-            urgent = true
-            if key == .resize { continue }
-            switch state.handle(key) {
-            case .quit?: return
-            case .openDetail?:
-                if let items = rendered?.items[state.focus], items.indices.contains(state.selected(state.focus)) {
-                    state.detail = items[state.selected(state.focus)]
-                    state.detailScroll = 0
-                }
-            case .retune(let window, let reporter)?:
-                debug.write("retune window \(window) reporter \(reporter.rawValue)")
-                let poller = self.poller
-                Task { await poller.retune(window: window, reporter: reporter) }
-            case .profile(let choice)?:
-                debug.write("profile \(choice.rawValue)")
-                let poller = self.poller
-                Task { await poller.choose(profile: choice) }
-            case nil: break
+        let keys = KeyReader(terminal: terminal, events: events)
+        keys.start()
+        defer { keys.stop() }
+        draw(terminal)
+        var tick = Self.nextSecond(after: Date())
+        while true {
+            switch events.next(tickAt: tick) {
+            case .key(let key):
+                if handle(key) { return }
+                draw(terminal)
+            case .resize:
+                draw(terminal)
+            case .snapshot(let snapshot):
+                model.snapshot = snapshot
+            case .requests(let batch):
+                if model.requests == nil { model.requests = RequestFeed() }
+                model.requests?.apply(batch)
+                model.logNotes = batch.notes
+            case .load(let status):
+                model.load = status
+            case .tick(let now):
+                tick = Self.nextSecond(after: now)
+                model.now = now
+                // Paused, the clock stops too: nothing to draw until a key.
+                if frozen == nil { draw(terminal) }
             }
         }
     }
 
+    /// Performs a key; true to quit.
+    private func handle(_ key: Key) -> Bool {
+        let wasPaused = state.paused
+        let command = state.handle(key)
+        if state.paused != wasPaused { frozen = state.paused ? model : nil }
+        switch command {
+        case .quit?: return true
+        case .openDetail?: openDetail()
+        case .retune(let window, let reporter)?:
+            debug.write("retune window \(window) reporter \(reporter.rawValue)")
+            let poller = self.poller
+            Task { await poller.retune(window: window, reporter: reporter) }
+        case .profile(let choice)?:
+            debug.write("profile \(choice.rawValue)")
+            let poller = self.poller
+            Task { await poller.choose(profile: choice) }
+        case nil: break
+        }
+        return false
+    }
+
+    /// The selected row as it is on screen now becomes the detail: a request is copied,
+    /// so it stays open when newer requests push it out of the list.
+    private func openDetail() {
+        guard let items = rendered?.items[state.focus], items.indices.contains(state.selected(state.focus)) else { return }
+        let shown = frozen ?? model
+        switch items[state.selected(state.focus)] {
+        case .edge(let key): state.detail = .edge(key)
+        case .member(let endpoint): state.detail = .member(endpoint)
+        case .request(let serial):
+            guard let block = shown.requests?.block(serial: serial) else { return }
+            state.detail = .request(block)
+        }
+        state.detailScroll = 0
+    }
+
     private func draw(_ terminal: Terminal) {
         let (width, height) = terminal.size
-        let frame = Screen.render(model, state, width: width, height: height)
+        let frame = Screen.render(frozen ?? model, state, width: width, height: height)
         state.rowCounts = frame.rowCounts
         state.pageRows = frame.pageRows
         rendered = frame
         terminal.draw(frame.grid)
+    }
+
+    static func nextSecond(after date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 + 1).rounded(.down))
+    }
+}
+
+/// Posts the terminal's keys as events, on a thread of its own: it sleeps in poll(2) until
+/// a key comes, waking every 200 ms to take a resize (ncurses turns SIGWINCH into a key)
+/// or a stop signal (posted as Ctrl-C).
+final class KeyReader: Sendable {
+    private let terminal: Terminal
+    private let events: EventQueue
+    private let stopping = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(terminal: Terminal, events: EventQueue) {
+        self.terminal = terminal
+        self.events = events
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            defer { finished.signal() }
+            var ready = pollfd(fd: terminal.inputDescriptor, events: Int16(POLLIN), revents: 0)
+            while !stopping.load(ordering: .relaxed) {
+                if StopSignal.requested {
+                    events.post(.key(.interrupt))
+                    return
+                }
+                _ = poll(&ready, 1, 200)
+                // A terminal that hung up would make poll return at once, forever.
+                if ready.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { ready.fd = -1 }
+                for key in terminal.readKeys() { events.post(key == .resize ? .resize : .key(key)) }
+            }
+        }
+        thread.name = "meshtop-keys"
+        thread.start()
+    }
+
+    /// Returns once the thread has stopped reading, so the terminal can be given back.
+    func stop() {
+        stopping.store(true, ordering: .relaxed)
+        finished.wait()
     }
 }

@@ -1,37 +1,54 @@
 import Collectors
 import DequeModule
 
-/// One row of the Requests panel: a pair, or a line still without its other side.
+/// One row of the Requests panel: a hop's two lines, or a line still without its other side.
 struct RequestRow: Sendable, Equatable {
     enum Kind: Sendable, Equatable { case pair, clientOnly, serverOnly }
+    enum Content: Sendable, Equatable {
+        case pair(RequestPair)
+        case line(LoggedLine)
+    }
 
-    var serial: Int
-    var kind: Kind
-    var client: AccessLogRecord?
-    var server: AccessLogRecord?
-    var clientLine: String?
-    var serverLine: String?
-    /// 1 for an id's first pair; 2, 3… for later hops of the same request (a chain).
-    var hop: Int
+    var content: Content
+    /// 1 for a request's first hop; 2, 3… for its later hops (a chain).
+    var hop = 1
 
-    var requestID: String? { (client ?? server)?.requestID }
+    var kind: Kind {
+        switch content {
+        case .pair: .pair
+        case .line(let line): line.record.isServerSide ? .serverOnly : .clientOnly
+        }
+    }
+
+    var clientLine: LoggedLine? {
+        switch content {
+        case .pair(let pair): pair.clientLine
+        case .line(let line): line.record.isServerSide ? nil : line
+        }
+    }
+
+    var serverLine: LoggedLine? {
+        switch content {
+        case .pair(let pair): pair.serverLine
+        case .line(let line): line.record.isServerSide ? line : nil
+        }
+    }
+
+    var client: AccessLogRecord? { clientLine?.record }
+    var server: AccessLogRecord? { serverLine?.record }
     /// The line that describes the request best: the client's when there is one.
-    var main: AccessLogRecord? { client ?? server }
+    var mainLine: LoggedLine? { clientLine ?? serverLine }
+    var main: AccessLogRecord? { mainLine?.record }
+    var requestID: String? { main?.requestID }
     var code: Int? { server?.responseCode ?? client?.responseCode }
 
     var overheadMilliseconds: Int? {
-        guard let client = client?.duration, let server = server?.duration else { return nil }
-        return client - server
+        if case .pair(let pair) = content { return pair.overheadMilliseconds }
+        return nil
     }
 
-    /// A 5xx, no answer at all (0), or an Envoy response flag.
-    var isError: Bool {
-        if let code, code >= 500 || code == 0 { return true }
-        return [client?.responseFlags, server?.responseFlags].contains { flags in
-            guard let flags else { return false }
-            return !flags.isEmpty && flags != "-"
-        }
-    }
+    /// `RequestOutcome`'s error, on either side of the hop.
+    var isError: Bool { client?.isError == true || server?.isError == true }
 
     /// The text `/` filters match against.
     var searchText: String {
@@ -41,120 +58,136 @@ struct RequestRow: Sendable, Equatable {
     }
 }
 
-/// The Requests panel's data: lines from the access logs, paired by x-request-id as they
-/// arrive. A line waits as a one-sided row until its partner comes, then the two become one
-/// pair row; the rows of one request stay together, its hops in chain order. The pairer's
-/// counts say how many lines left the window alone.
+/// One request's rows, its hops in chain order (`PairableLine.startsBefore`).
+struct RequestBlock: Sendable, Equatable {
+    /// Bigger for a block that changed later; names the block in the panel's items.
+    var serial: Int
+    var requestID: String?
+    var rows: [RequestRow]
+    /// The id left the pairer's window: no more hops will join.
+    var complete = false
+}
+
+/// The Requests panel's data: a bounded list of rows kept from the pairer's events alone
+/// (`RequestPairer` with `reportsWaiting`). A waiting line is a one-sided row until its
+/// hop pairs, then the two are one row; a request's rows stay together as one block,
+/// which moves to the top whenever it changes.
 struct RequestFeed: Sendable {
     static let capacity = 1_000
 
-    private(set) var rows: Deque<RequestRow> = []
-    private var pairer = RequestPairer(maxOpenIDs: 20_000, window: .seconds(60))
+    /// Oldest first; serials increase along the list.
+    private(set) var blocks: Deque<RequestBlock> = []
+    private var serialOfID: [String: Int] = [:]
     private var nextSerial = 0
-    /// Open ids: the serials of the id's one-sided rows waiting and of its pair rows.
-    private var open: [String: (waiting: [Int], pairs: [Int])] = [:]
-    private(set) var lines = 0
-    var malformed = 0
+    private(set) var rowCount = 0
+    private(set) var counts = PairingCounts()
+    private(set) var malformed = 0
 
-    var paired: Int { pairer.pairCount }
-    var unpaired: UnpairedCounts { pairer.unpaired }
+    var lines: Int { counts.lines }
+    var paired: Int { counts.paired }
+    var unpaired: UnpairedCounts { counts.unpaired }
+
+    /// Every row, newest request first, each request's hops in chain order.
+    var rows: [RequestRow] {
+        var rows: [RequestRow] = []
+        rows.reserveCapacity(rowCount)
+        for block in blocks.reversed() { rows += block.rows }
+        return rows
+    }
+
+    /// The serial of each row's block, in the order of `rows`.
+    var rowBlocks: [Int] {
+        var serials: [Int] = []
+        serials.reserveCapacity(rowCount)
+        for block in blocks.reversed() { serials += repeatElement(block.serial, count: block.rows.count) }
+        return serials
+    }
 
     init() {}
 
-    mutating func add(_ record: AccessLogRecord, line: String) {
-        lines += 1
-        let events = pairer.add(record)
-        var pairedNow: RequestPair?
-        for case .pair(let pair) in events { pairedNow = pair }
-        guard let id = record.requestID, !id.isEmpty else {
-            append(Self.lone(record, line: line))
-            return
-        }
-        var state = open[id] ?? ([], [])
-        let added: RequestRow
-        if let pair = pairedNow {
-            // The partner's row becomes the pair: found among the id's waiting rows.
-            let partnerSide: RequestRow.Kind = record.isServerSide ? .clientOnly : .serverOnly
-            var partnerLine: String?
-            if let at = state.waiting.firstIndex(where: { serial in row(serial)?.kind == partnerSide && row(serial)?.main == (record.isServerSide ? pair.client : pair.server) }) {
-                partnerLine = remove(serial: state.waiting[at]).flatMap { $0.clientLine ?? $0.serverLine }
-                state.waiting.remove(at: at)
+    mutating func apply(_ batch: RequestBatch) {
+        for event in batch.events { apply(event) }
+        counts = batch.counts
+        malformed = batch.malformed
+    }
+
+    mutating func apply(_ event: PairingEvent) {
+        switch event {
+        case .alone(let line):
+            append(RequestBlock(serial: 0, requestID: nil, rows: [RequestRow(content: .line(line))]))
+        case .waiting(let line):
+            change(line.record.requestID ?? "") { $0.rows.append(RequestRow(content: .line(line))) }
+        case .paired(let pair):
+            change(pair.requestID) { block in
+                // The waiting line this pair completed becomes part of the pair's row.
+                let numbers = [pair.clientLine.number, pair.serverLine.number]
+                block.rows.removeAll { row in
+                    if case .line(let line) = row.content { return numbers.contains(line.number) }
+                    return false
+                }
+                block.rows.append(RequestRow(content: .pair(pair)))
             }
-            added = RequestRow(
-                serial: 0, kind: .pair, client: pair.client, server: pair.server,
-                clientLine: record.isServerSide ? partnerLine : line, serverLine: record.isServerSide ? line : partnerLine,
-                hop: 1)
-        } else {
-            added = Self.lone(record, line: line)
+        case .chain(let chain):
+            guard let serial = serialOfID[chain.requestID], let at = index(of: serial) else { return }
+            blocks[at].complete = true
+            serialOfID[chain.requestID] = nil
         }
-        if state.waiting.isEmpty, state.pairs.isEmpty {
-            let serial = append(added)
-            if added.kind == .pair { state.pairs = [serial] } else { state.waiting = [serial] }
-            open[id] = state
-            return
+        while rowCount > Self.capacity, let dropped = blocks.popFirst() {
+            rowCount -= dropped.rows.count
+            if let id = dropped.requestID, serialOfID[id] == dropped.serial { serialOfID[id] = nil }
         }
-        // One request is one block of rows, its hops in chain order: they pair in whatever
-        // order the logs are read (the inner hop's lines are often written first). A chain
-        // starts with the hop that started first, and of two that started in the same
-        // millisecond, with the one that lasted longer (it holds the other).
-        var hops = (state.pairs + state.waiting).sorted().compactMap { remove(serial: $0) } + [added]
-        hops.sort { a, b in
-            let (startA, startB) = (a.main?.pairingTime ?? 0, b.main?.pairingTime ?? 0)
-            return startA != startB ? startA < startB : (a.main?.duration ?? 0) > (b.main?.duration ?? 0)
-        }
-        // The block moves to the top, last hop appended first: the panel shows the newest
-        // row on top, so the chain reads down from its first hop.
-        state = ([], [])
-        for (index, hop) in hops.enumerated().reversed() {
-            var hop = hop
-            hop.hop = index + 1
-            let serial = append(hop)
-            if hop.kind == .pair { state.pairs.append(serial) } else { state.waiting.append(serial) }
-        }
-        open[id] = state
     }
 
-    private static func lone(_ record: AccessLogRecord, line: String) -> RequestRow {
-        let server = record.isServerSide
-        return RequestRow(
-            serial: 0, kind: server ? .serverOnly : .clientOnly, client: server ? nil : record, server: server ? record : nil,
-            clientLine: server ? nil : line, serverLine: server ? line : nil, hop: 1)
+    func block(serial: Int) -> RequestBlock? { index(of: serial).map { blocks[$0] } }
+
+    func block(requestID: String) -> RequestBlock? { serialOfID[requestID].flatMap(block(serial:)) }
+
+    /// Changes the id's block (a new one when it has none), orders its hops and moves it to the top.
+    private mutating func change(_ id: String, _ body: (inout RequestBlock) -> Void) {
+        var block = RequestBlock(serial: 0, requestID: id, rows: [])
+        if let serial = serialOfID[id], let at = index(of: serial) {
+            block = blocks.remove(at: at)
+            rowCount -= block.rows.count
+        }
+        body(&block)
+        block.rows.sort { a, b in
+            guard let lineA = a.mainLine, let lineB = b.mainLine else { return false }
+            return LoggedLine.startsBefore(lineA, lineB)
+        }
+        for index in block.rows.indices { block.rows[index].hop = index + 1 }
+        append(block)
     }
 
-    @discardableResult
-    private mutating func append(_ row: RequestRow) -> Int {
-        var row = row
-        row.serial = nextSerial
+    private mutating func append(_ block: RequestBlock) {
+        var block = block
+        block.serial = nextSerial
         nextSerial += 1
-        rows.append(row)
-        while rows.count > Self.capacity, let dropped = rows.popFirst() {
-            forget(dropped)
-        }
-        return row.serial
+        if let id = block.requestID { serialOfID[id] = block.serial }
+        rowCount += block.rows.count
+        blocks.append(block)
     }
 
-    /// Rows are kept in serial order, so a serial is found by bisection.
+    /// Blocks are kept in serial order, so a serial is found by bisection.
     private func index(of serial: Int) -> Int? {
         var low = 0
-        var high = rows.count
+        var high = blocks.count
         while low < high {
             let middle = (low + high) / 2
-            if rows[middle].serial < serial { low = middle + 1 } else { high = middle }
+            if blocks[middle].serial < serial { low = middle + 1 } else { high = middle }
         }
-        return low < rows.count && rows[low].serial == serial ? low : nil
+        return low < blocks.count && blocks[low].serial == serial ? low : nil
     }
+}
 
-    private func row(_ serial: Int) -> RequestRow? { index(of: serial).map { rows[$0] } }
-
-    private mutating func remove(serial: Int) -> RequestRow? {
-        guard let at = index(of: serial) else { return nil }
-        return rows.remove(at: at)
-    }
-
-    private mutating func forget(_ row: RequestRow) {
-        guard let id = row.requestID, var state = open[id] else { return }
-        state.waiting.removeAll { $0 == row.serial }
-        state.pairs.removeAll { $0 == row.serial }
-        open[id] = state.waiting.isEmpty && state.pairs.isEmpty ? nil : state
+extension RequestFeed {
+    /// The feed these lines make when the log reader pairs them as they come (the render
+    /// benchmark's and the tests' made-up feeds).
+    init(pairing lines: [(record: AccessLogRecord, text: String)]) {
+        self.init()
+        var pairer = RequestPairer(maxOpenIDs: LogTail.maxOpenIDs, reportsWaiting: true)
+        var batch = RequestBatch()
+        for (record, text) in lines { pairer.add(record, text: text, into: &batch.events) }
+        batch.counts = pairer.counts
+        apply(batch)
     }
 }

@@ -11,13 +11,14 @@ struct UIState: Equatable, Sendable {
     enum Detail: Equatable, Sendable {
         case edge(EdgeKey)
         case member(String)
-        case request(Int)
+        /// The request as it was when Enter was pressed (it may leave the list meanwhile).
+        case request(RequestBlock)
     }
 
     /// What the rest of the dashboard must do after a key.
     enum Command: Equatable, Sendable {
         case quit
-        /// Enter: the screen turns the selected row into a `Detail` (it knows the rows).
+        /// Enter: the dashboard turns the selected row into a `Detail` (it knows the rows).
         case openDetail
         case retune(window: String, reporter: IstioQueries.Reporter)
         /// `P`: the poller asks another profile's queries.
@@ -52,66 +53,74 @@ struct UIState: Equatable, Sendable {
 
     func selected(_ panel: Panel) -> Int { selection[panel] ?? 0 }
 
+    /// Performs what the key's binding (`KeyBinding.panels`, or `.details` while a
+    /// detail is open) says; any key closes the help.
     mutating func handle(_ key: Key) -> Command? {
         if prompt != nil { return handlePrompt(key) }
-        if key == .interrupt { return .quit }
         if help {
-            // Any key closes the help; q still quits.
+            // Any key closes the help; the quitting keys still quit.
             help = false
-            return key == .character("q") ? .quit : nil
+            return KeyBinding.find(key, in: KeyBinding.panels)?.action == .quit ? .quit : nil
         }
-        if detail != nil {
-            switch key {
-            case .escape, .enter, .backspace: detail = nil
-            case .character("q"): return .quit
-            case .up, .character("k"): detailScroll = max(0, detailScroll - 1)
-            case .down, .character("j"): detailScroll += 1
-            case .pageUp: detailScroll = max(0, detailScroll - 10)
-            case .pageDown: detailScroll += 10
-            case .home: detailScroll = 0
-            default: break
-            }
-            return nil
-        }
-        switch key {
-        case .character("q"): return .quit
-        case .tab: moveFocus(by: 1)
-        case .backTab: moveFocus(by: -1)
-        case .up, .character("k"): scroll(by: -1)
-        case .down, .character("j"): scroll(by: 1)
+        let table = detail != nil ? KeyBinding.details : KeyBinding.panels
+        guard let binding = KeyBinding.find(key, in: table) else { return nil }
+        return detail != nil ? performInDetail(binding.action) : perform(binding.action)
+    }
+
+    private mutating func perform(_ action: KeyBinding.Action) -> Command? {
+        switch action {
+        case .quit: return .quit
+        case .nextPanel: moveFocus(by: 1)
+        case .previousPanel: moveFocus(by: -1)
+        case .up: scroll(by: -1)
+        case .down: scroll(by: 1)
         case .pageUp: scroll(by: -max(1, pageRows[focus] ?? 10))
         case .pageDown: scroll(by: max(1, pageRows[focus] ?? 10))
-        case .home: selection[focus] = 0
-        case .end: selection[focus] = max(0, (rowCounts[focus] ?? 1) - 1)
-        case .enter: return .openDetail
-        case .character("/"):
+        case .top: selection[focus] = 0
+        case .bottom: selection[focus] = max(0, (rowCounts[focus] ?? 1) - 1)
+        case .details: return .openDetail
+        case .filter:
             prompt = filters[focus]?.text ?? ""
             promptError = nil
-        case .character("e"):
+        case .errorsOnly:
             errorsOnly.toggle()
             selection = [:]
-        case .character("r"):
+        case .reporter:
             reporter = reporter == .destination ? .source : .destination
             return .retune(window: window, reporter: reporter)
-        case .character("w"):
+        case .window:
             let next = (Self.windows.firstIndex(of: window).map { $0 + 1 } ?? 0) % Self.windows.count
             window = Self.windows[next]
             return .retune(window: window, reporter: reporter)
-        case .character("P"):
+        case .profile:
             profile = profile.next
             return .profile(profile)
-        case .character("s"):
+        case .sort:
             let all = SortColumn.allCases
             sort = all[((all.firstIndex(of: sort) ?? 0) + 1) % all.count]
             descending = sort != .name
-        case .character("S"): descending.toggle()
-        case .character("p"): paused.toggle()
-        case .character("?"): help = true
-        case .escape:
+        case .reverseSort: descending.toggle()
+        case .pause: paused.toggle()
+        case .help: help = true
+        case .clear:
             // Esc clears the focused panel's filter, as in k9s.
             filters[focus] = nil
             errorsOnly = false
-        default: break
+        case .back: detail = nil
+        }
+        return nil
+    }
+
+    private mutating func performInDetail(_ action: KeyBinding.Action) -> Command? {
+        switch action {
+        case .quit: return .quit
+        case .back: detail = nil
+        case .up: detailScroll = max(0, detailScroll - 1)
+        case .down: detailScroll += 1
+        case .pageUp: detailScroll = max(0, detailScroll - 10)
+        case .pageDown: detailScroll += 10
+        case .top: detailScroll = 0
+        default: break  // the details table binds nothing else
         }
         return nil
     }

@@ -7,7 +7,7 @@ enum DetailView {
         switch detail {
         case .edge(let key): return edge(key, model)
         case .member(let endpoint): return member(endpoint, model)
-        case .request(let serial): return request(serial, model, width: width)
+        case .request(let block): return request(block, model, width: width)
         }
     }
 
@@ -53,30 +53,46 @@ enum DetailView {
         return (ScreenModel.memberName(member), lines)
     }
 
-    private static func request(_ serial: Int, _ model: ScreenModel, width: Int) -> (String, [Line]) {
-        guard let row = model.requests?.rows.first(where: { $0.serial == serial }) else {
-            return ("request", [[Segment("this request has left the list", .dimmed)]])
-        }
-        var lines: [Line] = [field("x-request-id", row.requestID)]
-        if row.kind == .pair { lines.append(field("overhead", row.overheadMilliseconds.map { "\($0) ms" })) }
-        if row.hop > 1 { lines.append(field("hop", String(row.hop))) }
-        for (side, record, raw) in [("client", row.client, row.clientLine), ("server", row.server, row.serverLine)] {
+    /// The request's whole chain: every hop's two lines, field by field, and raw. The
+    /// block held since Enter is shown, or its newer state while the feed still has it.
+    private static func request(_ held: RequestBlock, _ model: ScreenModel, width: Int) -> (String, [Line]) {
+        let block = held.requestID.flatMap { model.requests?.block(requestID: $0) } ?? held
+        var lines: [Line] = [field("x-request-id", block.requestID)]
+        let pairs = block.rows.filter { $0.kind == .pair }.count
+        lines.append(
+            field("hops", "\(block.rows.count) (\(pairs) paired)" + (block.complete ? "" : ", more may come")))
+        for row in block.rows {
             lines.append([])
-            guard let record else {
-                lines.append([Segment("no \(side) line", .dimmed)])
-                continue
-            }
-            lines.append([Segment("\(side) side (\(record.source ?? "?"))", .heading)])
-            for field in AccessLogField.allCases {
-                if let value = record.text(for: field) ?? record.number(for: field).map(String.init) {
-                    lines.append(self.field(field.rawValue, value))
+            let route = (row.main?.method ?? "-") + " " + (row.main?.path ?? "-") + "  " + (row.main?.authority ?? "")
+            lines.append([Segment("hop \(row.hop)  ", .heading), Segment(route, .heading)])
+            if let overhead = row.overheadMilliseconds { lines.append(field("overhead", "\(overhead) ms")) }
+            for (side, logged) in [("client", row.clientLine), ("server", row.serverLine)] {
+                guard let logged else {
+                    lines.append([Segment("no \(side) line", .dimmed)])
+                    continue
                 }
+                let record = logged.record
+                lines.append([Segment("\(side) side (\(record.source ?? "?"))", .title)])
+                for field in AccessLogField.allCases {
+                    if let value = record.number(for: field).map({ Self.withUnit($0, field) }) ?? record.text(for: field) {
+                        lines.append(self.field(field.rawValue, value))
+                    }
+                }
+                lines.append([Segment("raw line", .dimmed)])
+                lines += wrap(ControlBytes.sanitize(logged.text), width: width).map { [Segment($0)] }
             }
-            lines.append([Segment("raw line", .dimmed)])
-            lines += wrap(ControlBytes.sanitize(raw ?? ""), width: width).map { [Segment($0)] }
         }
-        let title = ((row.main?.method ?? "-") + " " + (row.main?.path ?? "-"))
-        return (title, lines)
+        let first = block.rows.first?.main
+        return ((first?.method ?? "-") + " " + (first?.path ?? "-"), lines)
+    }
+
+    /// A number field with its unit: Envoy logs durations in milliseconds, sizes in bytes.
+    static func withUnit(_ value: Int, _ field: AccessLogField) -> String {
+        switch field.unit {
+        case .milliseconds: "\(value) ms"
+        case .bytes: "\(value) B"
+        case nil: String(value)
+        }
     }
 
     /// Cuts text into lines of at most `width` columns, never inside a glyph.

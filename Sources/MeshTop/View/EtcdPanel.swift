@@ -2,6 +2,12 @@ import Collectors
 
 /// The etcd panel: the cluster in its title, one cell per member flowed over the lines.
 enum EtcdPanel {
+    /// A member's probe in `RequestOutcome`'s terms: no answer is status 0, and a member
+    /// that is not healthy answers /health with etcd's 503; one not yet asked counts too.
+    static func isError(_ member: EtcdMemberStatus) -> Bool {
+        RequestOutcome.isError(status: member.error != nil ? 0 : member.healthy == true ? 200 : 503)
+    }
+
     static func content(_ model: ScreenModel, _ state: UIState, width: Int, focused: Bool) -> PanelContent {
         let source = model.snapshot.sources[.etcd]
         var title: Line = [Segment("etcd", .heading)]
@@ -18,7 +24,7 @@ enum EtcdPanel {
         if let filter = state.filters[.etcd] { title.append(Segment("  filter " + filter.text, .warn)) }
 
         let members = view.members.filter { member in
-            if state.errorsOnly, member.healthy == true { return false }
+            if state.errorsOnly, !isError(member) { return false }
             if let filter = state.filters[.etcd], !filter.matches(ScreenModel.memberName(member) + " " + member.endpoint) { return false }
             return true
         }

@@ -1,6 +1,16 @@
+import Collectors
+
 /// A panel's text before it is framed: a title for its border, an optional fixed header
 /// line, and scrollable lines; `items` are what selection and Enter act on.
 struct PanelContent: Sendable {
+    /// What a selectable row stands for; Enter turns it into a `UIState.Detail`.
+    enum Item: Sendable, Equatable {
+        case edge(EdgeKey)
+        case member(String)
+        /// A request's block in the feed, by its serial.
+        case request(Int)
+    }
+
     var title: Line
     var header: Line?
     /// The lines, made on demand: a panel of a thousand rows formats only those on screen.
@@ -9,7 +19,7 @@ struct PanelContent: Sendable {
     /// Shown in place of the lines when there are none.
     var empty: Line?
     /// What Enter opens for each selectable item, and the line each item is on.
-    var items: [UIState.Detail] = []
+    var items: [Item] = []
     var itemLines: [Int] = []
     /// Whether the selected item's whole line is shown reversed (tables), or the builder
     /// marks the selection itself (the etcd member cells).
@@ -21,7 +31,7 @@ struct PanelContent: Sendable {
     var faded = false
 
     init(
-        title: Line, header: Line? = nil, lines: [Line], empty: Line? = nil, items: [UIState.Detail] = [], itemLines: [Int] = [],
+        title: Line, header: Line? = nil, lines: [Line], empty: Line? = nil, items: [Item] = [], itemLines: [Int] = [],
         highlightsLine: Bool = true, wanted: Int, minimum: Int, faded: Bool = false
     ) {
         self.init(
@@ -31,7 +41,7 @@ struct PanelContent: Sendable {
 
     init(
         title: Line, header: Line? = nil, lineCount: Int, line: @escaping @Sendable (Int) -> Line, empty: Line? = nil,
-        items: [UIState.Detail] = [], itemLines: [Int] = [], highlightsLine: Bool = true, wanted: Int, minimum: Int,
+        items: [Item] = [], itemLines: [Int] = [], highlightsLine: Bool = true, wanted: Int, minimum: Int,
         faded: Bool = false
     ) {
         self.title = title

@@ -18,13 +18,14 @@ enum RequestsPanel {
         if state.errorsOnly { title.append(Segment("  errors only", .warn)) }
         if let filter = state.filters[.requests] { title.append(Segment("  filter " + filter.text, .warn)) }
 
-        // Newest first; only the rows on screen become lines.
+        // Newest request first, its hops in chain order; only the rows on screen become lines.
         let rows = feed.rows
+        let blocks = feed.rowBlocks
         let filter = state.filters[.requests]
         let shown: [Int] =
             !state.errorsOnly && filter == nil
-            ? Array(rows.indices.reversed())
-            : rows.indices.reversed().filter { index in
+            ? Array(rows.indices)
+            : rows.indices.filter { index in
                 if state.errorsOnly, !rows[index].isError { return false }
                 if let filter, !filter.matches(rows[index].searchText) { return false }
                 return true
@@ -34,7 +35,7 @@ enum RequestsPanel {
         if let note = model.logNotes.last, feed.lines == 0 { empty.append(Segment("  " + note, .warn)) }
         return PanelContent(
             title: title, lineCount: shown.count, line: { line(rows[shown[$0]], width: width) }, empty: empty,
-            items: shown.map { .request(rows[$0].serial) }, itemLines: Array(shown.indices),
+            items: shown.map { .request(blocks[$0]) }, itemLines: Array(shown.indices),
             wanted: max(3, shown.count), minimum: 1)
     }
 

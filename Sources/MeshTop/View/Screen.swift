@@ -9,7 +9,7 @@ enum Screen {
         var grid: Grid
         var rowCounts: [UIState.Panel: Int] = [:]
         var pageRows: [UIState.Panel: Int] = [:]
-        var items: [UIState.Panel: [UIState.Detail]] = [:]
+        var items: [UIState.Panel: [PanelContent.Item]] = [:]
     }
 
     static func render(_ model: ScreenModel, _ state: UIState, width: Int, height: Int) -> Rendered {
@@ -125,13 +125,9 @@ enum Screen {
             if let error = state.promptError { line.append(Segment("   " + error, .warn)) }
             return line
         }
-        let keys: [(String, String)] =
-            state.detail != nil
-            ? [("esc", "back"), ("↑↓", "scroll"), ("q", "quit")]
-            : [("q", "quit"), ("tab", "panel"), ("/", "filter"), ("e", "errors"), ("r", "reporter"), ("s", "sort"), ("w", "window"),
-                ("p", "pause"), ("P", "profile"), ("enter", "details"), ("?", "help")]
+        let keys = (state.detail != nil ? KeyBinding.details : KeyBinding.panels).compactMap(\.footer)
         var line: Line = [Segment(" ")]
-        for (key, text) in keys { line += [Segment(" " + key, .title), Segment(" " + text + " ", .dimmed)] }
+        for (key, word) in keys { line += [Segment(" " + key, .title), Segment(" " + word + " ", .dimmed)] }
         return line
     }
 

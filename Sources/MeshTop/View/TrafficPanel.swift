@@ -73,9 +73,11 @@ enum TrafficPanel {
         return true
     }
 
+    /// Some of the edge's requests are `RequestOutcome` errors: a 5xx or 0 code, or a flag.
     static func isError(_ edge: EdgeStats) -> Bool {
         if let success = edge.successRate, success < 1 { return true }
-        return edge.codes.keys.contains { $0.hasPrefix("5") || $0 == "0" } || edge.flags.keys.contains { $0 != "-" }
+        return edge.codes.keys.contains(where: RequestOutcome.isError(statusLabel:))
+            || edge.flags.keys.contains { RequestOutcome.isError(status: nil, flags: $0) }
     }
 
     private static func sorted(_ edges: [EdgeStats], _ state: UIState) -> [EdgeStats] {

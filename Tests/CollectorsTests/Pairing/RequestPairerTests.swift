@@ -17,7 +17,7 @@ import Testing
     }
 
     private func pairs(_ events: [PairingEvent]) -> [RequestPair] {
-        events.compactMap { if case .pair(let p) = $0 { p } else { nil } }
+        events.compactMap { if case .paired(let p) = $0 { p } else { nil } }
     }
 
     @Test func theOriginalAppsTwoLinesMakeOnePair() throws {

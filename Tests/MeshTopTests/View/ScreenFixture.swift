@@ -94,7 +94,6 @@ enum ScreenFixture {
     }
 
     static func feed() -> RequestFeed {
-        var feed = RequestFeed()
         let lines: [AccessLogRecord] = [
             record("PUT", "/v2/keys/istioTest", code: 201, duration: 6, id: "r1", inbound: false, authority: "etcd-service:2379", time: "24.640"),
             record("PUT", "/v2/keys/istioTest", code: 201, duration: 4, id: "r1", inbound: true, authority: "etcd-service:2379", time: "24.641"),
@@ -102,8 +101,7 @@ enum ScreenFixture {
             record("GET", "/v2/keys/istioTest", code: 200, duration: 3, id: "r2", inbound: true, authority: "etcd-service:2379", time: "24.672"),
             record("GET", "/storage/missing", code: 503, duration: 1, id: "r3", inbound: true, authority: "proxy-etcd-storage:9080", time: "24.700", flags: "UH"),
         ]
-        for record in lines { feed.add(record, line: "raw \(record.requestID ?? "") \(record.direction)") }
-        return feed
+        return RequestFeed(pairing: lines.map { ($0, "raw \($0.requestID ?? "") \($0.direction)") })
     }
 
     static func model() -> ScreenModel {

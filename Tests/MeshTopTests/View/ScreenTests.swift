@@ -65,11 +65,12 @@ import Testing
         let first = Screen.render(ScreenFixture.model(), state, width: 100, height: 40)
         // The newest row is the lone 503, then the GET pair.
         state.selection[.requests] = 1
-        guard case .request(let serial)? = first.items[.requests]?[1] else {
+        guard case .request(let serial)? = first.items[.requests]?[1], let block = ScreenFixture.model().requests?.block(serial: serial)
+        else {
             Issue.record("no request items")
             return
         }
-        state.detail = .request(serial)
+        state.detail = .request(block)
         let frame = Screen.render(ScreenFixture.model(), state, width: 100, height: 40)
         expectFits(frame.grid)
         let text = frame.grid.lines.joined(separator: "\n")
@@ -96,12 +97,10 @@ import Testing
 
     @Test func outsideTextCannotBreakTheLayout() {
         var model = ScreenFixture.model()
-        var feed = RequestFeed()
         let hostile = ScreenFixture.record(
             "GET", "/storage/\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m中文🚀", code: 200, duration: 1, id: "x", inbound: true,
             authority: "例え.example", time: "25.000")
-        feed.add(hostile, line: "raw")
-        model.requests = feed
+        model.requests = RequestFeed(pairing: [(hostile, "raw")])
         model.snapshot.edges[0].key.sourceWorkload = "负载均衡-🚀"
         let frame = Screen.render(model, UIState(), width: 100, height: 30)
         expectFits(frame.grid)

@@ -1,0 +1,79 @@
+/// One key of the dashboard: what it does, and how the footer, the help overlay and
+/// `meshtop top --help` name it. `KeyBinding.panels` and `.details` are the only places a
+/// key is defined; `UIState.handle` performs the action of the binding a key finds.
+struct KeyBinding: Sendable {
+    enum Action: Sendable, CaseIterable {
+        case quit, nextPanel, previousPanel, up, down, pageUp, pageDown, top, bottom, details, filter, errorsOnly
+        case reporter, profile, sort, reverseSort, window, pause, help, clear
+        /// In the details view.
+        case back
+    }
+
+    var keys: [Key]
+    /// The keys as the help shows them, e.g. "↑ ↓  j k".
+    var label: String
+    /// The footer's short form (key, word), or nil when the footer leaves it out.
+    var footer: (key: String, word: String)?
+    /// What the help says; nil when the binding shares the line of the one before it.
+    var help: String?
+    var action: Action
+
+    /// The binding `key` finds in `table`.
+    static func find(_ key: Key, in table: [KeyBinding]) -> KeyBinding? {
+        table.first { $0.keys.contains(key) }
+    }
+
+    /// The panels' keys, in the order the help lists them.
+    static let panels: [KeyBinding] = [
+        KeyBinding(keys: [.character("q"), .interrupt], label: "q  Ctrl-C", footer: ("q", "quit"), help: "quit", action: .quit),
+        KeyBinding(keys: [.tab], label: "Tab", footer: ("tab", "panel"), help: "move focus between panels", action: .nextPanel),
+        KeyBinding(keys: [.backTab], label: "Shift-Tab", footer: nil, help: nil, action: .previousPanel),
+        KeyBinding(keys: [.up, .character("k")], label: "↑ k", footer: nil, help: "move the selection", action: .up),
+        KeyBinding(keys: [.down, .character("j")], label: "↓ j", footer: nil, help: nil, action: .down),
+        KeyBinding(keys: [.pageUp], label: "PgUp", footer: nil, help: "scroll a page, go to the top or the end", action: .pageUp),
+        KeyBinding(keys: [.pageDown], label: "PgDn", footer: nil, help: nil, action: .pageDown),
+        KeyBinding(keys: [.home], label: "Home", footer: nil, help: nil, action: .top),
+        KeyBinding(keys: [.end], label: "End", footer: nil, help: nil, action: .bottom),
+        KeyBinding(keys: [.enter], label: "Enter", footer: ("enter", "details"), help: "details of the row (a request: its whole chain); Esc back", action: .details),
+        KeyBinding(keys: [.character("/")], label: "/", footer: ("/", "filter"), help: "filter the focused panel (substring; re: for a regex)", action: .filter),
+        KeyBinding(keys: [.escape], label: "Esc", footer: nil, help: "clear the focused panel's filter and errors-only", action: .clear),
+        KeyBinding(keys: [.character("e")], label: "e", footer: ("e", "errors"), help: "errors only: 5xx, no answer, Envoy flags, gRPC failures", action: .errorsOnly),
+        KeyBinding(keys: [.character("r")], label: "r", footer: ("r", "reporter"), help: "reporter: destination or source", action: .reporter),
+        KeyBinding(keys: [.character("P")], label: "P", footer: ("P", "profile"), help: "metrics profile: istio, envoy, auto", action: .profile),
+        KeyBinding(keys: [.character("s")], label: "s", footer: ("s", "sort"), help: "cycle the sort column, reverse it", action: .sort),
+        KeyBinding(keys: [.character("S")], label: "S", footer: nil, help: nil, action: .reverseSort),
+        KeyBinding(keys: [.character("w")], label: "w", footer: ("w", "window"), help: "window of the rates: 1m, 5m, 15m", action: .window),
+        KeyBinding(keys: [.character("p")], label: "p", footer: ("p", "pause"), help: "pause the screen (polling goes on)", action: .pause),
+        KeyBinding(keys: [.character("?")], label: "?", footer: ("?", "help"), help: "this help; any key closes it", action: .help),
+    ]
+
+    /// The keys of the details view.
+    static let details: [KeyBinding] = [
+        KeyBinding(keys: [.escape, .enter, .backspace], label: "Esc", footer: ("esc", "back"), help: "back to the panels", action: .back),
+        KeyBinding(keys: [.up, .character("k")], label: "↑ k", footer: ("↑↓", "scroll"), help: "scroll", action: .up),
+        KeyBinding(keys: [.down, .character("j")], label: "↓ j", footer: nil, help: nil, action: .down),
+        KeyBinding(keys: [.pageUp], label: "PgUp", footer: nil, help: "scroll a page, go to the top", action: .pageUp),
+        KeyBinding(keys: [.pageDown], label: "PgDn", footer: nil, help: nil, action: .pageDown),
+        KeyBinding(keys: [.home], label: "Home", footer: nil, help: nil, action: .top),
+        KeyBinding(keys: [.character("q"), .interrupt], label: "q", footer: ("q", "quit"), help: "quit", action: .quit),
+    ]
+
+    /// The help's lines: a binding without words of its own joins the line before it.
+    static func helpLines(_ table: [KeyBinding]) -> [(keys: String, help: String)] {
+        var lines: [(keys: String, help: String)] = []
+        for binding in table {
+            if let help = binding.help {
+                lines.append((binding.label, help))
+            } else if !lines.isEmpty {
+                lines[lines.count - 1].keys += "  " + binding.label
+            }
+        }
+        return lines
+    }
+
+    /// `meshtop top --help`'s paragraph of keys, from the same lines as the help overlay.
+    static var summary: String {
+        "Keys: " + helpLines(panels).map { "\($0.keys.replacingOccurrences(of: "  ", with: " / ")) \($0.help)" }.joined(separator: "; ")
+            + "."
+    }
+}
