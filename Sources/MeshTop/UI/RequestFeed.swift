@@ -87,21 +87,29 @@ struct RequestFeed: Sendable {
     var paired: Int { counts.paired }
     var unpaired: UnpairedCounts { counts.unpaired }
 
-    /// Every row, newest request first, each request's hops in chain order.
-    var rows: [RequestRow] {
-        var rows: [RequestRow] = []
-        rows.reserveCapacity(rowCount)
-        for block in blocks.reversed() { rows += block.rows }
-        return rows
+    /// Where a row is: its block's place in `blocks` and its place in the block.
+    struct Position: Sendable, Equatable {
+        var block: Int32
+        var row: Int32
     }
 
-    /// The serial of each row's block, in the order of `rows`.
-    var rowBlocks: [Int] {
-        var serials: [Int] = []
-        serials.reserveCapacity(rowCount)
-        for block in blocks.reversed() { serials += repeatElement(block.serial, count: block.rows.count) }
-        return serials
+    /// Every row's position, newest request first, each request's hops in chain order: a
+    /// frame lists a thousand rows, and copies only the rows it shows.
+    var positions: [Position] {
+        var positions: [Position] = []
+        positions.reserveCapacity(rowCount)
+        for block in blocks.indices.reversed() {
+            for row in blocks[block].rows.indices { positions.append(Position(block: Int32(block), row: Int32(row))) }
+        }
+        return positions
     }
+
+    subscript(position: Position) -> RequestRow { blocks[Int(position.block)].rows[Int(position.row)] }
+
+    func serial(at position: Position) -> Int { blocks[Int(position.block)].serial }
+
+    /// Every row, in the order of `positions` (tests).
+    var rows: [RequestRow] { positions.map { self[$0] } }
 
     init() {}
 

@@ -19,23 +19,23 @@ enum RequestsPanel {
         if let filter = state.filters[.requests] { title.append(Segment("  filter " + filter.text, .warn)) }
 
         // Newest request first, its hops in chain order; only the rows on screen become lines.
-        let rows = feed.rows
-        let blocks = feed.rowBlocks
         let filter = state.filters[.requests]
-        let shown: [Int] =
+        let all = feed.positions
+        let shown: [RequestFeed.Position] =
             !state.errorsOnly && filter == nil
-            ? Array(rows.indices)
-            : rows.indices.filter { index in
-                if state.errorsOnly, !rows[index].isError { return false }
-                if let filter, !filter.matches(rows[index].searchText) { return false }
+            ? all
+            : all.filter { position in
+                let row = feed[position]
+                if state.errorsOnly, !row.isError { return false }
+                if let filter, !filter.matches(row.searchText) { return false }
                 return true
             }
         let waiting = model.logSources.joined(separator: ", ")
         var empty: Line = [Segment(feed.lines == 0 ? "waiting for lines from " + waiting : "no request matches", .dimmed)]
         if let note = model.logNotes.last, feed.lines == 0 { empty.append(Segment("  " + note, .warn)) }
         return PanelContent(
-            title: title, lineCount: shown.count, line: { line(rows[shown[$0]], width: width) }, empty: empty,
-            items: shown.map { .request(blocks[$0]) }, itemLines: Array(shown.indices),
+            title: title, lineCount: shown.count, line: { line(feed[shown[$0]], width: width) }, empty: empty,
+            items: shown.map { .request(feed.serial(at: $0)) }, itemLines: Array(shown.indices),
             wanted: max(3, shown.count), minimum: 1)
     }
 
