@@ -26,14 +26,12 @@ public struct PollerConfig: Sendable {
 /// `snapshot()` is the state at any moment.
 public actor Poller {
     public private(set) var config: PollerConfig
-    /// Bumped after every poll of any source: the dashboard redraws when it moves.
-    public private(set) var generation = 0
-    private var observer: (@Sendable (Snapshot, Int) -> Void)?
+    private var observer: (@Sendable (Snapshot) -> Void)?
 
-    /// Hears the new snapshot after every poll (the dashboard), instead of asking for it.
-    public func observe(_ body: @escaping @Sendable (Snapshot, Int) -> Void) {
+    /// Hears the new snapshot after every poll (the dashboard posts it to its event queue).
+    public func observe(_ body: @escaping @Sendable (Snapshot) -> Void) {
         observer = body
-        body(snapshot(), generation)
+        body(snapshot())
     }
     public static let maxBackoff: Duration = .seconds(10)
 
@@ -133,8 +131,7 @@ public actor Poller {
     private func restart() async {
         edges = []
         history = MeshHistory()
-        generation += 1
-        observer?(snapshot(), generation)
+        observer?(snapshot())
         await pollOnceIfConfigured(.prometheus)
         await backfill()
     }
@@ -182,8 +179,7 @@ public actor Poller {
             failures[source, default: 0] += 1
         }
         freshness[source] = state
-        generation += 1
-        observer?(snapshot(), generation)
+        observer?(snapshot())
     }
 
     private func pollPrometheus() async -> String? {

@@ -99,7 +99,7 @@ struct TopCommand: AsyncParsableCommand {
         defer { monitor?.stop() }
 
         let poller = Poller(config)
-        await poller.observe { snapshot, _ in events.post(.snapshot(snapshot)) }
+        await poller.observe { events.post(.snapshot($0)) }
         let polling = Task {
             await poller.backfill()
             await poller.run()
