@@ -71,17 +71,9 @@ public struct PairingCounts: Sendable, Equatable {
     public init() {}
 }
 
-/// `{request_id, client, server, overhead_ms}` (ARCHITECTURE.md).
+/// `{request_id, client, server, overhead_ms}`, every key present.
 extension RequestPair: Encodable {
-    private enum CodingKeys: String, CodingKey {
-        case requestID = "request_id", client, server, overheadMilliseconds = "overhead_ms"
-    }
-
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(requestID, forKey: .requestID)
-        try container.encode(client, forKey: .client)
-        try container.encode(server, forKey: .server)
-        try container.encode(overheadMilliseconds, forKey: .overheadMilliseconds)
+        try encoder.encodeFields(["request_id": requestID, "client": client, "server": server, "overhead_ms": overheadMilliseconds])
     }
 }

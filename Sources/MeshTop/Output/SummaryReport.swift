@@ -7,29 +7,14 @@ struct SummaryReport: Encodable {
     let malformed: Int
     let samples: [String]
 
-    private enum CodingKeys: String, CodingKey {
-        case records, pairs, chains, clientOnly = "client_only", serverOnly = "server_only", malformed
-        case malformedSamples = "malformed_samples", durationMs = "duration_ms", overheadMs = "overhead_ms"
-        case linesPerSecond = "lines_per_second", byCode = "by_code", byFlags = "by_flags"
-        case byAuthority = "by_authority", byDirection = "by_direction"
-    }
-
     func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(summary.records, forKey: .records)
-        try c.encode(summary.pairs, forKey: .pairs)
-        try c.encode(summary.chains, forKey: .chains)
-        try c.encode(unpaired.clientOnly, forKey: .clientOnly)
-        try c.encode(unpaired.serverOnly, forKey: .serverOnly)
-        try c.encode(malformed, forKey: .malformed)
-        try c.encode(samples, forKey: .malformedSamples)
-        try c.encode(summary.duration, forKey: .durationMs)
-        try c.encode(summary.overhead, forKey: .overheadMs)
-        try c.encode(summary.linesPerSecond, forKey: .linesPerSecond)
-        try c.encode(summary.byCode, forKey: .byCode)
-        try c.encode(summary.byFlags, forKey: .byFlags)
-        try c.encode(summary.byAuthority, forKey: .byAuthority)
-        try c.encode(summary.byDirection, forKey: .byDirection)
+        try encoder.encodeFields([
+            "records": summary.records, "pairs": summary.pairs, "chains": summary.chains, "client_only": unpaired.clientOnly,
+            "server_only": unpaired.serverOnly, "malformed": malformed, "malformed_samples": samples,
+            "duration_ms": summary.duration, "overhead_ms": summary.overhead, "lines_per_second": summary.linesPerSecond,
+            "by_code": summary.byCode, "by_flags": summary.byFlags, "by_authority": summary.byAuthority,
+            "by_direction": summary.byDirection,
+        ])
     }
 
     func textLines() -> [String] {
