@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// `writeJSON` must write exactly what `JSONEncoder` (sorted keys, slashes as they are)
-/// makes of the same value: the record shape of ARCHITECTURE.md, fast.
+/// makes of the same value: the record shape of `meshtop logs --json`, fast.
 @Suite struct AccessLogRecordJSONTests {
     /// What the encoder makes, with hidden scalars escaped as `writeJSON` escapes them.
     private func encoded(_ value: some Encodable) throws -> String {
