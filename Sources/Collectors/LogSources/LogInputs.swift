@@ -53,6 +53,9 @@ public final class LogInputs {
             }
         }
         self.clusters = clusters
+        // Opening the inputs was itself a change in their directories; the first `read`
+        // sees what they hold, so that is no reason to wake.
+        waiter.wait(readable: [], timeout: .zero)
     }
 
     deinit { stop() }
