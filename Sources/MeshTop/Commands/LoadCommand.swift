@@ -16,27 +16,10 @@ struct LoadCommand: ParsableCommand {
     @Argument(help: "The URL to load, e.g. http://127.0.0.1:9080/storage/demo.")
     var url: String
 
-    // Unconditional: `--rps -1` is a bad value to report, not a missing one.
-    @Option(parsing: .unconditional, help: "Requests per second, on a fixed schedule (0.01 to 1000000).")
-    var rps: Double?
-
-    @Option(name: .customShort("c"), help: "Connections (requests in flight at most).")
-    var concurrency = 10
+    @OptionGroup var traffic: TrafficOptions
 
     @Option(name: .customShort("n"), help: "Stop after this many requests.")
     var requests: Int?
-
-    @Option(name: .customShort("d"), help: "Stop after this long, e.g. 30s.")
-    var duration: String?
-
-    @Option(name: .customShort("X"), help: "Method.")
-    var method = "GET"
-
-    @Option(name: .customShort("H"), help: "A header 'Name: value' (repeatable).")
-    var header: [String] = []
-
-    @Option(help: "Request body: text, or @FILE.")
-    var body: String?
 
     @Option(help: "Per-request timeout, e.g. 10s.")
     var timeout = "10s"
@@ -48,72 +31,16 @@ struct LoadCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if requests != nil, duration != nil { throw ValidationError("give -n or -d, not both") }
+        if requests != nil, traffic.duration != nil { throw ValidationError("give -n or -d, not both") }
         if let requests, requests < 1 { throw ValidationError("-n must be at least 1") }
         if (DurationText.parse(timeout) ?? .zero) <= .zero { throw ValidationError("--timeout '\(timeout)' is not a duration such as 10s") }
-        try Self.validate(url: url, rate: rps, concurrency: concurrency, duration: duration, headers: header, method: method, flag: nil)
-    }
-
-    /// Requests per second accepted: below one per 100 s a run is a wait, not a load.
-    static let rates = 0.01...1_000_000
-
-    /// The checks `meshtop load` and the dashboard's `--load` share.
-    static func validate(
-        url: String, rate: Double?, concurrency: Int, duration: String?, headers: [String], method: String, flag: String?
-    ) throws {
-        if let problem = URLCheck.problem(url) { throw ValidationError((flag.map { $0 + " " } ?? "") + problem) }
-        if let rate, !rates.contains(rate) { throw ValidationError("--rps must be a number from 0.01 to 1000000") }
-        guard HTTPSyntax.isToken(method) else { throw ValidationError("-X must be a method name such as GET (letters, no spaces or line breaks)") }
-        guard (1...10_000).contains(concurrency) else { throw ValidationError("-c must be 1 to 10000") }
-        if let duration, (DurationText.parse(duration) ?? .zero) <= .zero {
-            throw ValidationError("-d '\(duration)' is not a duration such as 30s")
-        }
-        for line in headers {
-            let parts = line.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, HTTPSyntax.isToken(parts[0].trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("-H '\(line)' is not 'Name: value'")
-            }
-            guard HTTPSyntax.isFieldValue(String(parts[1])) else {
-                throw ValidationError("-H '\(parts[0])': a header value cannot hold a line break or another control byte")
-            }
-        }
+        try traffic.validate(url: url, flag: nil)
     }
 
     func plan() throws -> LoadPlan {
-        try Self.plan(
-            url: url, method: method, headers: header, body: body, rate: rps, concurrency: concurrency, count: requests,
-            duration: duration.flatMap(DurationText.parse) ?? (requests == nil ? .seconds(10) : nil),
+        try traffic.plan(
+            url: url, count: requests, duration: requests == nil ? .seconds(10) : nil,
             timeout: DurationText.parse(timeout) ?? .seconds(10), accessLog: accessLog)
-    }
-
-    /// The plan from command-line values (`meshtop load` and the dashboard's `--load`).
-    static func plan(
-        url: String, method: String, headers: [String], body: String?, rate: Double?, concurrency: Int, count: Int?,
-        duration: Duration?, timeout: Duration, accessLog: String?
-    ) throws -> LoadPlan {
-        var plan = LoadPlan(url: url)
-        plan.method = method.uppercased()
-        plan.headers = headers.map { line in
-            let parts = line.split(separator: ":", maxSplits: 1)
-            return (String(parts[0]).trimmingCharacters(in: .whitespaces), parts.count > 1 ? String(parts[1]).trimmingCharacters(in: .whitespaces) : "")
-        }
-        if let body {
-            if body.hasPrefix("@") {
-                guard let data = FileManager.default.contents(atPath: String(body.dropFirst())) else {
-                    throw ValidationError("--body: cannot read \(body.dropFirst())")
-                }
-                plan.body = Array(data)
-            } else {
-                plan.body = Array(body.utf8)
-            }
-        }
-        plan.rate = rate
-        plan.concurrency = concurrency
-        plan.count = count
-        plan.duration = duration
-        plan.timeout = timeout
-        plan.accessLog = accessLog
-        return plan
     }
 
     func run() throws {

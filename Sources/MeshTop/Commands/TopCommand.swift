@@ -26,26 +26,10 @@ struct TopCommand: AsyncParsableCommand {
     @Option(help: "Write diagnostics to this file (nothing is printed while the dashboard runs).")
     var debugLog: String?
 
-    @Option(help: "Send load to this URL from the dashboard: a Load panel shows it, and its requests are paired.")
+    @Option(help: "Send load to this URL from the dashboard (shaped by --rps, -c, -d, -X, -H, --body): a Load panel shows it, and its requests are paired.")
     var load: String?
 
-    @Option(parsing: .unconditional, help: "With --load: requests per second on a fixed schedule (default: as fast as -c connections go).")
-    var rps: Double?
-
-    @Option(name: .customShort("c"), help: "With --load: connections.")
-    var concurrency = 10
-
-    @Option(name: .customShort("d"), help: "With --load: stop the load after this long (default: when meshtop quits).")
-    var duration: String?
-
-    @Option(name: .customShort("X"), help: "With --load: method.")
-    var method = "GET"
-
-    @Option(name: .customShort("H"), help: "With --load: a header 'Name: value' (repeatable).")
-    var header: [String] = []
-
-    @Option(help: "With --load: request body, text or @FILE.")
-    var body: String?
+    @OptionGroup(title: "With --load") var traffic: TrafficOptions
 
     func validate() throws {
         for source in logs where source.hasPrefix("k8s:") && KubernetesSource.Target(source) == nil {
@@ -53,10 +37,9 @@ struct TopCommand: AsyncParsableCommand {
         }
         if logs.filter({ $0 == "-" }).count > 1 { throw ValidationError("--logs - may be given once") }
         if let load {
-            try LoadCommand.validate(
-                url: load, rate: rps, concurrency: concurrency, duration: duration, headers: header, method: method, flag: "--load")
-        } else if rps != nil || duration != nil || body != nil || !header.isEmpty {
-            throw ValidationError("--rps, -d, -H and --body go with --load URL")
+            try traffic.validate(url: load, flag: "--load")
+        } else if traffic.isSet {
+            throw ValidationError("--rps, -c, -d, -X, -H and --body go with --load URL")
         }
     }
 
@@ -83,9 +66,7 @@ struct TopCommand: AsyncParsableCommand {
         defer { tail?.stop() }
         var monitor: LoadMonitor?
         if let load {
-            let plan = try LoadCommand.plan(
-                url: load, method: method, headers: header, body: body, rate: rps, concurrency: concurrency, count: nil,
-                duration: duration.flatMap(DurationText.parse), timeout: .seconds(10), accessLog: nil)
+            let plan = try traffic.plan(url: load, count: nil, duration: nil, timeout: .seconds(10), accessLog: nil)
             monitor = LoadMonitor(plan: plan, events: events)
             do {
                 // The load's own lines fill the Requests panel only when no log is tailed: with
