@@ -14,18 +14,23 @@ import Testing
         return url
     }
 
-    /// Runs `change` on another thread once the wait has begun; returns how long the wait took.
+    /// Runs `change` on another thread once the wait has begun; returns how long the wait
+    /// took, after the change is done (a FIFO's writer must not outlive its reader).
     private func wait(_ inputs: LogInputs, while change: @escaping @Sendable () throws -> Void) -> Duration {
         let started = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
         Thread {
             started.wait()
             try? change()
+            done.signal()
         }.start()
         let clock = ContinuousClock()
         let start = clock.now
         started.signal()
         inputs.wait(upTo: .seconds(20))
-        return clock.now - start
+        let waited = clock.now - start
+        done.wait()
+        return waited
     }
 
     @Test func anAppendEndsTheWaitAndIsRead() throws {
