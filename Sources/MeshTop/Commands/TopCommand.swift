@@ -12,7 +12,7 @@ struct TopCommand: AsyncParsableCommand {
             P profile (istio, envoy, auto), s sort, w window, p pause, ? help.
             """)
 
-    @OptionGroup var sources: SourceOptions
+    @OptionGroup var sources: EndpointOptions
 
     @Option(name: .customLong("logs"), help: "An access log to tail: a file, - for stdin, or k8s:[NAMESPACE/]SELECTOR (repeatable).")
     var logs: [String] = []
@@ -71,7 +71,7 @@ struct TopCommand: AsyncParsableCommand {
             throw ValidationError("--format: \(error)")
         }
         let debug = try DebugLog(path: debugLog)
-        let (config, forwards) = try sources.pollerConfig()
+        let (config, forwards) = try sources.resolve().open()
         defer { forwards.forEach { $0.stop() } }
 
         // With --load and no --logs the Requests panel shows the load's own lines.

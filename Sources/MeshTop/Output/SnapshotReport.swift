@@ -150,7 +150,7 @@ struct SnapshotReport: Encodable {
             try c.encode(view.revisionRate.flatMap { $0.rounded(toPlaces: 2) }, forKey: .revision_rate)
             try c.encode(view.raftTerm, forKey: .raft_term)
             try c.encode(view.elections, forKey: .elections)
-            try c.encode(view.raftSpread, forKey: .raft_spread)
+            try c.encode(view.raftLag, forKey: .raft_spread)
             let v2: String =
                 switch view.v2 {
                 case .on: "on"
@@ -180,7 +180,7 @@ struct SnapshotReport: Encodable {
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: Keys.self)
             try c.encode(member.id.map(String.init), forKey: .id)
-            try c.encode(member.id.map(HealthEvaluator.hex), forKey: .id_hex)
+            try c.encode(member.id.map(EtcdID.text), forKey: .id_hex)
             try c.encode(member.name, forKey: .name)
             try c.encode(member.endpoint, forKey: .endpoint)
             try c.encode(member.version, forKey: .version)
