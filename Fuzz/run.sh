@@ -9,20 +9,22 @@ out=.build/fuzz
 mkdir -p "$out/corpus"
 src=Sources/Collectors
 # The decoder and what the summary reads of a matched line: every file of AccessLog/ and
-# Text/ (and RequestKey, the one type they use from elsewhere), so a new file there is
+# Text/ (and RequestKey, the one type they need from elsewhere), so a new file there is
 # fuzzed too. Left out: a file that imports another package (the summary's histograms),
-# and then every file that names a type declared in one left out, until none does.
+# and then, until none is left, every file that names (outside comments) a type declared
+# in one left out or anywhere else in Collectors.
 toolchain='^(Foundation|Glibc|Darwin|Dispatch|Synchronization)$'
+declared() { sed -nE 's/^(public |internal |package )?(final )?(struct|enum|class|protocol|actor) ([A-Za-z_][A-Za-z0-9_]*).*/\4/p' "$@"; }
 kept=() left=()
 for file in "$src"/AccessLog/*.swift "$src"/Text/*.swift "$src"/Pairing/RequestKey.swift; do
     if sed -n 's/^import \([A-Za-z_]*\).*/\1/p' "$file" | grep -Evq "$toolchain"; then left+=("$file"); else kept+=("$file"); fi
 done
-while ((${#left[@]})); do
-    types=$(sed -nE 's/^(public |internal |package )?(final )?(struct|enum|class|protocol|actor) ([A-Za-z_][A-Za-z0-9_]*).*/\4/p' "${left[@]}" | paste -sd '|' -)
-    [[ -n $types ]] || break
+mapfile -t elsewhere < <(find "$src" -name '*.swift' | grep -Fxv -f <(printf '%s\n' "${kept[@]}") | sort)
+while true; do
+    types=$(comm -23 <(declared "${elsewhere[@]}" "${left[@]}" | sort -u) <(declared "${kept[@]}" | sort -u) | paste -sd '|' -)
     users=() rest=()
     for file in "${kept[@]}"; do
-        if grep -Eqw "$types" "$file"; then users+=("$file"); else rest+=("$file"); fi
+        if grep -v '^[[:space:]]*//' "$file" | grep -Eqw "$types"; then users+=("$file"); else rest+=("$file"); fi
     done
     ((${#users[@]})) || break
     left+=("${users[@]}") kept=("${rest[@]}")
