@@ -93,7 +93,7 @@ import Testing
 
     @Test func tlsContextAndNamespacePassThrough() throws {
         let ca = FileManager.default.temporaryDirectory.appendingPathComponent("ca-\(UUID().uuidString).pem").path
-        FileManager.default.createFile(atPath: ca, contents: Data("x".utf8))
+        try #require(FileManager.default.createFile(atPath: ca, contents: Data("x".utf8)))
         defer { try? FileManager.default.removeItem(atPath: ca) }
         let endpoints = try resolve(["--etcd", "https://a:2379", "--etcd-cacert", ca, "--context", "kind-mesh", "-n", "apps"])
         #expect(endpoints.etcdTLS == CurlTLS(caFile: ca))
