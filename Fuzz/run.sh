@@ -8,14 +8,28 @@ seconds=${1:-300}
 out=.build/fuzz
 mkdir -p "$out/corpus"
 src=Sources/Collectors
-# The decoder, what the summary reads of a matched line, and what they need, without the
-# parts that pull in other packages (the summary's histograms).
-files=(
-    "$src"/AccessLog/{EnvoyFormat,IstioFormats,AccessLogField,AccessLogRecord,AccessLogWriter,AccessLogParser}.swift
-    "$src"/AccessLog/{LinePrefix,EnvoyTimestamp,EnvoyTimestamp+Parse,JSONAccessLogParser,AccessLogDecoder,AccessLogLine}.swift
-    "$src"/Pairing/RequestKey.swift "$src"/Text/{ControlBytes,TextInterner}.swift
-    Fuzz/AccessLogFuzz.swift
-)
+# The decoder and what the summary reads of a matched line: every file of AccessLog/ and
+# Text/ (and RequestKey, the one type they need from elsewhere), so a new file there is
+# fuzzed too. Left out: a file that imports another package (the summary's histograms),
+# and then, until none is left, every file that names (outside comments) a type declared
+# in one left out or anywhere else in Collectors.
+toolchain='^(Foundation|Glibc|Darwin|Dispatch|Synchronization)$'
+declared() { sed -nE 's/^(public |internal |package )?(final )?(struct|enum|class|protocol|actor) ([A-Za-z_][A-Za-z0-9_]*).*/\4/p' "$@"; }
+kept=() left=()
+for file in "$src"/AccessLog/*.swift "$src"/Text/*.swift "$src"/Pairing/RequestKey.swift; do
+    if sed -n 's/^import \([A-Za-z_]*\).*/\1/p' "$file" | grep -Evq "$toolchain"; then left+=("$file"); else kept+=("$file"); fi
+done
+mapfile -t elsewhere < <(find "$src" -name '*.swift' | grep -Fxv -f <(printf '%s\n' "${kept[@]}") | sort)
+while true; do
+    types=$(comm -23 <(declared "${elsewhere[@]}" "${left[@]}" | sort -u) <(declared "${kept[@]}" | sort -u) | paste -sd '|' -)
+    users=() rest=()
+    for file in "${kept[@]}"; do
+        if grep -v '^[[:space:]]*//' "$file" | grep -Eqw "$types"; then users+=("$file"); else rest+=("$file"); fi
+    done
+    ((${#users[@]})) || break
+    left+=("${users[@]}") kept=("${rest[@]}")
+done
+files=("${kept[@]}" Fuzz/AccessLogFuzz.swift)
 if [[ ! -x $out/access-log-fuzz || -n $(find "${files[@]}" -newer "$out/access-log-fuzz" 2>/dev/null) ]]; then
     swiftc -sanitize=fuzzer,address -parse-as-library -O -swift-version 6 -module-name AccessLogFuzz \
         "${files[@]}" -o "$out/access-log-fuzz" >"$out/build.log" 2>&1 || { cat "$out/build.log"; exit 1; }

@@ -64,15 +64,16 @@ struct StorageServiceCommand: AsyncParsableCommand {
     func makeConfig(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceConfig {
         var config = ServiceConfig()
         config.host = host
-        if let port {
-            config.port = port
-        } else if let text = environment["PORT"] {
-            guard let value = Int(text) else { throw ValidationError("PORT '\(text)' is not a number") }
-            config.port = value
+        do throws(SettingError) {
+            if let found = Setting.first(flag: ("--port", port.map(String.init)), variable: "PORT", in: environment) {
+                config.port = try found.parsed("port", "is not a number", Int.init)
+            }
+        } catch {
+            throw ValidationError(error.description)
         }
         guard (0...65535).contains(config.port) else { throw ValidationError("port \(config.port) is out of range") }
-        if let list = etcd ?? environment["ETCD_ENDPOINTS"] {
-            config.etcdEndpoints = list.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        if let list = Setting.first(flag: ("--etcd", etcd), variable: "ETCD_ENDPOINTS", in: environment) {
+            config.etcdEndpoints = list.text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty }
         }
         guard let api = ServiceConfig.EtcdAPI(rawValue: etcdApi) else {

@@ -9,31 +9,8 @@ import Testing
     static let serverLine =
         #"[2018-02-14T16:28:24.640Z] "PUT /v2/keys/istioTest HTTP/1.1" 201 - 40 119 4 1 "-" "-" "45dd6431-49cf-9bcf-b611-1d319c56eb2e" "etcd-service:2379" "127.0.0.1:2379""#
 
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    private func meshtop(_ arguments: [String], stdin: String? = nil) throws -> Run {
-        let binary = BuiltBinary.url("meshtop")
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build meshtop first")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    private func meshtop(_ arguments: [String], stdin: String? = nil) async throws -> BinaryRun {
+        try await BinaryRun.run("meshtop", arguments, stdin: stdin)
     }
 
     private func file(_ lines: [String]) throws -> String {
@@ -42,13 +19,13 @@ import Testing
         return path
     }
 
-    @Test func pairsTheOriginalAppsLines() throws {
+    @Test func pairsTheOriginalAppsLines() async throws {
         let path = try file([Self.clientLine, Self.serverLine])
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let text = try meshtop(["logs", "--no-follow", "--pairs", path])
+        let text = try await meshtop(["logs", "--no-follow", "--pairs", path])
         #expect(text.status == 0)
         #expect(text.stdout.contains("client 6ms  server 4ms  +2ms  etcd-service:2379"))
-        let json = try meshtop(["logs", "--no-follow", "--pairs", "--json", path])
+        let json = try await meshtop(["logs", "--no-follow", "--pairs", "--json", path])
         let pair = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(pair["overhead_ms"] as? Int == 2)
         #expect((pair["client"] as? [String: Any])?["duration"] as? Int == 6)
@@ -56,15 +33,15 @@ import Testing
         #expect((pair["client"] as? [String: Any])?["user_agent"] is NSNull)
     }
 
-    @Test func summaryCountsMalformedLinesAndNothingReachesTheTerminalRaw() throws {
+    @Test func summaryCountsMalformedLinesAndNothingReachesTheTerminalRaw() async throws {
         let path = try file([Self.clientLine, "junk \u{1B}[2J\u{07} \u{9B}31m", Self.serverLine, "\u{1B}]0;title\u{07}"])
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let run = try meshtop(["logs", "--no-follow", "--summary", path])
+        let run = try await meshtop(["logs", "--no-follow", "--summary", path])
         #expect(run.status == 0)
         #expect(run.stdout.contains("malformed   2"))
         #expect(run.stdout.contains(#"junk \x1b[2J\x07 \x9b31m"#))
         #expect(!run.stdout.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || (0x7F...0x9F).contains($0.value) })
-        let json = try meshtop(["logs", "--no-follow", "--summary", "--json", "--pairs", path])
+        let json = try await meshtop(["logs", "--no-follow", "--summary", "--json", "--pairs", path])
         #expect(json.stdout.split(separator: "\n").count == 1, "--summary prints only the aggregate")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(report["records"] as? Int == 2)
@@ -73,8 +50,8 @@ import Testing
         #expect((report["overhead_ms"] as? [String: Any])?["p50"] as? Int == 2)
     }
 
-    @Test func readsStdinAndFilters() throws {
-        let run = try meshtop(["logs", "--no-follow", "--grep", "127\\.0\\.0\\.1", "-"], stdin: Self.clientLine + "\n" + Self.serverLine + "\n")
+    @Test func readsStdinAndFilters() async throws {
+        let run = try await meshtop(["logs", "--no-follow", "--grep", "127\\.0\\.0\\.1", "-"], stdin: Self.clientLine + "\n" + Self.serverLine + "\n")
         #expect(run.status == 0)
         let lines = run.stdout.split(separator: "\n")
         #expect(lines.count == 1)
@@ -88,8 +65,8 @@ import Testing
         (["logs", "--no-follow", "--grep", #"(a)\1"#, "x"], "meshtop: --grep"),
         (["logs", "--bogus"], "meshtop: "),
     ])
-    func badUsageIsOneLineAndExitTwo(_ arguments: [String], _ prefix: String) throws {
-        let run = try meshtop(arguments, stdin: "")
+    func badUsageIsOneLineAndExitTwo(_ arguments: [String], _ prefix: String) async throws {
+        let run = try await meshtop(arguments, stdin: "")
         #expect(run.status == 2)
         #expect(run.stderr.hasPrefix(prefix), "\(run.stderr)")
         #expect(run.stderr.split(separator: "\n").count == 1)
@@ -97,34 +74,34 @@ import Testing
 
     /// Issue 7: `(a+)+$` backtracked for over 30 s on a 31-byte path; the matcher is linear.
     @Test(.timeLimit(.minutes(1)), arguments: [31, 10_000])
-    func grepDoesNotBacktrack(pathLength: Int) throws {
+    func grepDoesNotBacktrack(pathLength: Int) async throws {
         let path = "/" + String(repeating: "a", count: pathLength - 2) + "!"
         let evil = Self.clientLine.replacingOccurrences(of: "/v2/keys/istioTest", with: path)
         let plain = Self.serverLine.replacingOccurrences(of: "/v2/keys/istioTest", with: "/aaaa")
         let file = try file([evil, plain])
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let run = try meshtop(["logs", "--no-follow", "--grep", "(a+)+ HTTP", file])
+        let run = try await meshtop(["logs", "--no-follow", "--grep", "(a+)+ HTTP", file])
         #expect(run.status == 0, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n")
         #expect(lines.count == 1)
         #expect(lines.first?.contains("/aaaa") == true)
     }
 
-    @Test func anEmptyGrepMatchesEveryLine() throws {
+    @Test func anEmptyGrepMatchesEveryLine() async throws {
         let file = try file([Self.clientLine, Self.serverLine])
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let run = try meshtop(["logs", "--no-follow", "--grep", "", file])
+        let run = try await meshtop(["logs", "--no-follow", "--grep", "", file])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.split(separator: "\n").count == 2)
     }
 
     /// Issue 6: a 100 KB user agent makes a line past the reader's 64 KiB limit: skipped and
     /// counted as malformed, the lines around it read.
-    @Test func anOverLongLineIsMalformedNotFatal() throws {
+    @Test func anOverLongLineIsMalformedNotFatal() async throws {
         let long = Self.clientLine.replacingOccurrences(of: #""-" "-""#, with: #""-" ""# + String(repeating: "A", count: 100_000) + #"""#)
         let file = try file([Self.clientLine, long, Self.serverLine])
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let run = try meshtop(["logs", "--no-follow", "--summary", "--json", file])
+        let run = try await meshtop(["logs", "--no-follow", "--summary", "--json", file])
         #expect(run.status == 0, "\(run.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect(summary["records"] as? Int == 2)

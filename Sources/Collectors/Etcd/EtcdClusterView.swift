@@ -14,8 +14,9 @@ public struct EtcdClusterView: Sendable, Equatable {
     public var raftTerm: UInt64?
     /// Term changes seen since meshtop started: each is an election.
     public var elections: Int
-    /// Highest minus lowest raft index among the members that answered: how far one lags.
-    public var raftSpread: UInt64?
+    /// Highest minus lowest raft index among the members that answered: how far the slowest
+    /// member is behind. Reported as `raft_spread` in JSON, the key it has always had.
+    public var raftLag: UInt64?
     public var v2: EtcdV2State
     public var v2IndexRate: Double?
     public var memberListError: String?
@@ -50,7 +51,7 @@ public struct EtcdTracker: Sendable {
         var view = EtcdClusterView(
             members: observation.members, clusterID: clusterID, clusterIDs: clusterIDs, leader: leader,
             revision: revision, revisionRate: nil, raftTerm: term ?? previousView?.raftTerm, elections: elections,
-            raftSpread: indexes.isEmpty ? nil : indexes.max()! - indexes.min()!, v2: observation.v2, v2IndexRate: nil,
+            raftLag: indexes.isEmpty ? nil : indexes.max()! - indexes.min()!, v2: observation.v2, v2IndexRate: nil,
             memberListError: observation.memberListError, skipped: observation.skipped)
         if let previous, let before = previousView {
             let seconds = observation.time.timeIntervalSince(previous.time)

@@ -94,16 +94,16 @@ public enum HealthEvaluator {
         checks.append(
             view.leader == nil
                 ? HealthCheck("etcd leader", .fail, "no member reports a leader")
-                : HealthCheck("etcd leader", .ok, "leader \(hex(view.leader!)), term \(view.raftTerm.map(String.init) ?? "?")"))
+                : HealthCheck("etcd leader", .ok, "leader \(EtcdID.text(view.leader!)), term \(view.raftTerm.map(String.init) ?? "?")"))
         checks.append(
             view.clusterIDMismatch
-                ? HealthCheck("etcd cluster id", .fail, "members disagree: \(view.clusterIDs.map(hex).joined(separator: ", "))")
-                : HealthCheck("etcd cluster id", view.clusterID == nil ? .warn : .ok, view.clusterID.map { "one cluster \(hex($0))" } ?? "unknown"))
-        if let spread = view.raftSpread {
+                ? HealthCheck("etcd cluster id", .fail, "members disagree: \(view.clusterIDs.map(EtcdID.text).joined(separator: ", "))")
+                : HealthCheck("etcd cluster id", view.clusterID == nil ? .warn : .ok, view.clusterID.map { "one cluster \(EtcdID.text($0))" } ?? "unknown"))
+        if let lag = view.raftLag {
             checks.append(
                 HealthCheck(
-                    "etcd raft lag", spread <= thresholds.raftLag ? .ok : .warn,
-                    "raft index spread \(spread) (threshold \(thresholds.raftLag))"))
+                    "etcd raft lag", lag <= thresholds.raftLag ? .ok : .warn,
+                    "raft index spread \(lag) (threshold \(thresholds.raftLag))"))
         }
         return checks
     }
@@ -120,6 +120,4 @@ public enum HealthEvaluator {
 
     static func milliseconds(_ value: Double) -> String { value >= 10 ? "\(Int(value.rounded())) ms" : "\((value * 10).rounded() / 10) ms" }
 
-    /// etcd ids as etcdctl prints them.
-    public static func hex(_ id: UInt64) -> String { String(id, radix: 16) }
 }

@@ -92,21 +92,31 @@ public struct KubeProbe: Sendable {
         return checks
     }
 
+    /// A kubectl that cannot reach the API server gives up well before this.
+    private static let timeout: Duration = .seconds(30)
+
     private func list(namespace: String, selector: String?) async -> Result<[PodList.Pod], KubeError> {
         var arguments: [String] = []
         if let context { arguments += ["--context", context] }
         arguments += ["-n", namespace, "get", "pods", "-o", "json"]
         if let selector { arguments += ["-l", selector] }
         let (kubectl, command) = (self.kubectl, arguments)
-        let (status, output, errors) = await OffPool.run { KubernetesSource.run(kubectl, command) }
-        guard status == 0 else {
+        let completion: Subprocess.Completion
+        do {
+            completion = try await OffPool.run { () throws(SubprocessError) in try Subprocess.run(kubectl, command, timeout: Self.timeout) }
+        } catch {
+            return .failure(KubeError(error.description))
+        }
+        guard completion.status == 0, !completion.outputTruncated else {
             // kubectl ends with its own summary ("The connection to the server … was refused")
             // after any client-go log lines.
-            let reason = String(decoding: errors, as: UTF8.self).split(separator: "\n").last.map(String.init)
-                ?? "kubectl exited \(status)"
+            let reason =
+                completion.timedOut ? "kubectl get pods took over \(Self.timeout)"
+                : completion.outputTruncated ? "kubectl get pods: a pod list too large to read"
+                : completion.lastErrorLine ?? "kubectl exited \(completion.status)"
             return .failure(KubeError(ControlBytes.sanitize(reason)))
         }
-        guard let list = try? JSONDecoder().decode(PodList.self, from: output) else {
+        guard let list = try? JSONDecoder().decode(PodList.self, from: completion.output) else {
             return .failure(KubeError("kubectl get pods: not a pod list"))
         }
         return .success(list.items)

@@ -3,11 +3,13 @@ import Synchronization
 
 /// `k8s:[NAMESPACE/]SELECTOR`: the istio-proxy logs of every running pod the selector matches.
 ///
-/// Pods are listed with kubectl every `relist` interval; each running pod gets one
-/// `kubectl logs -f --since=…` of its `istio-proxy` container (the only container when the
-/// pod has one), new pods join and gone pods are dropped. A kubectl failure is reported and
-/// retried at the next listing, never fatal. Lines are labelled `namespace/pod`.
-public final class KubernetesSource: @unchecked Sendable {
+/// Pods are listed with kubectl every `relist` interval, on a thread of the source's own so
+/// that the reader's thread (which may tail files too) never waits for the API server; each
+/// running pod gets one `kubectl logs -f --since=…` of its `istio-proxy` container (the only
+/// container when the pod has one), new pods join and gone pods are dropped. A kubectl
+/// failure is reported and retried at the next listing, never fatal. Lines are labelled
+/// `namespace/pod`.
+public final class KubernetesSource: Sendable {
     public struct Target: Sendable, Equatable {
         public var namespace: String?
         public var selector: String
@@ -39,50 +41,104 @@ public final class KubernetesSource: @unchecked Sendable {
     private let namespaceFlag: String?
     private let relist: Duration
     private let kubectl: String
-    private var lastList: ContinuousClock.Instant?
-    private var followers: [String: Process] = [:]
-    /// The `kubectl logs` runs of `currentLogs`, by pod, kept to read their exit status.
-    private var snapshots: [(label: String, process: Process)] = []
-    /// Filled by the reader threads of the `kubectl logs` processes, drained by `poll`.
-    private final class Inbox: Sendable {
-        let state = Mutex<(lines: [(String, [UInt8])], events: [Event])>(([], []))
-        func add(_ event: Event) { state.withLock { $0.events.append(event) } }
-        func add(_ lines: [(String, [UInt8])]) { state.withLock { $0.lines += lines } }
+
+    /// What the lister thread, `stop()` and `currentLogs` share.
+    private struct Processes {
+        var started = false
+        var stopped = false
+        /// The `kubectl get pods` in flight, so that `stop()` need not wait for it.
+        var listing: Subprocess?
+        var followers: [String: Subprocess] = [:]
+        /// The `kubectl logs` runs of `currentLogs`, by pod, kept to read their exit status.
+        var snapshots: [(label: String, process: Subprocess)] = []
     }
 
-    private let inbox = Inbox()
+    private let processes = Mutex(Processes())
+    /// Signalled by `stop()` alone: cuts the lister's wait for the next listing short.
+    private let stopping = DispatchSemaphore(value: 0)
 
-    /// - Parameters: `namespace` is the `-n` default when the source names none.
-    public init(target: Target, context: String?, namespace: String?, relist: Duration = .seconds(5), kubectl: String = "kubectl") {
+    /// Filled by the lister and by the reader threads of the `kubectl logs` processes,
+    /// drained by `poll`.
+    private final class Inbox: Sendable {
+        let state = Mutex<(lines: [(String, [UInt8])], events: [Event])>(([], []))
+        let wake: (@Sendable () -> Void)?
+        init(wake: (@Sendable () -> Void)?) { self.wake = wake }
+        func add(_ event: Event) {
+            state.withLock { $0.events.append(event) }
+            wake?()
+        }
+        func add(_ lines: [(String, [UInt8])]) {
+            state.withLock { $0.lines += lines }
+            wake?()
+        }
+    }
+
+    private let inbox: Inbox
+
+    /// - Parameters:
+    ///   - namespace: the `-n` default when the source names none.
+    ///   - wake: called (on one of the source's threads) whenever lines or events arrive,
+    ///     so a reader can wait for them instead of polling on a timer.
+    public init(
+        target: Target, context: String?, namespace: String?, relist: Duration = .seconds(5), kubectl: String = "kubectl",
+        wake: (@Sendable () -> Void)? = nil
+    ) {
         self.target = target
         self.name = "k8s:" + (target.namespace.map { $0 + "/" } ?? "") + target.selector
         self.context = context
         self.namespaceFlag = target.namespace ?? namespace
         self.relist = relist
         self.kubectl = kubectl
+        self.inbox = Inbox(wake: wake)
     }
 
-    deinit {
-        for process in followers.values where process.isRunning { process.terminate() }
-        for (_, process) in snapshots where process.isRunning { process.terminate() }
-    }
+    deinit { stop() }
 
-    /// New lines (labelled by pod) and what changed since the last call.
-    public func poll() -> (lines: [(source: String, line: [UInt8])], events: [Event]) {
-        if lastList.map({ ContinuousClock.now - $0 >= relist }) ?? true {
-            lastList = ContinuousClock.now
-            relistPods()
+    /// Starts listing pods and following them, on the source's own threads; `poll` does it
+    /// too, so calling this is needed only to start before the first poll.
+    public func start() {
+        let first = processes.withLock { state in
+            defer { state.started = true }
+            return !state.started && !state.stopped
         }
+        guard first else { return }
+        let (relist, stopping) = (self.relist, self.stopping)
+        // The thread holds the source weakly: one that is let go of without `stop()` still
+        // ends (its deinit stops it).
+        let thread = Thread { [weak self] in
+            while Self.listOnce(self) {
+                if stopping.wait(timeout: .now() + .nanoseconds(Int(clamping: Int64(relist.inMilliseconds * 1e6)))) == .success {
+                    return
+                }
+            }
+        }
+        thread.name = "meshtop-\(name)"
+        thread.start()
+    }
+
+    /// New lines (labelled by pod) and what changed since the last call. Never waits and
+    /// never runs a process: it takes what the source's threads have put in its inbox.
+    public func poll() -> (lines: [(source: String, line: [UInt8])], events: [Event]) {
+        start()
         return inbox.state.withLock { box in
             defer { box = ([], []) }
             return (box.lines.map { (source: $0.0, line: $0.1) }, box.events)
         }
     }
 
-    /// Stops every `kubectl logs` process.
+    /// Stops listing and every `kubectl logs` process.
     public func stop() {
-        for process in followers.values where process.isRunning { process.terminate() }
-        followers.removeAll()
+        let (listing, followers, wasStopped) = processes.withLock { state in
+            defer {
+                state.stopped = true
+                state.listing = nil
+                state.followers.removeAll()
+            }
+            return (state.listing, Array(state.followers.values), state.stopped)
+        }
+        if !wasStopped { stopping.signal() }
+        listing?.terminate()
+        followers.forEach { $0.terminate() }
     }
 
     private func baseArguments() -> [String] {
@@ -106,13 +162,35 @@ public final class KubernetesSource: @unchecked Sendable {
 
     private typealias RunningPod = (namespace: String, pod: String, container: String)
 
+    /// A pod list of a few thousand pods, with room to spare; a larger answer is an error.
+    static let maxPodListBytes = 64 << 20
+    static let listTimeout: Duration = .seconds(30)
+
     /// The running pods the selector matches, by `namespace/pod`, with the container to read;
-    /// or why kubectl could not say.
-    private func runningPods() -> Result<[String: RunningPod], LogSourceError> {
-        let (status, output, errors) = Self.run(kubectl, baseArguments() + ["get", "pods", "-l", target.selector, "-o", "json"])
-        guard status == 0, let list = try? JSONDecoder().decode(PodList.self, from: output) else {
-            let reason = String(decoding: errors, as: UTF8.self).split(separator: "\n").first.map(String.init)
-                ?? "kubectl get pods exited \(status)"
+    /// or why kubectl could not say. Nil once the source is stopped.
+    private func runningPods() -> Result<[String: RunningPod], LogSourceError>? {
+        let arguments = baseArguments() + ["get", "pods", "-l", target.selector, "-o", "json"]
+        let started: Result<Subprocess, SubprocessError>? = processes.withLock { state in
+            guard !state.stopped else { return nil }
+            let result = Result(catching: { () throws(SubprocessError) -> Subprocess in try Subprocess(kubectl, arguments) })
+            state.listing = try? result.get()
+            return result
+        }
+        let listing: Subprocess
+        switch started {
+        case nil: return nil
+        case .failure(let error)?: return .failure(LogSourceError(source: name, reason: error.description))
+        case .success(let process)?: listing = process
+        }
+        let completion = listing.readToEnd(maxBytes: Self.maxPodListBytes, timeout: Self.listTimeout)
+        processes.withLock { $0.listing = nil }
+        guard completion.status == 0, !completion.outputTruncated,
+            let list = try? JSONDecoder().decode(PodList.self, from: completion.output)
+        else {
+            let reason =
+                completion.timedOut ? "kubectl get pods took over \(Self.listTimeout)"
+                : completion.outputTruncated ? "kubectl get pods: a pod list over \(Self.maxPodListBytes) bytes"
+                : completion.errorLines.first ?? "kubectl get pods exited \(completion.status)"
             return .failure(LogSourceError(source: name, reason: ControlBytes.sanitize(reason)))
         }
         var running: [String: RunningPod] = [:]
@@ -127,21 +205,22 @@ public final class KubernetesSource: @unchecked Sendable {
 
     /// What each running pod has logged so far (`kubectl logs` without -f, as
     /// `meshtop logs --no-follow` wants): one reader per pod, named `namespace/pod`, sorted
-    /// by name. The kubectl processes end as their output is read to its end.
+    /// by name. The kubectl processes end as their output is read to its end. Runs kubectl
+    /// on the caller's thread: a one-shot read, not a follow.
     public func currentLogs() throws(LogSourceError) -> [LineReader] {
-        let running = try runningPods().get()
+        guard let listed = runningPods() else { return [] }
+        let running = try listed.get()
         var readers: [LineReader] = []
         for (label, pod) in running.sorted(by: { $0.key < $1.key }) {
-            let process: Process
-            let pipe: Pipe
-            do { (process, pipe) = try launchLogs(namespace: pod.namespace, pod: pod.pod, container: pod.container, follow: false) } catch {
-                throw LogSourceError(source: name, reason: "cannot run kubectl: \(error)")
+            let process: Subprocess
+            do {
+                process = try launchLogs(namespace: pod.namespace, pod: pod.pod, container: pod.container, follow: false)
+            } catch {
+                throw LogSourceError(source: name, reason: error.description)
             }
-            // The reader owns a copy of the read end; the parent's write end must close, or
-            // the reader would never see the end of the output.
-            try? pipe.fileHandleForWriting.close()
-            readers.append(LineReader(name: label, descriptor: dup(pipe.fileHandleForReading.fileDescriptor)))
-            snapshots.append((label, process))
+            // The reader owns a copy of the read end; the subprocess closes its own.
+            readers.append(LineReader(name: label, descriptor: dup(process.output!.fileDescriptor)))
+            processes.withLock { $0.snapshots.append((label, process)) }
         }
         return readers
     }
@@ -149,60 +228,72 @@ public final class KubernetesSource: @unchecked Sendable {
     /// After `currentLogs`' readers are read to their end: the pods whose `kubectl logs`
     /// failed, as one line each.
     public func currentLogFailures() -> [String] {
-        defer { snapshots.removeAll() }
+        let snapshots = processes.withLock { state in
+            defer { state.snapshots.removeAll() }
+            return state.snapshots
+        }
         return snapshots.compactMap { label, process in
-            process.waitUntilExit()
-            return process.terminationStatus == 0 ? nil : "\(name): kubectl logs \(label) exited \(process.terminationStatus)"
+            let status = process.waitForExit() ?? -1
+            return status == 0 ? nil : "\(name): kubectl logs \(label) exited \(status)"
         }
     }
 
-    private func relistPods() {
+    /// One listing and the follows it starts or ends; false once there is no source or it
+    /// is stopped. Static, so the lister thread holds the source only while it lists.
+    private static func listOnce(_ source: KubernetesSource?) -> Bool {
+        guard let source else { return false }
+        return source.relistPods()
+    }
+
+    private func relistPods() -> Bool {
         let running: [String: RunningPod]
         switch runningPods() {
+        case nil: return false
         case .success(let pods): running = pods
         case .failure(let error):
+            // A listing cut short by `stop()` is no failure to report.
+            guard !processes.withLock({ $0.stopped }) else { return false }
             inbox.add(.error("\(name): \(error.reason); retrying"))
-            return
+            return true
         }
-        for (label, process) in followers where running[label] == nil || !process.isRunning {
-            if process.isRunning { process.terminate() }
-            followers[label] = nil
-            if running[label] == nil { inbox.add(.left(label)) }
-        }
-        for (label, pod) in running where followers[label] == nil {
-            if let process = startLogs(label: label, namespace: pod.namespace, pod: pod.pod, container: pod.container) {
-                followers[label] = process
-                inbox.add(.joined(label))
+        var ended: [Subprocess] = []
+        var events: [Event] = []
+        let stillRunning = processes.withLock { state -> Bool in
+            guard !state.stopped else { return false }
+            for (label, process) in state.followers where running[label] == nil || !process.isRunning {
+                ended.append(process)
+                state.followers[label] = nil
+                if running[label] == nil { events.append(.left(label)) }
             }
+            for (label, pod) in running.sorted(by: { $0.key < $1.key }) where state.followers[label] == nil {
+                do {
+                    state.followers[label] = try startLogs(label: label, namespace: pod.namespace, pod: pod.pod, container: pod.container)
+                    events.append(.joined(label))
+                } catch {
+                    events.append(.error("\(name): \(error)"))
+                }
+            }
+            return true
         }
+        ended.forEach { $0.terminate() }
+        for event in events { inbox.add(event) }
+        return stillRunning
     }
 
     /// `kubectl logs` of one container, its output on a pipe: followed from 5 s back, or
     /// what it has logged so far.
-    private func launchLogs(namespace: String, pod: String, container: String, follow: Bool) throws -> (Process, Pipe) {
+    private func launchLogs(namespace: String, pod: String, container: String, follow: Bool) throws(SubprocessError) -> Subprocess {
         var arguments: [String] = []
         if let context { arguments += ["--context", context] }
         arguments += ["-n", namespace, "logs"] + (follow ? ["-f", "--since=5s"] : []) + [pod, "-c", container]
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [kubectl] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return (process, pipe)
+        return try Subprocess(kubectl, arguments)
     }
 
-    private func startLogs(label: String, namespace: String, pod: String, container: String) -> Process? {
-        let process: Process
-        let pipe: Pipe
-        do { (process, pipe) = try launchLogs(namespace: namespace, pod: pod, container: container, follow: true) } catch {
-            inbox.add(.error("\(name): cannot run kubectl: \(error)"))
-            return nil
-        }
-        let handle = pipe.fileHandleForReading
+    private func startLogs(label: String, namespace: String, pod: String, container: String) throws(SubprocessError) -> Subprocess {
+        let process = try launchLogs(namespace: namespace, pod: pod, container: container, follow: true)
+        let handle = process.output!
         let inbox = self.inbox
-        Thread {
+        let thread = Thread {
             var partial: [UInt8] = []
             // A line past the reader's limit is dropped up to its newline and said once,
             // never held whole (as LineReader and FileFollower do).
@@ -227,24 +318,9 @@ public final class KubernetesSource: @unchecked Sendable {
                 }
                 if !lines.isEmpty { inbox.add(lines) }
             }
-        }.start()
+        }
+        thread.name = "meshtop-logs \(label)"
+        thread.start()
         return process
-    }
-
-    static func run(_ tool: String, _ arguments: [String]) -> (Int32, Data, Data) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        do { try process.run() } catch { return (127, Data(), Data("cannot run \(tool): \(error)".utf8)) }
-        // stdout is read to its end before waiting, so a large pod list cannot stall kubectl;
-        // its error output is a line or two.
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, output, errors)
     }
 }

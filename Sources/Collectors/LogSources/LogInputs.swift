@@ -43,9 +43,12 @@ public final class LogInputs {
     ) throws(LogSourceError) {
         self.format = format
         var clusters: [KubernetesSource] = []
+        let waiter = self.waiter
         for source in sources {
             if let target = KubernetesSource.Target(source) {
-                clusters.append(KubernetesSource(target: target, context: context, namespace: namespace, relist: relist))
+                // kubectl's output is read by the source's own threads: they wake the reader.
+                clusters.append(
+                    KubernetesSource(target: target, context: context, namespace: namespace, relist: relist, wake: { waiter.wake() }))
             } else {
                 let follower = try FileFollower(path: source, fromStart: fromStart)
                 files.append(File(follower: follower, decoder: AccessLogDecoder(format)))
@@ -53,6 +56,7 @@ public final class LogInputs {
             }
         }
         self.clusters = clusters
+        clusters.forEach { $0.start() }
         // Opening the inputs was itself a change in their directories; the first `read`
         // sees what they hold, so that is no reason to wake.
         waiter.wait(readable: [], timeout: .zero)
@@ -111,9 +115,7 @@ public final class LogInputs {
         for file in files {
             if case .readable(let descriptor) = file.follower.readiness { readable.append(descriptor) }
         }
-        // kubectl's output is read by threads of its own, which hold no descriptor to wait
-        // on: the waiter wakes at the listing interval at the latest.
-        waiter.wait(readable: readable, timeout: clusters.isEmpty ? timeout : min(timeout, .milliseconds(250)))
+        waiter.wait(readable: readable, timeout: timeout)
     }
 
     /// Ends a `wait` from another thread.

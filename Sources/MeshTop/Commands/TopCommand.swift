@@ -9,7 +9,7 @@ struct TopCommand: AsyncParsableCommand {
         abstract: "The live dashboard: Istio traffic per edge, etcd members, and access-log requests paired by x-request-id.",
         discussion: KeyBinding.summary)
 
-    @OptionGroup var sources: SourceOptions
+    @OptionGroup var sources: EndpointOptions
 
     @Option(name: .customLong("logs"), help: "An access log to tail: a file, - for stdin, or k8s:[NAMESPACE/]SELECTOR (repeatable).")
     var logs: [String] = []
@@ -51,7 +51,7 @@ struct TopCommand: AsyncParsableCommand {
             throw ValidationError("--format: \(error)")
         }
         let debug = try DebugLog(path: debugLog)
-        let (config, forwards) = try sources.pollerConfig()
+        let (config, forwards) = try sources.resolve().open()
         defer { forwards.forEach { $0.stop() } }
 
         let events = EventQueue()

@@ -4,21 +4,8 @@ import Yams
 
 /// The config file (`--config`, default `$XDG_CONFIG_HOME/meshtop/config.yaml`): sources,
 /// timing, query overrides and health thresholds. Flags and environment win over it.
-///
-/// ```yaml
-/// prometheus: http://127.0.0.1:9090
-/// etcd: [http://127.0.0.1:2379]
-/// service: http://127.0.0.1:8080
-/// interval: 1s
-/// window: 1m
-/// reporter: destination
-/// profile: auto            # istio, envoy or auto
-/// queries:
-///   tcp_sent: sum by ({edge}) (rate(istio_tcp_sent_bytes_total{reporter="{reporter}"}[{window}]))
-/// envoy_queries:
-///   buckets: sum by (le, {edge}) (rate(envoy_cluster_upstream_rq_time_bucket{job!="admin"}[{window}]))
-/// thresholds: {success_rate: 0.99, p99_ms: 500, raft_lag: 100}
-/// ```
+/// `example` shows every key; a test reads it through `decode`, so it stays one the
+/// loader accepts.
 struct MeshTopConfig: Decodable, Equatable {
     struct Thresholds: Decodable, Equatable {
         var success_rate: Double?
@@ -42,6 +29,23 @@ struct MeshTopConfig: Decodable, Equatable {
     /// Largest HTTP answer, e.g. 16MiB (`--max-answer-size`).
     var max_answer_size: String?
 
+    static let example = """
+        prometheus: http://127.0.0.1:9090
+        etcd: [http://127.0.0.1:2379]
+        service: http://127.0.0.1:8080
+        interval: 1s
+        window: 1m
+        reporter: destination    # or source
+        profile: auto            # istio, envoy or auto
+        max_answer_size: 16MiB
+        queries:
+          tcp_sent: sum by ({edge}) (rate(istio_tcp_sent_bytes_total{reporter="{reporter}"}[{window}]))
+        envoy_queries:
+          buckets: sum by (le, {edge}) (rate(envoy_cluster_upstream_rq_time_bucket{job!="admin"}[{window}]))
+        thresholds: {success_rate: 0.99, p99_ms: 500, raft_lag: 100}
+
+        """
+
     static func defaultPath(environment: [String: String]) -> String? {
         if let base = environment["XDG_CONFIG_HOME"], !base.isEmpty { return base + "/meshtop/config.yaml" }
         if let home = environment["HOME"], !home.isEmpty { return home + "/.config/meshtop/config.yaml" }
@@ -56,6 +60,12 @@ struct MeshTopConfig: Decodable, Equatable {
             if explicit { throw ConfigError("cannot read config file \(path)") }
             return MeshTopConfig()
         }
+        return try decode(data, path: path)
+    }
+
+    /// The settings in `data` (the file at `path`, named in the messages), the query names
+    /// checked against the ones meshtop has.
+    static func decode(_ data: Data, path: String) throws(ConfigError) -> MeshTopConfig {
         do {
             let config = try YAMLDecoder().decode(MeshTopConfig.self, from: data)
             for name in (config.queries ?? [:]).keys where !IstioQueries.names.contains(name) {

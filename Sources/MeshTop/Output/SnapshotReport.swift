@@ -84,7 +84,7 @@ struct SnapshotReport: Encodable {
                 "cluster_id": view.clusterID.map(String.init), "cluster_ids": view.clusterIDs.map(String.init),
                 "leader": view.leader.map(String.init), "revision": view.revision,
                 "revision_rate": view.revisionRate.flatMap { $0.rounded(toPlaces: 2) }, "raft_term": view.raftTerm,
-                "elections": view.elections, "raft_spread": view.raftSpread, "v2": v2, "v2_index": view.v2Index,
+                "elections": view.elections, "raft_spread": view.raftLag, "v2": v2, "v2_index": view.v2Index,
                 "v2_index_rate": view.v2IndexRate.flatMap { $0.rounded(toPlaces: 2) }, "members": view.members.map(MemberJSON.init),
                 "member_list_error": view.memberListError, "members_skipped": view.skipped.count,
                 "members_skipped_reason": view.skipped.note,
@@ -98,7 +98,7 @@ struct SnapshotReport: Encodable {
 
         func encode(to encoder: any Encoder) throws {
             try encoder.encodeFields([
-                "id": member.id.map(String.init), "id_hex": member.id.map(HealthEvaluator.hex), "name": member.name,
+                "id": member.id.map(String.init), "id_hex": member.id.map(EtcdID.text), "name": member.name,
                 "endpoint": member.endpoint, "version": member.version, "healthy": member.healthy ?? false,
                 "is_leader": member.isLeader, "error": member.error, "raft_index": member.raftIndex,
                 "raft_applied_index": member.raftAppliedIndex, "raft_term": member.raftTerm, "revision": member.revision,

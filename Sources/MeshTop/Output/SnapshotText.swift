@@ -30,8 +30,8 @@ struct SnapshotText {
         }
         if let etcd = snapshot.etcd {
             lines.append("")
-            var header = "ETCD cluster \(etcd.clusterID.map(HealthEvaluator.hex) ?? "?")"
-            header += "  leader \(etcd.leader.map(HealthEvaluator.hex) ?? "none")"
+            var header = "ETCD cluster \(etcd.clusterID.map(EtcdID.text) ?? "?")"
+            header += "  leader \(etcd.leader.map(EtcdID.text) ?? "none")"
             header += "  revision \(etcd.revision.map(String.init) ?? "?")"
             if let rate = etcd.revisionRate { header += " (\(format(rate, 1))/s)" }
             header += "  term \(etcd.raftTerm.map(String.init) ?? "?")  elections \(etcd.elections)"
@@ -67,7 +67,7 @@ struct SnapshotText {
         let state: String = member.healthy == true ? (member.isLeader ? "leader" : "healthy") : "DOWN"
         let db: String = member.dbSize.map { "\($0 / 1024)KiB" } ?? "-"
         let cells: [String] = [
-            member.id.map(HealthEvaluator.hex) ?? "?", member.name ?? "-", member.endpoint, state, text(member.raftIndex),
+            member.id.map(EtcdID.text) ?? "?", member.name ?? "-", member.endpoint, state, text(member.raftIndex),
             text(member.raftTerm), text(member.revision), db, member.version ?? "-", member.error ?? "",
         ]
         // Names and errors are the members' own words: a table cell holds a line's worth.

@@ -41,9 +41,9 @@ enum DetailView {
             return (endpoint, [[Segment("this member is gone", .dimmed)]])
         }
         let lines: [Line] = [
-            field("name", member.name), field("id", member.id.map(HealthEvaluator.hex)), field("endpoint", member.endpoint),
+            field("name", member.name), field("id", member.id.map(EtcdID.text)), field("endpoint", member.endpoint),
             field("version", member.version), field("healthy", member.healthy.map { $0 ? "yes" : "no" }),
-            field("leader", member.isLeader ? "yes" : "no"), field("cluster id", member.clusterID.map(HealthEvaluator.hex)),
+            field("leader", member.isLeader ? "yes" : "no"), field("cluster id", member.clusterID.map(EtcdID.text)),
             field("revision", member.revision.map(String.init)), field("raft term", member.raftTerm.map(String.init)),
             field("raft index", member.raftIndex.map(String.init)),
             field("raft applied index", member.raftAppliedIndex.map(String.init)), field("db size", Format.bytes(member.dbSize)),

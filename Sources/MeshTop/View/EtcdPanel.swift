@@ -28,13 +28,13 @@ enum EtcdPanel {
             if let filter = state.filters[.etcd], !filter.matches(ScreenModel.memberName(member) + " " + member.endpoint) { return false }
             return true
         }
-        let spread = view.members.compactMap(\.raftIndex).max()
+        let highest = view.members.compactMap(\.raftIndex).max()
         var lines: [Line] = []
         var current: Line = []
         var used = 0
         var itemLines: [Int] = []
         for (index, member) in members.enumerated() {
-            var cell = self.cell(member, top: spread, thresholds: model.thresholds)
+            var cell = self.cell(member, top: highest, thresholds: model.thresholds)
             if focused, index == state.selected(.etcd) { cell = cell.map { Segment($0.text, Style.selected) } }
             let cellWidth = cell.reduce(0) { $0 + DisplayWidth.of($1.text) }
             if used > 0, used + 4 + cellWidth > width {
@@ -62,7 +62,7 @@ enum EtcdPanel {
     /// "cluster cdf818194e3a8c32  term 2  leader m1  rev 15 (+41/s)  v2 index 15".
     private static func clusterLine(_ view: EtcdClusterView, _ model: ScreenModel) -> Line {
         var line: Line = []
-        line.append(Segment("  cluster " + (view.clusterID.map(HealthEvaluator.hex) ?? "?")))
+        line.append(Segment("  cluster " + (view.clusterID.map(EtcdID.text) ?? "?")))
         if view.clusterIDMismatch { line.append(Segment(" (members disagree)", .bad)) }
         line.append(Segment("  term " + (view.raftTerm.map(String.init) ?? "?")))
         if view.elections > 0 { line.append(Segment(" (\(view.elections) election\(view.elections == 1 ? "" : "s") seen)", .warn)) }

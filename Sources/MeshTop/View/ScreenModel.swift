@@ -19,13 +19,13 @@ struct ScreenModel: Sendable {
     /// The name meshtop shows for a member: its own name, or its id in hex.
     static func memberName(_ member: EtcdMemberStatus) -> String {
         if let name = member.name, !name.isEmpty { return name }
-        return member.id.map(HealthEvaluator.hex) ?? member.endpoint
+        return member.id.map(EtcdID.text) ?? member.endpoint
     }
 
     func memberName(id: UInt64?) -> String? {
         guard let id else { return nil }
         if let member = snapshot.etcd?.members.first(where: { $0.id == id }) { return Self.memberName(member) }
-        return HealthEvaluator.hex(id)
+        return EtcdID.text(id)
     }
 }
 

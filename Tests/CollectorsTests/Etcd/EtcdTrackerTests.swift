@@ -26,7 +26,7 @@ import Testing
                 v2: .on(index: 100, raftIndex: nil, raftTerm: nil, clusterID: nil)))
         #expect(first.leader == 1)
         #expect(first.clusterID == 7 && !first.clusterIDMismatch)
-        #expect(first.raftSpread == 2)
+        #expect(first.raftLag == 2)
         #expect(first.revisionRate == nil)
         #expect(first.elections == 0)
         // Two seconds later: 40 more revisions, a new leader in a higher term, one member
@@ -44,7 +44,7 @@ import Testing
         #expect(second.raftTerm == 3)
         #expect(second.clusterID == 7)
         #expect(second.clusterIDMismatch && second.clusterIDs == [7, 8])
-        #expect(second.raftSpread == 1)
+        #expect(second.raftLag == 1)
     }
 
     @Test func aDeadMemberFailsItsCheckAndTheRestStillCount() {

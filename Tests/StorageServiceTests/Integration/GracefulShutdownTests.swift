@@ -10,8 +10,7 @@ import Testing
 @Suite(.enabled(if: EtcdServer.shouldRun, "etcd is not installed"))
 struct GracefulShutdownTests {
     @Test func sigtermDrainsInFlightRequests() async throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("storage-service")
+        let binary = BuiltBinary.url("storage-service")
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build storage-service first")
         let etcd = try await EtcdServer()
         defer { etcd.stop() }

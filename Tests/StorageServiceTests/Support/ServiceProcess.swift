@@ -12,8 +12,7 @@ final class ServiceProcess: @unchecked Sendable {
     /// Starts the binary with `arguments` (the memory store unless they name etcd) and
     /// returns once it answers.
     init(_ arguments: [String]) async throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("storage-service")
+        let binary = BuiltBinary.url("storage-service")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw TestFailure("build storage-service first") }
         port = FreePort.next()
         process.executableURL = binary

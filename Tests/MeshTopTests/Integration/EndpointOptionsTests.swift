@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// Sources from flags, environment and the config file; bad ones are a one-line exit 2.
-@Suite struct SourceOptionsTests {
+@Suite struct EndpointOptionsTests {
     private func environment(_ extra: [String: String] = [:]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         for name in ["MESHTOP_PROMETHEUS", "MESHTOP_ETCD", "MESHTOP_SERVICE", "XDG_CONFIG_HOME", "KUBECONFIG"] { environment[name] = nil }

@@ -1,21 +1,21 @@
-import ArgumentParser
 import Collectors
 import Foundation
+import Testing
 
-/// `meshtop render-bench` (hidden, for bench/tui.sh): renders frames of a rich, made-up
-/// mesh and prints the median render time, so the benchmark times the views and not a
-/// terminal.
-struct RenderBenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "render-bench", abstract: "Time the dashboard's rendering (benchmarks).", shouldDisplay: false)
+@testable import MeshTop
 
-    @Option var width = 240
-    @Option var height = 70
-    @Option var frames = 500
-    @Option var edges = 60
-    @Option var requests = 1_000
+/// The render time of the dashboard, for bench/tui.sh (not a check: it does nothing unless
+/// MESHTOP_RENDER_BENCH=1). Renders frames of a rich, made-up mesh and prints one line,
+/// "render WxH: median … ms, p90 … ms over N frames (…)", so the benchmark times the views
+/// and not a terminal. Build it in release with `-enable-testing` (bench/tui.sh does).
+@Suite struct RenderBenchmark {
+    static var enabled: Bool { ProcessInfo.processInfo.environment["MESHTOP_RENDER_BENCH"] == "1" }
 
-    func run() throws {
+    @Test(.enabled(if: enabled, "set MESHTOP_RENDER_BENCH=1 to time the rendering"))
+    func renderARichFrame() {
+        let environment = ProcessInfo.processInfo.environment
+        let (width, height, edges, requests) = (240, 70, 60, 1_000)
+        let frames = environment["MESHTOP_RENDER_BENCH_FRAMES"].flatMap(Int.init) ?? 1_000
         let model = Self.richModel(edges: edges, requests: requests)
         let state = UIState()
         var samples: [Double] = []
@@ -31,8 +31,10 @@ struct RenderBenchCommand: ParsableCommand {
         samples.sort()
         let median = samples[samples.count / 2]
         let p90 = samples[samples.count * 9 / 10]
-        print(String(format: "render %dx%d: median %.3f ms, p90 %.3f ms over %d frames (%d edges, %d request rows)%@",
-                     width, height, median, p90, samples.count, edges, requests, sink == 0 ? "" : ""))
+        print(String(format: "render %dx%d: median %.3f ms, p90 %.3f ms over %d frames (%d edges, %d request rows)",
+                     width, height, median, p90, samples.count, edges, requests))
+        // Reading the frames keeps the optimiser from dropping the renders.
+        #expect(sink > 0)
     }
 
     /// Every panel full: `edges` edges with history, five etcd members, request pairs.
