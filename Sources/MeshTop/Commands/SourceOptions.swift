@@ -138,8 +138,8 @@ struct SourceOptions: ParsableArguments {
             }
             answerLimit = bytes
         }
-        func http(_ url: String, auth: CurlAuth? = nil) -> HTTPSource {
-            HTTPSource(baseURL: url, auth: auth, maxResponseBytes: answerLimit)
+        func http(_ url: String, auth: CurlAuth? = nil) -> CurlHTTPClient {
+            CurlHTTPClient(baseURL: url, auth: auth, maxResponseBytes: answerLimit)
         }
 
         let token = prometheusToken ?? environment["MESHTOP_PROMETHEUS_TOKEN"] ?? file.prometheus_token
