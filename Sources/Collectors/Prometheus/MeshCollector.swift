@@ -49,7 +49,8 @@ public struct MeshCollector: Sendable {
             case nil: throw PrometheusError(.decode, "\(name): no answer")
             }
         }
-        let empty = answers.values.allSatisfy { $0.result.series.isEmpty }
+        // `age` looks back over the whole window, after the traffic's series have gone.
+        let empty = answers.filter { !RateSpan.queries.contains($0.key) }.values.allSatisfy { $0.result.series.isEmpty }
         return (profile.edges(from: answers), Array(Set(answers.values.flatMap(\.warnings))).sorted(), empty)
     }
 

@@ -92,6 +92,8 @@ struct SnapshotReport: Encodable {
         var flags: [String: Double?]
         var tcp_sent_bps: Double?
         var tcp_received_bps: Double?
+        /// The seconds the rates are over when the edge is younger than the window.
+        var rate_seconds: Double?
 
         init(_ edge: EdgeStats) {
             source = edge.key.source
@@ -106,6 +108,7 @@ struct SnapshotReport: Encodable {
             flags = edge.flags.mapValues { $0.rounded(toPlaces: 3) }
             tcp_sent_bps = edge.tcpSent.flatMap { $0.rounded(toPlaces: 1) }
             tcp_received_bps = edge.tcpReceived.flatMap { $0.rounded(toPlaces: 1) }
+            rate_seconds = edge.rateSeconds.flatMap { $0.rounded(toPlaces: 1) }
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -122,11 +125,12 @@ struct SnapshotReport: Encodable {
             try c.encode(flags, forKey: .flags)
             try c.encode(tcp_sent_bps, forKey: .tcp_sent_bps)
             try c.encode(tcp_received_bps, forKey: .tcp_received_bps)
+            try c.encode(rate_seconds, forKey: .rate_seconds)
         }
 
         enum CodingKeys: CodingKey {
             case source, destination, destination_service, rps, success_rate, p50_ms, p90_ms, p99_ms, codes, flags
-            case tcp_sent_bps, tcp_received_bps
+            case tcp_sent_bps, tcp_received_bps, rate_seconds
         }
     }
 

@@ -1,0 +1,100 @@
+/// Rates from the first poll on: how long each edge's series have existed in the window,
+/// and the rates of an edge younger than the window over the time it has existed.
+///
+/// `rate(x[1m])` divides what a counter grew by over the whole minute even when the series
+/// is nine seconds old, so a load that has sent 20 requests a second for nine seconds reads
+/// 3 req/s until the minute is full. Each profile asks two more queries: `age`, the seconds
+/// since the first sample of an edge's oldest series in the window, and `young`, the edge's
+/// rate between the first and the last sample of each series (its increase over the time
+/// it covers, without the extrapolation `rate` makes at a series' start). An edge younger
+/// than the window has every rate (codes, flags, TCP bytes) multiplied by young / rate; with
+/// no `young` answer, by window / age. Percentiles and the success rate are ratios of the
+/// same counters and stay as they are.
+public enum RateSpan {
+    /// The names of the two queries.
+    public static let queries: Set<String> = ["age", "young"]
+
+    /// `age` of a counter selector: per edge, the seconds since its oldest series' first sample.
+    static func ageTemplate(_ selector: String) -> String {
+        "max by ({edge}) (time() - \(firstSample(selector)))"
+    }
+
+    /// `young` of a counter selector: per edge, the sum of each series' increase over the
+    /// seconds between its first and last sample (a series with one sample has no rate yet).
+    static func youngTemplate(_ selector: String) -> String {
+        "sum by ({edge}) ((max_over_time(\(selector)[{window}]) - min_over_time(\(selector)[{window}]))"
+            + " / ((timestamp(\(selector)) - \(firstSample(selector))) > 0))"
+    }
+
+    /// The time of a series' first sample in the window, to the subquery's step.
+    private static func firstSample(_ selector: String) -> String {
+        "min_over_time(timestamp(\(selector))[{window}:{resolution}])"
+    }
+
+    /// The subquery's step in `age`: fine enough that the age is off by at most 1/120 of the
+    /// window, coarse enough that a long window costs Prometheus at most 120 steps a series.
+    public static func resolution(window: String) -> String {
+        guard let seconds = seconds(window) else { return "1s" }
+        return "\(max(1, Int((seconds / 120).rounded(.up))))s"
+    }
+
+    /// The seconds of a Prometheus duration ("1m30s" is 90); nil when it is not one.
+    public static func seconds(_ duration: String) -> Double? {
+        let units: [Substring: Double] = ["ms": 0.001, "s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800, "y": 31_536_000]
+        var total = 0.0
+        var rest = Substring(duration)
+        guard !rest.isEmpty else { return nil }
+        while !rest.isEmpty {
+            let digits = rest.prefix { $0.isASCII && $0.isNumber }
+            guard let number = Double(digits) else { return nil }
+            rest = rest.dropFirst(digits.count)
+            let unit = rest.prefix { $0.isASCII && $0.isLetter }
+            guard let scale = units[unit] else { return nil }
+            rest = rest.dropFirst(unit.count)
+            total += number * scale
+        }
+        return total
+    }
+
+    /// What the rates of an edge `age` seconds old are multiplied by without a `young`
+    /// answer: window / age, 1 once the edge fills the window. The age is never taken as less
+    /// than `floor` (the subquery's step): a rate needs two samples, a younger age is rounding.
+    public static func factor(window: Double, age: Double, floor: Double = 1) -> Double {
+        guard window > 0, age.isFinite, age < window else { return 1 }
+        return window / max(age, floor, .ulpOfOne)
+    }
+
+    /// One value per edge from an answer, series of one edge combined with `combine`.
+    static func perEdge(
+        _ answer: PrometheusAnswer?, key: ([String: String]) -> EdgeKey?, _ combine: (Double, Double) -> Double
+    ) -> [EdgeKey: Double] {
+        var values: [EdgeKey: Double] = [:]
+        for series in answer?.result.series ?? [] {
+            guard let value = series.value, value.isFinite, let edge = key(series.labels) else { continue }
+            values[edge] = values[edge].map { combine($0, value) } ?? value
+        }
+        return values
+    }
+
+    /// The edges, those younger than the window with their rates over their age and
+    /// `rateSeconds` saying so.
+    static func scaled(
+        _ edges: [EdgeStats], ages: [EdgeKey: Double], rates: [EdgeKey: Double], window: Double, floor: Double
+    ) -> [EdgeStats] {
+        edges.map { edge in
+            guard let age = ages[edge.key], age < window else { return edge }
+            let multiplier =
+                if let rate = rates[edge.key], edge.rps > 0, rate > 0 { rate / edge.rps } else {
+                    factor(window: window, age: age, floor: floor)
+                }
+            var scaled = edge
+            scaled.rps *= multiplier
+            scaled.codes = edge.codes.mapValues { $0 * multiplier }
+            scaled.flags = edge.flags.mapValues { $0 * multiplier }
+            scaled.tcpSent = edge.tcpSent.map { $0 * multiplier }
+            scaled.tcpReceived = edge.tcpReceived.map { $0 * multiplier }
+            scaled.rateSeconds = max(age, floor)
+            return scaled
+        }
+    }
+}
