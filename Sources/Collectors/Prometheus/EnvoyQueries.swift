@@ -48,13 +48,7 @@ public struct EnvoyQueries: Sendable, Equatable {
     public init(window: String = "1m", overrides: [String: String] = [:]) {
         self.window = window
         self.overrides = overrides
-        var filled: [String: String] = [:]
-        for (name, template) in Self.defaultTemplates.merging(overrides, uniquingKeysWith: { _, override in override }) {
-            filled[name] = template.replacingOccurrences(of: "{edge}", with: Self.edgeLabels)
-                .replacingOccurrences(of: "{window}", with: window)
-                .replacingOccurrences(of: "{resolution}", with: RateSpan.resolution(window: window))
-        }
-        self.filled = filled
+        filled = QueryTemplates.fill(Self.defaultTemplates, overrides: overrides, edge: Self.edgeLabels, window: window)
     }
 
     public func promql(_ name: String) -> String { filled[name] ?? "" }

@@ -36,14 +36,9 @@ public struct IstioQueries: Sendable, Equatable {
         self.window = window
         self.reporter = reporter
         self.overrides = overrides
-        var filled: [String: String] = [:]
-        for (name, template) in Self.defaultTemplates.merging(overrides, uniquingKeysWith: { _, override in override }) {
-            filled[name] = template.replacingOccurrences(of: "{edge}", with: Self.edgeLabels)
-                .replacingOccurrences(of: "{window}", with: window)
-                .replacingOccurrences(of: "{resolution}", with: RateSpan.resolution(window: window))
-                .replacingOccurrences(of: "{reporter}", with: reporter.rawValue)
-        }
-        self.filled = filled
+        filled = QueryTemplates.fill(
+            Self.defaultTemplates, overrides: overrides, edge: Self.edgeLabels, window: window,
+            more: [("{reporter}", reporter.rawValue)])
     }
 
     /// The PromQL of a named query.
