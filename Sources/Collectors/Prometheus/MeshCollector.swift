@@ -101,6 +101,9 @@ public struct MeshCollector: Sendable {
                     .append(.init(upperBound: bound, count: point.value))
             }
         }
+        if let window = profile.windowSeconds {
+            rates = RateSpan.backfilled(rates, from: start.timeIntervalSince1970, step: step.inSeconds, window: window)
+        }
         for (key, byTime) in rates {
             for (time, rps) in byTime { history.append(key, time: time, rps: rps) }
         }

@@ -97,4 +97,20 @@ public enum RateSpan {
             return scaled
         }
     }
+
+    /// The sparklines' back-filled rates (per edge, by time) with each step of an edge's first
+    /// window scaled as a poll's rate is: an edge whose first point comes after the span's
+    /// start began then, and its series were about one step old at that point.
+    public static func backfilled(
+        _ rates: [EdgeKey: [Double: Double]], from start: Double, step: Double, window: Double
+    ) -> [EdgeKey: [Double: Double]] {
+        rates.mapValues { byTime in
+            guard let first = byTime.keys.min(), first > start + step else { return byTime }
+            var scaled = byTime
+            for (time, rps) in byTime {
+                scaled[time] = rps * factor(window: window, age: time - first + step, floor: step)
+            }
+            return scaled
+        }
+    }
 }

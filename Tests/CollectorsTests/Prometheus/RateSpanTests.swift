@@ -88,4 +88,18 @@ import Testing
         #expect(young.contains(#"max_over_time(istio_requests_total{reporter="source"}[1m]) - min_over_time("#), "\(young)")
         #expect(young.hasSuffix(#"[1m:1s])) > 0))"#), "\(young)")
     }
+
+    @Test func backfilledSparklinesAreScaledInTheEdgesFirstWindow() {
+        let young = EdgeKey(labels: edge)
+        let old = EdgeKey(labels: with(["destination_workload": "old"]))
+        // A 120 s span from t=1000 at 1 s steps: the young edge's first point at t=1100,
+        // each step's rate(...[1m]) the increase of 20 req/s over the seconds it existed.
+        var rates: [EdgeKey: [Double: Double]] = [young: [:], old: [:]]
+        for t in stride(from: 1_100.0, through: 1_119, by: 1) { rates[young]![t] = 20 * (t - 1_100 + 1) / 60 }
+        for t in stride(from: 1_000.0, through: 1_119, by: 1) { rates[old]![t] = 5 }
+        let scaled = RateSpan.backfilled(rates, from: 1_000, step: 1, window: 60)
+        #expect(scaled[young]?.values.allSatisfy { abs($0 - 20) < 1e-9 } == true, "\(scaled[young] ?? [:])")
+        // There from the span's start: older than the data shows, left as Prometheus said.
+        #expect(scaled[old] == rates[old])
+    }
 }
