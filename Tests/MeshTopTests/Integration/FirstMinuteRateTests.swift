@@ -49,6 +49,16 @@ struct FirstMinuteRateTests {
         let unscaled = plain.result.series.filter { profileQueries.key($0.labels) == edge.key }.compactMap(\.value).reduce(0, +)
         #expect(unscaled < 0.75 * Self.rate, "rate(...[1m]) read \(unscaled) req/s")
 
+        // Later in the first minute too: the rate stays the sent one while the window fills.
+        var later: EdgeStats?
+        try await Tool.waitUntil("the edge ten seconds old", within: 20) {
+            later = await gatewayEdge()
+            return (later?.rateSeconds ?? 0) >= 10
+        }
+        let older = try #require(later)
+        #expect((older.rateSeconds ?? 60) < 60)
+        #expect(abs(older.rps - Self.rate) <= 0.25 * Self.rate, "\(older.rps) req/s over \(older.rateSeconds ?? -1) s")
+
         // The load sent what it was asked to.
         let run = try await load.value
         #expect(run.status == 0, "\(run.stderr)")
