@@ -23,8 +23,8 @@ public struct EnvoyQueries: Sendable, Equatable {
         ("upstream_cx_none_healthy", "UH"),
     ]
 
-    /// Five queries a poll. `age` and `young`: as the istio profile's, from the per-code
-    /// counters, which Envoy makes at a code's first answer. `codes`: the per-code counter `envoy_cluster_upstream_rq`; with
+    /// Four queries a poll. `span`: as the istio profile's, from the per-code counters, which
+    /// Envoy makes at a code's first answer. `codes`: the per-code counter `envoy_cluster_upstream_rq`; with
     /// Istio's stats tags the per-class counts share that name (`response_code_class="2xx"`),
     /// so only series without a class are summed, or every request would count twice.
     /// `flags`: one query for the five counters, each series labelled with its counter.
@@ -35,8 +35,7 @@ public struct EnvoyQueries: Sendable, Equatable {
         "flags": flagCounters.map { counter, _ in
             #"label_replace(sum by ({edge}) (rate(envoy_cluster_\#(counter)[{window}])), "counter", "\#(counter)", "", "")"#
         }.joined(separator: " or "),
-        "age": RateSpan.ageTemplate(#"envoy_cluster_upstream_rq{response_code_class=""}"#),
-        "young": RateSpan.youngTemplate(#"envoy_cluster_upstream_rq{response_code_class=""}"#),
+        RateSpan.query: RateSpan.template(#"envoy_cluster_upstream_rq{response_code_class=""}"#),
     ]
 
     public static var names: [String] { defaultTemplates.keys.sorted() }

@@ -11,16 +11,15 @@ public struct IstioQueries: Sendable, Equatable {
     public static let edgeLabels =
         "source_workload, source_workload_namespace, destination_workload, destination_workload_namespace, destination_service"
 
-    /// Six queries a poll: `traffic` gives rates, codes, flags and the success rate;
-    /// `buckets` gives the percentiles (computed here, `HistogramQuantile`); `age` and
-    /// `young` the rate of an edge younger than the window (`RateSpan`).
+    /// Five queries a poll: `traffic` gives rates, codes, flags and the success rate;
+    /// `buckets` gives the percentiles (computed here, `HistogramQuantile`); `span` the
+    /// rate of an edge younger than the window (`RateSpan`).
     public static let defaultTemplates: [String: String] = [
         "traffic": #"sum by ({edge}, response_code, response_flags) (rate(istio_requests_total{reporter="{reporter}"}[{window}]))"#,
         "buckets": #"sum by (le, {edge}) (rate(istio_request_duration_milliseconds_bucket{reporter="{reporter}"}[{window}]))"#,
         "tcp_sent": #"sum by ({edge}) (rate(istio_tcp_sent_bytes_total{reporter="{reporter}"}[{window}]))"#,
         "tcp_received": #"sum by ({edge}) (rate(istio_tcp_received_bytes_total{reporter="{reporter}"}[{window}]))"#,
-        "age": RateSpan.ageTemplate(#"istio_requests_total{reporter="{reporter}"}"#),
-        "young": RateSpan.youngTemplate(#"istio_requests_total{reporter="{reporter}"}"#),
+        RateSpan.query: RateSpan.template(#"istio_requests_total{reporter="{reporter}"}"#),
     ]
 
     public static var names: [String] { defaultTemplates.keys.sorted() }

@@ -49,8 +49,8 @@ public struct MeshCollector: Sendable {
             case nil: throw PrometheusError(.decode, "\(name): no answer")
             }
         }
-        // `age` looks back over the whole window, after the traffic's series have gone.
-        let empty = answers.filter { !RateSpan.queries.contains($0.key) }.values.allSatisfy { $0.result.series.isEmpty }
+        // `span` looks back over the whole window, after the traffic's series have gone.
+        let empty = answers.filter { $0.key != RateSpan.query }.values.allSatisfy { $0.result.series.isEmpty }
         return (profile.edges(from: answers), Array(Set(answers.values.flatMap(\.warnings))).sorted(), empty)
     }
 

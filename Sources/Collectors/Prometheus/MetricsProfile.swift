@@ -97,9 +97,9 @@ public struct MetricsProfile: Sendable, Equatable {
             case .istio: MeshCollector.edges(from: answers)
             case .envoy: EnvoyEdges.edges(from: answers)
             }
-        guard let windowSeconds, let age = answers["age"] else { return edges }
+        guard let windowSeconds, let span = answers[RateSpan.query] else { return edges }
         return RateSpan.scaled(
-            edges, ages: RateSpan.perEdge(age, key: key, max), rates: RateSpan.perEdge(answers["young"], key: key, +),
+            edges, ages: RateSpan.perEdge(span, .age, key: key, max), rates: RateSpan.perEdge(span, .young, key: key, +),
             window: windowSeconds, floor: resolutionSeconds)
     }
 }

@@ -3,27 +3,32 @@
 ///
 /// `rate(x[1m])` divides what a counter grew by over the whole minute even when the series
 /// is nine seconds old, so a load that has sent 20 requests a second for nine seconds reads
-/// 3 req/s until the minute is full. Each profile asks two more queries: `age`, the seconds
-/// since the first sample of an edge's oldest series in the window, and `young`, the edge's
-/// rate between the first and the last sample of each series (its increase over the time
-/// it covers, without the extrapolation `rate` makes at a series' start). An edge younger
+/// 3 req/s until the minute is full. Each profile asks one more query, `span`, with two
+/// series an edge (label `rate_span`, one query so a poll costs one request more, not two):
+/// `age`, the seconds since the first sample of the edge's oldest series in the window, and
+/// `young`, the edge's rate between the first and the last sample of each series (its
+/// increase over the time it covers, without the extrapolation `rate` makes at a series'
+/// start). An edge younger
 /// than the window has every rate (codes, flags, TCP bytes) multiplied by young / rate; with
 /// no `young` answer, by window / age. Percentiles and the success rate are ratios of the
 /// same counters and stay as they are.
 public enum RateSpan {
-    /// The names of the two queries.
-    public static let queries: Set<String> = ["age", "young"]
+    /// The query's name in each profile.
+    public static let query = "span"
 
-    /// `age` of a counter selector: per edge, the seconds since its oldest series' first sample.
-    static func ageTemplate(_ selector: String) -> String {
-        "max by ({edge}) (time() - \(firstSample(selector)))"
-    }
+    /// The two parts of the answer, by their `rate_span` label.
+    enum Part: String { case age, young }
 
-    /// `young` of a counter selector: per edge, the sum of each series' increase over the
-    /// seconds between its first and last sample (a series with one sample has no rate yet).
-    static func youngTemplate(_ selector: String) -> String {
-        "sum by ({edge}) ((max_over_time(\(selector)[{window}]) - min_over_time(\(selector)[{window}]))"
+    /// `span` of a counter selector.
+    static func template(_ selector: String) -> String {
+        // age: per edge, the seconds since its oldest series' first sample.
+        let age = "max by ({edge}) (time() - \(firstSample(selector)))"
+        // young: per edge, the sum of each series' increase over the seconds between its
+        // first and last sample (a series with one sample has no rate yet).
+        let young =
+            "sum by ({edge}) ((max_over_time(\(selector)[{window}]) - min_over_time(\(selector)[{window}]))"
             + " / ((timestamp(\(selector)) - \(firstSample(selector))) > 0))"
+        return #"label_replace(\#(age), "rate_span", "age", "", "") or label_replace(\#(young), "rate_span", "young", "", "")"#
     }
 
     /// The time of a series' first sample in the window, to the subquery's step.
@@ -64,12 +69,12 @@ public enum RateSpan {
         return window / max(age, floor, .ulpOfOne)
     }
 
-    /// One value per edge from an answer, series of one edge combined with `combine`.
+    /// One value per edge from one part of the answer, series of one edge combined with `combine`.
     static func perEdge(
-        _ answer: PrometheusAnswer?, key: ([String: String]) -> EdgeKey?, _ combine: (Double, Double) -> Double
+        _ answer: PrometheusAnswer, _ part: Part, key: ([String: String]) -> EdgeKey?, _ combine: (Double, Double) -> Double
     ) -> [EdgeKey: Double] {
         var values: [EdgeKey: Double] = [:]
-        for series in answer?.result.series ?? [] {
+        for series in answer.result.series where series.labels["rate_span"] == part.rawValue {
             guard let value = series.value, value.isFinite, let edge = key(series.labels) else { continue }
             values[edge] = values[edge].map { combine($0, value) } ?? value
         }

@@ -53,8 +53,10 @@ import Testing
             ]),
             "buckets": vector([(with(["le": "5"]), 2), (with(["le": "+Inf"]), 3), (with(["le": "+Inf"], base: old), 5)]),
             "tcp_sent": vector([(edge, 6)]), "tcp_received": vector([]),
-            "age": vector([(edge, 9), (old, 75)]),
-            "young": vector([(edge, 21), (old, 4)]),
+            "span": vector([
+                (with(["rate_span": "age"]), 9), (with(["rate_span": "age"], base: old), 75),
+                (with(["rate_span": "young"]), 21), (with(["rate_span": "young"], base: old), 4),
+            ]),
         ]
         let profile = MetricsProfile.istio(IstioQueries(window: "1m"))
         let edges = profile.edges(from: answers)
@@ -72,21 +74,22 @@ import Testing
         // Without `young`: window / age. Without `age` (a recorded round, a config without
         // them): nothing is scaled.
         var ageOnly = answers
-        ageOnly["young"] = nil
+        ageOnly["span"] = vector([(with(["rate_span": "age"]), 9), (with(["rate_span": "age"], base: old), 75)])
         #expect(abs((profile.edges(from: ageOnly).first { $0.key == young.key }?.rps ?? 0) - 20) < 1e-9)
-        ageOnly["age"] = nil
+        ageOnly["span"] = nil
         #expect(profile.edges(from: ageOnly).first { $0.key == young.key }?.rps == 3)
     }
 
     @Test func ageQueriesOfBothProfiles() {
-        let istio = IstioQueries(window: "1m").promql("age")
+        let istio = IstioQueries(window: "1m").promql("span")
         #expect(istio.contains(#"timestamp(istio_requests_total{reporter="destination"})[1m:1s]"#), "\(istio)")
-        #expect(istio.hasPrefix("max by (source_workload, "))
-        let envoy = EnvoyQueries(window: "5m").promql("age")
+        #expect(istio.hasPrefix("label_replace(max by (source_workload, "), "\(istio)")
+        #expect(istio.contains(#""rate_span", "age""#) && istio.contains(#""rate_span", "young""#))
+        let envoy = EnvoyQueries(window: "5m").promql("span")
         #expect(envoy.contains(#"timestamp(envoy_cluster_upstream_rq{response_code_class=""})[5m:3s]"#), "\(envoy)")
-        let young = IstioQueries(window: "1m", reporter: .source).promql("young")
+        let young = IstioQueries(window: "1m", reporter: .source).promql("span")
         #expect(young.contains(#"max_over_time(istio_requests_total{reporter="source"}[1m]) - min_over_time("#), "\(young)")
-        #expect(young.hasSuffix(#"[1m:1s])) > 0))"#), "\(young)")
+        #expect(young.hasSuffix(#"[1m:1s])) > 0)), "rate_span", "young", "", "")"#), "\(young)")
     }
 
     @Test func backfilledSparklinesAreScaledInTheEdgesFirstWindow() {
