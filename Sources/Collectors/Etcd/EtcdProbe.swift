@@ -1,12 +1,12 @@
 import Foundation
 
 /// Probes every etcd member: the endpoints given, and every member the cluster lists.
-/// Each endpoint has its own `HTTPSource`, so members are asked in parallel and a dead one
+/// Each endpoint has its own `CurlHTTPClient`, so members are asked in parallel and a dead one
 /// only costs its own timeout.
 public actor EtcdProbe {
     public let endpoints: [String]
     public let tls: CurlTLS?
-    private var sources: [String: HTTPSource] = [:]
+    private var clients: [String: CurlHTTPClient] = [:]
     /// Members found in earlier member lists: asked too when the given endpoints are down.
     private var discovered: [String] = []
     private let decoder = JSONDecoder()
@@ -36,10 +36,10 @@ public actor EtcdProbe {
         self.maxMembers = maxMembers
     }
 
-    private func source(_ endpoint: String) -> HTTPSource {
-        if let source = sources[endpoint] { return source }
-        let made = HTTPSource(baseURL: endpoint, tls: tls, maxResponseBytes: maxResponseBytes)
-        sources[endpoint] = made
+    private func client(_ endpoint: String) -> CurlHTTPClient {
+        if let client = clients[endpoint] { return client }
+        let made = CurlHTTPClient(baseURL: endpoint, tls: tls, maxResponseBytes: maxResponseBytes)
+        clients[endpoint] = made
         return made
     }
 
@@ -81,7 +81,7 @@ public actor EtcdProbe {
         var listError: String?
         for endpoint in endpoints + discovered.filter({ !endpoints.contains($0) }) {
             do {
-                let (response, _) = try await source(endpoint).send("POST", "/v3/cluster/member/list", body: Array("{}".utf8))
+                let (response, _) = try await client(endpoint).send("POST", "/v3/cluster/member/list", body: Array("{}".utf8))
                 guard response.status == 200 else { throw ProbeError("member list: HTTP \(response.status)") }
                 let listed = try decoder.decode(EtcdMemberListAnswer.self, from: Data(response.body)).members ?? []
                 for url in listed.compactMap(Self.clientURL).prefix(maxMembers) where !discovered.contains(url) {
@@ -133,13 +133,13 @@ public actor EtcdProbe {
 
     /// Every target and the v2 API at once.
     private func probe(_ targets: [Target]) async -> (members: [EtcdMemberStatus], v2: EtcdV2State) {
-        let probes = targets.map { (source($0.endpoint), $0.member) }
+        let probes = targets.map { (client($0.endpoint), $0.member) }
         let decoder = self.decoder
         let first = probes.first?.0
         async let v2: EtcdV2State = first == nil ? .unreachable("no endpoint") : await Self.probeV2(first!)
         let members = await withTaskGroup(of: (Int, EtcdMemberStatus).self) { group in
-            for (index, (source, member)) in probes.enumerated() {
-                group.addTask { (index, await Self.probe(source, member: member, decoder: decoder)) }
+            for (index, (client, member)) in probes.enumerated() {
+                group.addTask { (index, await Self.probe(client, member: member, decoder: decoder)) }
             }
             var found: [(Int, EtcdMemberStatus)] = []
             for await result in group { found.append(result) }
@@ -149,14 +149,14 @@ public actor EtcdProbe {
     }
 
     private static func probe(
-        _ source: HTTPSource, member: EtcdMemberListAnswer.Member?, decoder: JSONDecoder
+        _ client: CurlHTTPClient, member: EtcdMemberListAnswer.Member?, decoder: JSONDecoder
     ) async -> EtcdMemberStatus {
-        var status = EtcdMemberStatus(endpoint: source.baseURL)
+        var status = EtcdMemberStatus(endpoint: client.baseURL)
         status.id = member?.ID?.value
         status.name = member?.name
-        async let healthAnswer = source.send("GET", "/health")
+        async let healthAnswer = client.send("GET", "/health")
         do {
-            let (response, latency) = try await source.send("POST", "/v3/maintenance/status", body: Array("{}".utf8))
+            let (response, latency) = try await client.send("POST", "/v3/maintenance/status", body: Array("{}".utf8))
             status.latency = latency
             guard response.status == 200 else { throw ProbeError("status: HTTP \(response.status)") }
             let answer = try decoder.decode(EtcdStatusAnswer.self, from: Data(response.body))
@@ -187,7 +187,7 @@ public actor EtcdProbe {
             status.healthy = false
             status.error = "health: \(Self.describe(error))"
         }
-        if status.version == nil, let (response, _) = try? await source.send("GET", "/version"),
+        if status.version == nil, let (response, _) = try? await client.send("GET", "/version"),
             let answer = try? decoder.decode(EtcdVersionAnswer.self, from: Data(response.body))
         {
             status.version = answer.etcdserver
@@ -195,9 +195,9 @@ public actor EtcdProbe {
         return status
     }
 
-    private static func probeV2(_ source: HTTPSource) async -> EtcdV2State {
+    private static func probeV2(_ client: CurlHTTPClient) async -> EtcdV2State {
         do {
-            let (response, _) = try await source.send("GET", "/v2/keys/")
+            let (response, _) = try await client.send("GET", "/v2/keys/")
             guard let index = response.header("X-Etcd-Index").flatMap({ UInt64($0) }) else {
                 // 404 from a 3.4 started without --enable-v2 or from 3.6: the API is off.
                 return response.status == 404 ? .off : .unreachable("v2: HTTP \(response.status)")

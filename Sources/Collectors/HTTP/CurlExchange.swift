@@ -74,8 +74,8 @@ public struct CurlResponse: Sendable {
 }
 
 public struct CurlError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable { case connect, timeout, tls, tooLarge, `protocol`, other }
-    public let kind: Kind
+    public let failure: TransferFailure
+    /// libcurl's result code, or -1 where libcurl gave none.
     public let code: Int
     public let message: String
     public var description: String { message }

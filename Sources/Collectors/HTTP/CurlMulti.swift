@@ -19,18 +19,18 @@ public final class CurlMulti {
     /// - Parameter connections: how many idle connections curl keeps for reuse; the load
     ///   generator passes its concurrency so no connection is closed between requests.
     public init(connections: Int? = nil) throws(CurlError) {
-        _ = CurlTransfer.globalInit
+        try CurlGlobal.initialise()
         guard let handle = curl_multi_init() else {
-            throw CurlError(kind: .other, code: -1, message: "libcurl could not make a multi handle")
+            throw CurlError(failure: .other, code: -1, message: "libcurl could not make a multi handle")
         }
         let timer = timerfd_create(CLOCK_MONOTONIC, Int32(TFD_CLOEXEC | TFD_NONBLOCK))
         guard timer >= 0 else {
             curl_multi_cleanup(handle)
-            throw CurlError(kind: .other, code: -1, message: "timerfd_create failed: \(String(cString: strerror(errno)))")
+            throw CurlError(failure: .other, code: -1, message: "timerfd_create failed: \(String(cString: strerror(errno)))")
         }
         self.handle = handle
         self.timer = timer
-        if let connections { _ = mt_curl_multi_setopt_long(handle, CURLMOPT_MAXCONNECTS, connections) }
+        if let connections { try Self.check(mt_curl_multi_setopt_long(handle, CURLMOPT_MAXCONNECTS, connections), "setopt") }
     }
 
     deinit {
@@ -42,20 +42,20 @@ public final class CurlMulti {
     public var running: Int { active.count }
 
     /// Starts a prepared transfer.
-    public func add(_ transfer: CurlTransfer) {
+    public func add(_ transfer: CurlTransfer) throws(CurlError) {
+        try Self.check(curl_multi_add_handle(handle, transfer.easy), "add_handle")
         active[transfer.easy] = transfer
-        curl_multi_add_handle(handle, transfer.easy)
     }
 
     /// Moves every transfer as far as it can go without blocking.
-    public func perform() {
+    public func perform() throws(CurlError) {
         var running: Int32 = 0
-        curl_multi_perform(handle, &running)
+        try Self.check(curl_multi_perform(handle, &running), "perform")
     }
 
     /// Sleeps until a socket is ready, `after` has passed (to the microsecond), or
     /// `milliseconds` pass.
-    public func wait(milliseconds: Int, after: Duration? = nil) {
+    public func wait(milliseconds: Int, after: Duration? = nil) throws(CurlError) {
         var setting = itimerspec()
         if let after {
             // A zero it_value would disarm the timer instead of firing it at once.
@@ -63,25 +63,35 @@ public final class CurlMulti {
             setting.it_value = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
         }
         // Setting the timer also clears an expiry that was not read.
-        timerfd_settime(timer, 0, &setting, nil)
+        guard timerfd_settime(timer, 0, &setting, nil) == 0 else {
+            throw CurlError(failure: .other, code: -1, message: "timerfd_settime failed: \(String(cString: strerror(errno)))")
+        }
         var wake = curl_waitfd(fd: timer, events: Int16(CURL_WAIT_POLLIN), revents: 0)
         var ready: Int32 = 0
-        curl_multi_poll(handle, &wake, 1, Int32(max(0, milliseconds)), &ready)
+        try Self.check(curl_multi_poll(handle, &wake, 1, Int32(max(0, milliseconds)), &ready), "poll")
     }
 
-    /// The transfers that ended since the last call, with curl's result; they are removed
-    /// from the multi handle and can be prepared and added again.
-    public func finished() -> [(transfer: CurlTransfer, result: CURLcode)] {
-        var done: [(CurlTransfer, CURLcode)] = []
+    /// The transfers that ended since the last call, each with its failure (nil: answered);
+    /// they are removed from the multi handle and can be prepared and added again.
+    public func finished() -> [(transfer: CurlTransfer, failure: TransferFailure?)] {
+        var done: [(CurlTransfer, TransferFailure?)] = []
         var left: Int32 = 0
         while let message = curl_multi_info_read(handle, &left) {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
                 let transfer = active.removeValue(forKey: easy)
             else { continue }
             let result = message.pointee.data.result
-            curl_multi_remove_handle(handle, easy)
-            done.append((transfer, result))
+            // Removing a handle this multi handle runs cannot fail.
+            precondition(curl_multi_remove_handle(handle, easy) == CURLM_OK)
+            done.append((transfer, TransferFailure(curl: result)))
         }
         return done
+    }
+
+    private static func check(_ code: CURLMcode, _ call: String) throws(CurlError) {
+        guard code != CURLM_OK else { return }
+        throw CurlError(
+            failure: .other, code: Int(code.rawValue),
+            message: "curl_multi_\(call): \(String(cString: curl_multi_strerror(code)).lowercased())")
     }
 }

@@ -23,7 +23,8 @@ public struct EnvoyQueries: Sendable, Equatable {
         ("upstream_cx_none_healthy", "UH"),
     ]
 
-    /// Three queries a poll. `codes`: the per-code counter `envoy_cluster_upstream_rq`; with
+    /// Four queries a poll. `span`: as the istio profile's, from the per-code counters, which
+    /// Envoy makes at a code's first answer. `codes`: the per-code counter `envoy_cluster_upstream_rq`; with
     /// Istio's stats tags the per-class counts share that name (`response_code_class="2xx"`),
     /// so only series without a class are summed, or every request would count twice.
     /// `flags`: one query for the five counters, each series labelled with its counter.
@@ -34,6 +35,7 @@ public struct EnvoyQueries: Sendable, Equatable {
         "flags": flagCounters.map { counter, _ in
             #"label_replace(sum by ({edge}) (rate(envoy_cluster_\#(counter)[{window}])), "counter", "\#(counter)", "", "")"#
         }.joined(separator: " or "),
+        RateSpan.query: RateSpan.template(#"envoy_cluster_upstream_rq{response_code_class=""}"#),
     ]
 
     public static var names: [String] { defaultTemplates.keys.sorted() }
@@ -45,12 +47,7 @@ public struct EnvoyQueries: Sendable, Equatable {
     public init(window: String = "1m", overrides: [String: String] = [:]) {
         self.window = window
         self.overrides = overrides
-        var filled: [String: String] = [:]
-        for (name, template) in Self.defaultTemplates.merging(overrides, uniquingKeysWith: { _, override in override }) {
-            filled[name] = template.replacingOccurrences(of: "{edge}", with: Self.edgeLabels)
-                .replacingOccurrences(of: "{window}", with: window)
-        }
-        self.filled = filled
+        filled = QueryTemplates.fill(Self.defaultTemplates, overrides: overrides, edge: Self.edgeLabels, window: window)
     }
 
     public func promql(_ name: String) -> String { filled[name] ?? "" }

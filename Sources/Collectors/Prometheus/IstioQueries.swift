@@ -11,13 +11,15 @@ public struct IstioQueries: Sendable, Equatable {
     public static let edgeLabels =
         "source_workload, source_workload_namespace, destination_workload, destination_workload_namespace, destination_service"
 
-    /// Four queries a poll: `traffic` gives rates, codes, flags and the success rate;
-    /// `buckets` gives the percentiles (computed here, `HistogramQuantile`).
+    /// Five queries a poll: `traffic` gives rates, codes, flags and the success rate;
+    /// `buckets` gives the percentiles (computed here, `HistogramQuantile`); `span` the
+    /// rate of an edge younger than the window (`RateSpan`).
     public static let defaultTemplates: [String: String] = [
         "traffic": #"sum by ({edge}, response_code, response_flags) (rate(istio_requests_total{reporter="{reporter}"}[{window}]))"#,
         "buckets": #"sum by (le, {edge}) (rate(istio_request_duration_milliseconds_bucket{reporter="{reporter}"}[{window}]))"#,
         "tcp_sent": #"sum by ({edge}) (rate(istio_tcp_sent_bytes_total{reporter="{reporter}"}[{window}]))"#,
         "tcp_received": #"sum by ({edge}) (rate(istio_tcp_received_bytes_total{reporter="{reporter}"}[{window}]))"#,
+        RateSpan.query: RateSpan.template(#"istio_requests_total{reporter="{reporter}"}"#),
     ]
 
     public static var names: [String] { defaultTemplates.keys.sorted() }
@@ -33,13 +35,9 @@ public struct IstioQueries: Sendable, Equatable {
         self.window = window
         self.reporter = reporter
         self.overrides = overrides
-        var filled: [String: String] = [:]
-        for (name, template) in Self.defaultTemplates.merging(overrides, uniquingKeysWith: { _, override in override }) {
-            filled[name] = template.replacingOccurrences(of: "{edge}", with: Self.edgeLabels)
-                .replacingOccurrences(of: "{window}", with: window)
-                .replacingOccurrences(of: "{reporter}", with: reporter.rawValue)
-        }
-        self.filled = filled
+        filled = QueryTemplates.fill(
+            Self.defaultTemplates, overrides: overrides, edge: Self.edgeLabels, window: window,
+            more: [("{reporter}", reporter.rawValue)])
     }
 
     /// The PromQL of a named query.

@@ -49,7 +49,8 @@ public struct MeshCollector: Sendable {
             case nil: throw PrometheusError(.decode, "\(name): no answer")
             }
         }
-        let empty = answers.values.allSatisfy { $0.result.series.isEmpty }
+        // `span` looks back over the whole window, after the traffic's series have gone.
+        let empty = answers.filter { $0.key != RateSpan.query }.values.allSatisfy { $0.result.series.isEmpty }
         return (profile.edges(from: answers), Array(Set(answers.values.flatMap(\.warnings))).sorted(), empty)
     }
 
@@ -99,6 +100,9 @@ public struct MeshCollector: Sendable {
                 steps[key, default: [:]][point.time, default: []]
                     .append(.init(upperBound: bound, count: point.value))
             }
+        }
+        if let window = profile.windowSeconds {
+            rates = RateSpan.backfilled(rates, from: start.timeIntervalSince1970, step: step.inSeconds, window: window)
         }
         for (key, byTime) in rates {
             for (time, rps) in byTime { history.append(key, time: time, rps: rps) }

@@ -59,6 +59,10 @@ public struct EdgeStats: Sendable, Equatable {
     /// TCP bytes per second.
     public var tcpSent: Double?
     public var tcpReceived: Double?
+    /// The seconds the rates are over when the edge's series are younger than the window
+    /// (its first minute under a 1m window); nil when they cover the whole window. A panel
+    /// may mark such a rate as over a shorter span.
+    public var rateSeconds: Double?
 
     public init(key: EdgeKey) {
         self.key = key

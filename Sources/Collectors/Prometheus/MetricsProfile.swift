@@ -52,23 +52,31 @@ public struct MetricsProfile: Sendable, Equatable {
     /// The query whose series add up to an edge's request rate, for the sparklines' history.
     public let rateQuery: String
 
+    /// The window's seconds and the `age` query's step, for `RateSpan`.
+    public let windowSeconds: Double?
+    private let resolutionSeconds: Double
+
     public static func istio(_ queries: IstioQueries) -> MetricsProfile {
         MetricsProfile(
             name: .istio,
-            promqls: Dictionary(uniqueKeysWithValues: IstioQueries.names.map { ($0, queries.promql($0)) }), rateQuery: "traffic")
+            promqls: Dictionary(uniqueKeysWithValues: IstioQueries.names.map { ($0, queries.promql($0)) }), rateQuery: "traffic",
+            window: queries.window)
     }
 
     public static func envoy(_ queries: EnvoyQueries) -> MetricsProfile {
         MetricsProfile(
             name: .envoy,
-            promqls: Dictionary(uniqueKeysWithValues: EnvoyQueries.names.map { ($0, queries.promql($0)) }), rateQuery: "codes")
+            promqls: Dictionary(uniqueKeysWithValues: EnvoyQueries.names.map { ($0, queries.promql($0)) }), rateQuery: "codes",
+            window: queries.window)
     }
 
-    private init(name: Name, promqls: [String: String], rateQuery: String) {
+    private init(name: Name, promqls: [String: String], rateQuery: String, window: String) {
         self.name = name
         self.promqls = promqls
         names = promqls.keys.sorted()
         self.rateQuery = rateQuery
+        windowSeconds = RateSpan.seconds(window)
+        resolutionSeconds = RateSpan.seconds(RateSpan.resolution(window: window)) ?? 1
     }
 
     public func promql(_ query: String) -> String { promqls[query] ?? "" }
@@ -81,10 +89,17 @@ public struct MetricsProfile: Sendable, Equatable {
         }
     }
 
+    /// The edges of one round's answers, those younger than the window with their rates
+    /// over the seconds their series have existed (`RateSpan`).
     public func edges(from answers: [String: PrometheusAnswer]) -> [EdgeStats] {
-        switch name {
-        case .istio: MeshCollector.edges(from: answers)
-        case .envoy: EnvoyEdges.edges(from: answers)
-        }
+        let edges =
+            switch name {
+            case .istio: MeshCollector.edges(from: answers)
+            case .envoy: EnvoyEdges.edges(from: answers)
+            }
+        guard let windowSeconds, let span = answers[RateSpan.query] else { return edges }
+        return RateSpan.scaled(
+            edges, ages: RateSpan.perEdge(span, .age, key: key, max), rates: RateSpan.perEdge(span, .young, key: key, +),
+            window: windowSeconds, floor: resolutionSeconds)
     }
 }

@@ -2,14 +2,14 @@ import Foundation
 
 /// Prometheus's HTTP API: instant and range queries, readiness and scrape targets.
 public struct PrometheusClient: Sendable {
-    public let http: HTTPSource
+    public let http: CurlHTTPClient
 
-    public init(_ http: HTTPSource) {
+    public init(_ http: CurlHTTPClient) {
         self.http = http
     }
 
     public init(url: String, auth: CurlAuth? = nil, tls: CurlTLS? = nil) {
-        self.init(HTTPSource(baseURL: url, tls: tls, auth: auth))
+        self.init(CurlHTTPClient(baseURL: url, tls: tls, auth: auth))
     }
 
     public func query(_ promql: String, at time: Date? = nil) async throws(PrometheusError) -> PrometheusAnswer {

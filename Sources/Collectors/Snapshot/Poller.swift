@@ -9,7 +9,7 @@ public struct PollerConfig: Sendable {
     public var profile: MetricsProfile.Choice = .auto
     public var etcd: EtcdProbe?
     public var etcdConfigured: Bool { etcd != nil }
-    public var service: HTTPSource?
+    public var service: CurlHTTPClient?
     public var kube: KubeProbe?
     /// Why there are no Kubernetes checks (no kubectl, no current context), for `health`.
     public var kubeSkipped = "not configured"

@@ -22,8 +22,8 @@ extension Endpoints {
             knownContext = found
             return found
         }
-        func http(_ url: String, auth: CurlAuth? = nil) -> HTTPSource {
-            HTTPSource(baseURL: url, auth: auth, maxResponseBytes: maxAnswerBytes)
+        func http(_ url: String, auth: CurlAuth? = nil) -> CurlHTTPClient {
+            CurlHTTPClient(baseURL: url, auth: auth, maxResponseBytes: maxAnswerBytes)
         }
         var forwards: [PortForward] = []
         func forwarded(_ forward: Forward) throws(KubeError) -> String {

@@ -9,7 +9,7 @@ final class ClientLog {
     private let handle: FileHandle?
     private let sink: (@Sendable (AccessLogRecord, String) -> Void)?
     private let writer = AccessLogWriter()
-    private var template = AccessLogRecord()
+    private let outbound: OutboundRecord
     private var buffer: [UInt8] = []
 
     init(path: String?, plan: LoadPlan, sink: (@Sendable (AccessLogRecord, String) -> Void)? = nil) throws {
@@ -22,36 +22,18 @@ final class ClientLog {
             handle = nil
         }
         self.sink = sink
-        template.method = plan.method
-        template.path = plan.path
-        template.protocol = "HTTP/1.1"
-        template.authority = plan.authority
-        template.upstreamHost = plan.authority
-        template.upstreamCluster = "outbound|\(plan.port)||\(plan.authority.split(separator: ":").first.map(String.init) ?? "-")"
-        template.userAgent = "meshtop-load"
-        template.bytesReceived = plan.body?.count ?? 0
-        template.routeName = "default"
+        outbound = OutboundRecord(
+            method: plan.method, path: plan.path, authority: plan.authority, host: plan.host, port: plan.port,
+            userAgent: "meshtop-load", requestBytes: plan.body?.count ?? 0, source: "meshtop load")
     }
 
     deinit { flush() }
 
-    func write(start: Date, status: Int, failure: String?, bytes: Int, duration: Duration, requestID: String?) {
-        var record = template
+    func write(start: Date, status: Int, failure: TransferFailure?, bytes: Int, duration: Duration, requestID: String?) {
         let milliseconds = Int(start.timeIntervalSince1970 * 1_000)
-        record.startTime = EnvoyTimestamp.format(seconds: milliseconds / 1_000, milliseconds: milliseconds % 1_000)
-        record.responseCode = status
-        // Envoy's flags for the same failures: upstream connection failure, timeout, reset.
-        record.responseFlags = switch failure {
-        case nil: "-"
-        case "connect": "UF"
-        case "timeout": "UT"
-        default: "UC"
-        }
-        record.bytesSent = bytes
-        record.duration = Int(duration.wholeMilliseconds)
-        record.requestID = requestID
-        record.direction = .outbound
-        record.source = "meshtop load"
+        let record = outbound.record(
+            startTime: EnvoyTimestamp.format(seconds: milliseconds / 1_000, milliseconds: milliseconds % 1_000), status: status,
+            failure: failure, responseBytes: bytes, durationMilliseconds: Int(duration.wholeMilliseconds), requestID: requestID)
         let line = writer.line(for: record)
         sink?(record, line)
         guard handle != nil else { return }

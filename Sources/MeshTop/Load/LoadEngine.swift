@@ -31,10 +31,11 @@ final class LoadEngine {
     func run(stop: () -> Bool = { false }, progress: (Progress) -> Void = { _ in }) throws -> LoadResult {
         let multi = try CurlMulti(connections: max(1, plan.concurrency))
         let timeout = Int(plan.timeout.wholeMilliseconds)
+        let request = CurlRequest(
+            url: plan.url, method: plan.method, headers: plan.headers, body: plan.body, connectTimeoutMilliseconds: timeout,
+            totalTimeoutMilliseconds: timeout)
         var idle: [CurlTransfer] = []
-        for _ in 0..<max(1, plan.concurrency) {
-            idle.append(try CurlTransfer(url: plan.url, method: plan.method, headers: plan.headers, body: plan.body, timeoutMilliseconds: timeout))
-        }
+        for _ in 0..<max(1, plan.concurrency) { idle.append(try CurlTransfer(request)) }
         struct InFlight {
             var due: ContinuousClock.Instant
             var started: ContinuousClock.Instant
@@ -68,26 +69,25 @@ final class LoadEngine {
                     if log != nil {
                         let id = UUID().uuidString.lowercased()
                         requestID = id
-                        transfer.prepare(extra: ["x-request-id: \(id)"])
+                        try transfer.prepare(extra: ["x-request-id: \(id)"])
                     } else {
-                        transfer.prepare()
+                        try transfer.prepare()
                     }
                     // The wall-clock start is only needed for a log line.
                     let wallStart = log == nil ? Date.distantPast : Date()
                     inFlight[ObjectIdentifier(transfer)] = InFlight(due: when, started: now, wallStart: wallStart, requestID: requestID)
-                    multi.add(transfer)
+                    try multi.add(transfer)
                     issued += 1
                 }
             }
             if stopIssuing, inFlight.isEmpty { break }
-            multi.perform()
-            for (transfer, code) in multi.finished() {
+            try multi.perform()
+            for (transfer, failure) in multi.finished() {
                 let finished = clock.now
                 guard let flight = inFlight.removeValue(forKey: ObjectIdentifier(transfer)) else { continue }
                 result.requests += 1
-                let failure = CurlTransfer.failure(code)
                 let status = failure == nil ? transfer.status : 0
-                if let failure { result.errors[failure, default: 0] += 1 } else { result.statusCodes[status, default: 0] += 1 }
+                if let failure { result.errors[failure.label, default: 0] += 1 } else { result.statusCodes[status, default: 0] += 1 }
                 let latency = finished - flight.due
                 let micros = latency.wholeMicroseconds
                 _ = result.latency.record(UInt64(max(0, micros)))
@@ -109,7 +109,7 @@ final class LoadEngine {
             var next: Duration?
             if plan.rate != nil, !stopIssuing, !idle.isEmpty { next = due(issued) - clock.now }
             if let next, next <= .zero { continue }
-            if next != nil || !inFlight.isEmpty { multi.wait(milliseconds: 10, after: next) }
+            if next != nil || !inFlight.isEmpty { try multi.wait(milliseconds: 10, after: next) }
         }
         result.elapsed = clock.now - start
         log?.flush()

@@ -22,6 +22,9 @@ struct LoadPlan: Sendable {
         return components.port.map { "\(host):\($0)" } ?? host
     }
 
+    /// The URL's host, as the client-side line's cluster names it.
+    var host: String { URLComponents(string: url)?.host ?? "-" }
+
     var path: String {
         guard let components = URLComponents(string: url) else { return "/" }
         let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath

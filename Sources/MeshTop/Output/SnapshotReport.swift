@@ -64,6 +64,8 @@ struct SnapshotReport: Encodable {
                 "p99_ms": edge.p99.flatMap { $0.rounded(toPlaces: 2) }, "codes": edge.codes.mapValues { $0.rounded(toPlaces: 3) },
                 "flags": edge.flags.mapValues { $0.rounded(toPlaces: 3) }, "tcp_sent_bps": edge.tcpSent.flatMap { $0.rounded(toPlaces: 1) },
                 "tcp_received_bps": edge.tcpReceived.flatMap { $0.rounded(toPlaces: 1) },
+                // The seconds the rates are over while the edge is younger than the window.
+                "rate_seconds": edge.rateSeconds.flatMap { $0.rounded(toPlaces: 1) },
             ])
         }
     }

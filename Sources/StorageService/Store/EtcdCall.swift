@@ -1,12 +1,11 @@
+import Collectors
 import Foundation
 
 /// What one HTTP call to etcd did, for metrics and the client-side access-log line.
 struct EtcdCall: Sendable {
     enum Outcome: Sendable, Equatable {
         case answered(status: Int)
-        case connectFailed
-        case timedOut
-        case failed
+        case failed(TransferFailure)
     }
 
     var operation: String
@@ -33,6 +32,7 @@ struct EtcdEndpoint: Sendable, Equatable {
     /// e.g. "127.0.0.1:2379": the upstream host of the access log and the metrics' destination.
     var hostPort: String
     var host: String
+    var port: Int
 
     init?(_ url: String) {
         var base = url.trimmingCharacters(in: .whitespaces)
@@ -43,6 +43,7 @@ struct EtcdEndpoint: Sendable, Equatable {
         let port = parts.port ?? (scheme == "https" ? 443 : 80)
         self.baseURL = base
         self.host = host
+        self.port = port
         self.hostPort = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }

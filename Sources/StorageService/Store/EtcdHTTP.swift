@@ -86,7 +86,7 @@ final class EtcdHTTP: Sendable {
         let started = ContinuousClock.now
         var call = EtcdCall(
             operation: operation, method: method.rawValue, path: path, endpoint: endpoint, requestID: headers.requestID,
-            startTime: startTime, durationSeconds: 0, bytesSent: body?.count ?? 0, bytesReceived: 0, outcome: .failed)
+            startTime: startTime, durationSeconds: 0, bytesSent: body?.count ?? 0, bytesReceived: 0, outcome: .failed(.other))
         defer {
             call.durationSeconds = (ContinuousClock.now - started).inSeconds
             observer?.etcdCallFinished(call)
@@ -98,42 +98,42 @@ final class EtcdHTTP: Sendable {
             call.outcome = .answered(status: Int(response.status.code))
             return .success(Reply(status: Int(response.status.code), body: bytes))
         } catch {
-            let failure = Self.classify(error, maxAnswerBytes: maxAnswerBytes)
-            switch failure {
-            case .timeout: call.outcome = .timedOut
-            case .unavailable: call.outcome = .connectFailed
-            case .rejected, .answerTooLarge: call.outcome = .failed
-            }
-            return .failure(failure)
+            let (failure, storeError) = Self.classify(error, maxAnswerBytes: maxAnswerBytes)
+            call.outcome = .failed(failure)
+            return .failure(storeError)
         }
     }
 
     /// Short, stable reasons: they reach HTTP clients, so they name no internal address
     /// and carry no library error dump (the access log has the endpoint and the flags).
-    private static func classify(_ error: any Error, maxAnswerBytes: Int) -> StoreError {
+    /// The project's failure kind (for the access log and metrics) and what the HTTP
+    /// client hears; `unavailable` is what makes the call try the next endpoint.
+    private static func classify(_ error: any Error, maxAnswerBytes: Int) -> (TransferFailure, StoreError) {
         if let error = error as? HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout, .writeTimeout:
-                return .timeout("no answer within the call timeout")
+                return (.timeout, .timeout("no answer within the call timeout"))
             case .connectTimeout:
-                return .unavailable("connect timed out")
+                return (.connectTimeout, .unavailable("connect timed out"))
             case .remoteConnectionClosed:
-                return .unavailable("connection closed by etcd")
+                return (.reset, .unavailable("connection closed by etcd"))
             default:
-                return .unavailable("request failed")
+                return (.other, .unavailable("request failed"))
             }
         }
         if let error = error as? NIOConnectionError {
             let errnos = error.connectionErrors.compactMap { ($0.error as? IOError)?.errnoCode }
-            if errnos.contains(ECONNREFUSED) { return .unavailable("connection refused") }
-            if errnos.contains(ETIMEDOUT) { return .unavailable("connect timed out") }
-            return .unavailable(error.dnsAAAAError != nil || error.dnsAError != nil ? "name not resolved" : "connect failed")
+            if errnos.contains(ECONNREFUSED) { return (.connectRefused, .unavailable("connection refused")) }
+            if errnos.contains(ETIMEDOUT) { return (.connectTimeout, .unavailable("connect timed out")) }
+            if error.dnsAAAAError != nil || error.dnsAError != nil { return (.dns, .unavailable("name not resolved")) }
+            return (.connectRefused, .unavailable("connect failed"))
         }
         if let error = error as? IOError {
-            return .unavailable(error.errnoCode == ECONNREFUSED ? "connection refused" : "connection failed")
+            return error.errnoCode == ECONNREFUSED
+                ? (.connectRefused, .unavailable("connection refused")) : (.reset, .unavailable("connection failed"))
         }
-        if error is NIOSSLError { return .unavailable("TLS handshake failed") }
-        if error is NIOTooManyBytesError { return .answerTooLarge(limit: maxAnswerBytes) }
-        return .unavailable("connection failed")
+        if error is NIOSSLError { return (.tls, .unavailable("TLS handshake failed")) }
+        if error is NIOTooManyBytesError { return (.tooLarge, .answerTooLarge(limit: maxAnswerBytes)) }
+        return (.other, .unavailable("connection failed"))
     }
 }

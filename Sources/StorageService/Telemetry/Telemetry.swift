@@ -115,57 +115,35 @@ final class Telemetry: EtcdCallObserver, Sendable {
     // MARK: etcd calls
 
     func etcdCallFinished(_ call: EtcdCall) {
-        let outcome: String
-        let code: Int
-        let flags: String
-        switch call.outcome {
-        case .answered(let status): (outcome, code, flags) = (String(status), status, "-")
-        case .connectFailed: (outcome, code, flags) = ("connect_error", 0, "UF")
-        case .timedOut: (outcome, code, flags) = ("timeout", 0, "UT")
-        case .failed: (outcome, code, flags) = ("error", 0, "UC")
-        }
+        let (status, failure): (Int, TransferFailure?) =
+            switch call.outcome {
+            case .answered(let status): (status, nil)
+            case .failed(let failure): (0, failure)
+            }
+        let outcome = failure?.label ?? String(status)
         let etcd = handles(
             "storage_etcd_requests_total", [call.operation, outcome], labelNames: ["operation", "outcome"],
             timer: "storage_etcd_request_duration_seconds")
         etcd.counter.increment()
         etcd.timer?.recordNanoseconds(Int64(call.durationSeconds * 1e9))
-        if flags != "-" || code >= 500 {
+        if failure != nil || status >= 500 {
             handles("storage_etcd_errors_total", [call.operation, outcome], labelNames: ["operation", "kind"]).counter
                 .increment()
         }
         if istioMetrics {
             let labels = istioLabels(
                 reporter: "source", source: (identity.workload, identity.namespace), destination: nil, destinationNamespace: nil,
-                service: call.endpoint.host, serviceName: call.endpoint.host, code: String(code), flags: flags)
+                service: call.endpoint.host, serviceName: call.endpoint.host, code: String(status),
+                flags: failure?.responseFlag ?? "-")
             recordIstio(labels, milliseconds: call.durationSeconds * 1_000)
         }
         guard let accessLog else { return }
-        let milliseconds = Int(call.durationSeconds * 1_000)
-        var record = AccessLogRecord()
-        record.startTime = call.startTime
-        record.method = call.method
-        record.path = call.path
-        record.protocol = "HTTP/1.1"
-        record.responseCode = code
-        record.responseFlags = flags == "-" ? nil : flags
-        record.responseCodeDetails =
-            switch call.outcome {
-            case .answered: "via_upstream"
-            case .connectFailed: "upstream_reset_before_response_started{connection_failure}"
-            case .timedOut: "upstream_response_timeout"
-            case .failed: "upstream_reset_after_response_started"
-            }
-        record.bytesReceived = call.bytesSent
-        record.bytesSent = call.bytesReceived
-        record.duration = milliseconds
-        if case .answered = call.outcome { record.upstreamServiceTime = milliseconds }
-        record.userAgent = "storage-service"
-        record.requestID = call.requestID
-        record.authority = call.endpoint.hostPort
-        record.upstreamHost = call.endpoint.hostPort
-        record.upstreamCluster = "outbound|\(call.endpoint.hostPort.split(separator: ":").last ?? "2379")||\(call.endpoint.host)"
-        record.routeName = "default"
-        record.direction = .outbound
+        let outbound = OutboundRecord(
+            method: call.method, path: call.path, authority: call.endpoint.hostPort, host: call.endpoint.host,
+            port: call.endpoint.port, userAgent: "storage-service")
+        let record = outbound.record(
+            startTime: call.startTime, status: status, failure: failure, responseBytes: call.bytesReceived,
+            durationMilliseconds: Int(call.durationSeconds * 1_000), requestID: call.requestID, requestBytes: call.bytesSent)
         accessLog.write(writer.line(for: record))
     }
 

@@ -33,12 +33,12 @@ import Testing
     @Test func bearerAndBasicAuthAndConcurrentTransfersOfOneSource() async throws {
         try await makeApp().test(.live) { client in
             let port = try #require(client.port)
-            let bearer = HTTPSource(baseURL: "http://127.0.0.1:\(port)/", auth: .bearer("t0ken"))
+            let bearer = CurlHTTPClient(baseURL: "http://127.0.0.1:\(port)/", auth: .bearer("t0ken"))
             #expect(try await bearer.send("GET", "/auth").response.text == "Bearer t0ken")
-            let basic = HTTPSource(baseURL: "http://127.0.0.1:\(port)", auth: .basic(user: "meshtop", password: "p:w"))
+            let basic = CurlHTTPClient(baseURL: "http://127.0.0.1:\(port)", auth: .basic(user: "meshtop", password: "p:w"))
             #expect(try await basic.send("GET", "/auth").response.text == "Basic " + Data("meshtop:p:w".utf8).base64EncodedString())
             // Ten transfers at once on one source: none waits for another's slow answer.
-            let source = HTTPSource(baseURL: "http://127.0.0.1:\(port)", totalTimeoutMilliseconds: 5_000)
+            let source = CurlHTTPClient(baseURL: "http://127.0.0.1:\(port)", totalTimeoutMilliseconds: 5_000)
             let start = ContinuousClock.now
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<10 { group.addTask { try await source.send("GET", "/slow").response.status } }
@@ -91,7 +91,8 @@ import Testing
                 return nil
             } catch let error as CurlError { return error } catch { return nil }
         }
-        #expect(error?.kind == .connect)
+        #expect(error?.failure == .connectRefused)
+        #expect(error?.failure.responseFlag == "UF")
     }
 
     @Test func slowAnswerIsATimeout() async throws {
@@ -103,7 +104,8 @@ import Testing
                     return nil
                 } catch let error as CurlError { return error } catch { return nil }
             }
-            #expect(error?.kind == .timeout)
+            #expect(error?.failure == .timeout)
+            #expect(error?.failure.responseFlag == "UT")
         }
     }
 }

@@ -77,7 +77,7 @@ import Testing
         #expect(
             queries.promql("codes")
                 == #"sum by (job, workload, namespace, envoy_cluster_name, cluster_name, envoy_response_code, response_code) (rate(envoy_cluster_upstream_rq{response_code_class=""}[5m]))"#)
-        #expect(EnvoyQueries.names == ["buckets", "codes", "flags"])
+        #expect(EnvoyQueries.names == ["buckets", "codes", "flags", "span"])
         let profile = MetricsProfile.envoy(queries)
         #expect(profile.name == .envoy && profile.names == EnvoyQueries.names && profile.rateQuery == "codes")
         #expect(MetricsProfile.istio(IstioQueries()).promql("traffic") == IstioQueries().promql("traffic"))

@@ -113,6 +113,6 @@ import Testing
         #expect(queries.promql("traffic") == #"sum by (source_workload, source_workload_namespace, destination_workload, destination_workload_namespace, destination_service, response_code, response_flags) (rate(istio_requests_total{reporter="source"}[5m]))"#)
         #expect(queries.promql("buckets") == #"max(x{reporter="source"}[5m])"#)
         #expect(IstioQueries().promql("buckets").hasPrefix("sum by (le, source_workload"))
-        #expect(IstioQueries.names == ["buckets", "tcp_received", "tcp_sent", "traffic"])
+        #expect(IstioQueries.names == ["buckets", "span", "tcp_received", "tcp_sent", "traffic"])
     }
 }

@@ -98,7 +98,7 @@ import Testing
         #expect(trap.connections() == 0)
         // The client itself refuses other schemes, whatever hands it a URL.
         for url in ["file:///etc/hostname", "gopher://127.0.0.1:\(trap.port)/_x", "dict://127.0.0.1:\(trap.port)/info"] {
-            await #expect(throws: CurlError.self) { try await HTTPSource(baseURL: url).send("GET", "") }
+            await #expect(throws: CurlError.self) { try await CurlHTTPClient(baseURL: url).send("GET", "") }
         }
         #expect(trap.connections() == 0)
     }

@@ -1,10 +1,10 @@
 import Foundation
 
-/// The HTTP client of one source (a Prometheus, an etcd member, the service): a few curl
+/// The libcurl HTTP client of one peer (a Prometheus, an etcd member, the service): a few curl
 /// handles kept between polls, so connections to that host are reused; concurrent
 /// transfers each take a handle of their own, each on a thread of its own (`OffPool`), so
 /// a slow answer blocks nobody.
-public final class HTTPSource: @unchecked Sendable {
+public final class CurlHTTPClient: @unchecked Sendable {
     public let baseURL: String
     public let tls: CurlTLS?
     public let auth: CurlAuth?
