@@ -27,7 +27,7 @@ import Testing
         #expect {
             try MeshTopConfig.decode(Data("queries:\n  requests: up\n".utf8), path: "c.yaml")
         } throws: { error in
-            "\(error)".hasPrefix("c.yaml: unknown query 'requests' (known: buckets, tcp_received, tcp_sent, traffic)")
+            "\(error)".hasPrefix("c.yaml: unknown query 'requests' (known: buckets, span, tcp_received, tcp_sent, traffic)")
         }
     }
 }
