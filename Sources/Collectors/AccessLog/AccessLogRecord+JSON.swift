@@ -1,5 +1,5 @@
 /// The JSON shape of a record (`meshtop logs --json`): every key present, absent values as null,
-/// durations as numbers, plus `direction`, `source` and any extra keys the line carried.
+/// durations as numbers, plus `direction`, `source` (the record's origin) and any extra keys the line carried.
 extension AccessLogRecord: Encodable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: JSONKey.self)
@@ -12,7 +12,7 @@ extension AccessLogRecord: Encodable {
             }
         }
         try container.encode(direction.rawValue, forKey: JSONKey("direction"))
-        try container.encode(source, forKey: JSONKey("source"))
+        try container.encode(origin, forKey: JSONKey("source"))
         for (key, value) in extra where AccessLogField(rawValue: key) == nil && key != "direction" && key != "source" {
             try container.encode(value, forKey: JSONKey(key))
         }
@@ -49,7 +49,7 @@ extension AccessLogRecord {
             case .none where key == "direction":
                 member(key, .string(direction.rawValue))
             case .none:
-                member(key, source.map(JSONValue.string) ?? .null)
+                member(key, origin.map(JSONValue.string) ?? .null)
             }
         }
         for (key, value) in pendingExtras { member(key, .string(value)) }

@@ -36,7 +36,8 @@ public struct AccessLogRecord: Sendable, Equatable {
     public var requestedServerName: String?
     public var routeName: String?
     public var direction: Direction = .unknown
-    public var source: String?
+    /// The input the line was read from: a file path, `namespace/pod`, `meshtop load`.
+    public var origin: String?
     /// Fields meshtop does not model, by their JSON key (e.g. `istio_policy_status`), kept so
     /// nothing in a line is lost.
     public var extra: [String: String] = [:]

@@ -12,10 +12,10 @@ public struct OutboundRecord: Sendable {
     ///   - authority: host:port as sent (`:authority`, and the upstream host).
     ///   - host, port: the cluster's name, `outbound|port||host`.
     ///   - requestBytes: the body sent, when every request sends the same.
-    ///   - source: where the line comes from, for the dashboard's own records.
+    ///   - origin: where the line comes from, for the dashboard's own records.
     public init(
         method: String, path: String, authority: String, host: String, port: Int, userAgent: String,
-        requestBytes: Int = 0, source: String? = nil
+        requestBytes: Int = 0, origin: String? = nil
     ) {
         template.method = method
         template.path = path
@@ -27,7 +27,7 @@ public struct OutboundRecord: Sendable {
         template.bytesReceived = requestBytes
         template.routeName = "default"
         template.direction = .outbound
-        template.source = source
+        template.origin = origin
     }
 
     /// One exchange: the answer's status, or the failure that left it without one.

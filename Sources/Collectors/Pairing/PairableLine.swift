@@ -52,7 +52,7 @@ extension AccessLogRecord: PairableLine {
         add(startTime); add(method); add(path); add(`protocol`); add(responseFlags); add(responseCodeDetails)
         add(connectionTerminationDetails); add(upstreamTransportFailureReason); add(xForwardedFor); add(userAgent)
         add(requestID); add(authority); add(upstreamHost); add(upstreamCluster); add(upstreamLocalAddress)
-        add(downstreamLocalAddress); add(downstreamRemoteAddress); add(requestedServerName); add(routeName); add(source)
+        add(downstreamLocalAddress); add(downstreamRemoteAddress); add(requestedServerName); add(routeName); add(origin)
         for (key, value) in extra {
             bytes += 64
             add(key); add(value)

@@ -209,7 +209,7 @@ final class LogsPrinter {
         _ decoder: inout AccessLogDecoder, _ line: UnsafeBufferPointer<UInt8>, source: String
     ) -> (AccessLogRecord, Int64?)? {
         guard var record = decoder.decode(bytes: line) else { return nil }
-        record.source = source
+        record.origin = source
         // The log time orders several sources; one source is read in its own order.
         return (record, pairs ? record.pairingTime : nil)
     }

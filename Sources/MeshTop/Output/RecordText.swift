@@ -27,7 +27,7 @@ struct RecordText {
         let direction = r.direction == .inbound ? "in " : r.direction == .outbound ? "out" : "?  "
         let code = r.responseCode.map(String.init) ?? "-"
         return [
-            time(r.startTime), field(r.source), direction, field(r.method), field(r.path), colored(code, code: r.responseCode),
+            time(r.startTime), field(r.origin), direction, field(r.method), field(r.path), colored(code, code: r.responseCode),
             field(r.responseFlags), ms(r.duration), field(r.requestID),
         ].joined(separator: "  ")
     }

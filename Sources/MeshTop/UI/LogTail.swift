@@ -51,7 +51,7 @@ final class LogTail: Sendable {
             var batch = RequestBatch()
             let read = inputs.read { bytes, source, decoder in
                 guard var record = decoder.decode(bytes: bytes) else { return }
-                record.source = source
+                record.origin = source
                 pairer.add(record, text: String(decoding: bytes, as: UTF8.self), into: &batch.events)
             }
             notes = Array((notes + read.notes.map(\.text)).suffix(5))

@@ -53,7 +53,7 @@ struct RequestRow: Sendable, Equatable {
     /// The text `/` filters match against.
     var searchText: String {
         let record = main
-        return [record?.method, record?.path, record?.authority, requestID, code.map(String.init), record?.responseFlags, record?.source]
+        return [record?.method, record?.path, record?.authority, requestID, code.map(String.init), record?.responseFlags, record?.origin]
             .compactMap { $0 }.joined(separator: " ")
     }
 }

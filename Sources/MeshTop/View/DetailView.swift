@@ -72,7 +72,7 @@ enum DetailView {
                     continue
                 }
                 let record = logged.record
-                lines.append([Segment("\(side) side (\(record.source ?? "?"))", .title)])
+                lines.append([Segment("\(side) side (\(record.origin ?? "?"))", .title)])
                 for field in AccessLogField.allCases {
                     if let value = record.number(for: field).map({ Self.withUnit($0, field) }) ?? record.text(for: field) {
                         lines.append(self.field(field.rawValue, value))

@@ -29,7 +29,7 @@ import Testing
         record.path = text
         record.userAgent = text
         record.requestID = text.isEmpty ? nil : text
-        record.source = text
+        record.origin = text
         record.extra = ["istio_policy_status": text, "zz_custom": "last", "aa_custom": "first", "m_custom": text]
         #expect(written(record.writeJSON) == (try encoded(record)))
         var bare = AccessLogRecord()

@@ -52,13 +52,13 @@ import Testing
         for _ in 0..<5 where records.isEmpty {
             inputs.read { bytes, source, decoder in
                 if var record = decoder.decode(bytes: bytes) {
-                    record.source = source
+                    record.origin = source
                     records.append(record)
                 }
             }
             if records.isEmpty { inputs.wait(upTo: .seconds(2)) }
         }
-        #expect(records.map(\.requestID) == ["r1"] && records.first?.source == path)
+        #expect(records.map(\.requestID) == ["r1"] && records.first?.origin == path)
     }
 
     @Test func aRotatedFilesSuccessorEndsTheWait() throws {

@@ -12,7 +12,7 @@ import Testing
         r.startTime = time
         r.duration = duration
         r.authority = authority
-        r.source = source
+        r.origin = source
         return r
     }
 
@@ -52,7 +52,7 @@ import Testing
         for id in ids.reversed() { found += pairs(pairer.add(line(id, .inbound, source: "server.log"))) }
         #expect(found.count == 50)
         #expect(Set(found.map(\.requestID)) == Set(ids))
-        #expect(found.allSatisfy { $0.client.source == "client.log" && $0.server.source == "server.log" })
+        #expect(found.allSatisfy { $0.client.origin == "client.log" && $0.server.origin == "server.log" })
         #expect(pairer.flush().isEmpty)
         #expect(pairer.unpaired == UnpairedCounts())
     }

@@ -89,7 +89,7 @@ enum ScreenFixture {
         record.authority = authority
         record.downstreamLocalAddress = inbound ? "127.0.0.1:9080" : "10.0.0.9:41234"
         record.direction = inbound ? .inbound : .outbound
-        record.source = inbound ? "server.log" : "client.log"
+        record.origin = inbound ? "server.log" : "client.log"
         return record
     }
 
