@@ -40,9 +40,9 @@ import Testing
     /// Every panel full: `edges` edges with history, five etcd members, request pairs.
     static func richModel(edges count: Int, requests: Int) -> ScreenModel {
         let now = Date()
-        var sources: [Snapshot.Source: SourceFreshness] = [:]
-        for source in Snapshot.Source.allCases {
-            var state = SourceFreshness(configured: true)
+        var sources: [Snapshot.Backend: BackendFreshness] = [:]
+        for source in Snapshot.Backend.allCases {
+            var state = BackendFreshness(configured: true)
             state.ok = true
             state.latency = .milliseconds(3)
             state.lastSuccess = now
@@ -100,7 +100,7 @@ import Testing
                 lines.append((record, "raw line \(index)"))
             }
         }
-        var model = ScreenModel(snapshot: Snapshot(time: now, sources: sources, edges: edges, history: history, etcd: etcd), now: now)
+        var model = ScreenModel(snapshot: Snapshot(time: now, backends: sources, edges: edges, history: history, etcd: etcd), now: now)
         model.requests = RequestFeed(pairing: lines)
         model.logSources = ["access.log"]
         return model

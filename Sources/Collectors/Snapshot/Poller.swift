@@ -35,8 +35,8 @@ public actor Poller {
     }
     public static let maxBackoff: Duration = .seconds(10)
 
-    private var freshness: [Snapshot.Source: SourceFreshness]
-    private var failures: [Snapshot.Source: Int] = [:]
+    private var freshness: [Snapshot.Backend: BackendFreshness]
+    private var failures: [Snapshot.Backend: Int] = [:]
     private var edges: [EdgeStats] = []
     private var warnings: [String] = []
     private var history = MeshHistory()
@@ -55,15 +55,15 @@ public actor Poller {
         self.config = config
         profileStatus = ProfileStatus(choice: config.profile)
         freshness = [
-            .prometheus: SourceFreshness(configured: config.prometheus != nil),
-            .etcd: SourceFreshness(configured: config.etcd != nil),
-            .service: SourceFreshness(configured: config.service != nil),
-            .kubernetes: SourceFreshness(configured: config.kube != nil),
+            .prometheus: BackendFreshness(configured: config.prometheus != nil),
+            .etcd: BackendFreshness(configured: config.etcd != nil),
+            .service: BackendFreshness(configured: config.service != nil),
+            .kubernetes: BackendFreshness(configured: config.kube != nil),
         ]
     }
 
-    private var configuredSources: [Snapshot.Source] {
-        Snapshot.Source.allCases.filter { freshness[$0]?.configured == true }
+    private var configuredSources: [Snapshot.Backend] {
+        Snapshot.Backend.allCases.filter { freshness[$0]?.configured == true }
     }
 
     /// Every configured source once, concurrently (what `snapshot` and `health` print).
@@ -88,7 +88,7 @@ public actor Poller {
     }
 
     /// The interval, or after failures a back-off that doubles up to 10 s.
-    public func delay(for source: Snapshot.Source) -> Duration {
+    public func delay(for source: Snapshot.Backend) -> Duration {
         let base = source == .kubernetes ? config.kubeInterval : config.interval
         let count = failures[source] ?? 0
         guard count > 0 else { return base }
@@ -136,7 +136,7 @@ public actor Poller {
         await backfill()
     }
 
-    private func pollOnceIfConfigured(_ source: Snapshot.Source) async {
+    private func pollOnceIfConfigured(_ source: Snapshot.Backend) async {
         if freshness[source]?.configured == true { await poll(source) }
     }
 
@@ -150,13 +150,13 @@ public actor Poller {
         health += HealthEvaluator.service(config.service == nil ? nil : serviceFacts ?? .init(problem: "no answer yet", latency: nil))
         health += config.kube == nil ? [HealthCheck("kubernetes", .skipped, config.kubeSkipped)] : kubeChecks
         return Snapshot(
-            time: Date(), sources: freshness, edges: edges, history: history, prometheusWarnings: warnings, etcd: etcdView,
+            time: Date(), backends: freshness, edges: edges, history: history, prometheusWarnings: warnings, etcd: etcdView,
             health: health, profile: profileStatus)
     }
 
     // MARK: one source
 
-    private func poll(_ source: Snapshot.Source) async {
+    private func poll(_ source: Snapshot.Backend) async {
         let clock = ContinuousClock()
         let start = clock.now
         let attempted = Date()
@@ -167,7 +167,7 @@ public actor Poller {
         case .service: error = await pollService()
         case .kubernetes: error = await pollKube()
         }
-        var state = freshness[source] ?? SourceFreshness(configured: true)
+        var state = freshness[source] ?? BackendFreshness(configured: true)
         state.lastAttempt = attempted
         state.latency = clock.now - start
         state.ok = error == nil

@@ -1,8 +1,8 @@
 import Foundation
 
-/// How fresh one source's data is: when it last answered, how long that took, and the
+/// How fresh one backend's data is: when it last answered, how long that took, and the
 /// error of the last attempt if it failed.
-public struct SourceFreshness: Sendable, Equatable {
+public struct BackendFreshness: Sendable, Equatable {
     public var configured: Bool
     public var ok: Bool
     public var latency: Duration?
@@ -22,13 +22,14 @@ public struct SourceFreshness: Sendable, Equatable {
 /// Everything meshtop knows at one moment: an immutable value the views render and
 /// `meshtop snapshot` prints.
 public struct Snapshot: Sendable, Equatable {
-    public enum Source: String, Sendable, CaseIterable, Comparable {
+    /// What meshtop polls.
+    public enum Backend: String, Sendable, CaseIterable, Comparable {
         case prometheus, etcd, service, kubernetes
         public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
     }
 
     public var time: Date
-    public var sources: [Source: SourceFreshness]
+    public var backends: [Backend: BackendFreshness]
     public var edges: [EdgeStats]
     public var history: MeshHistory
     public var prometheusWarnings: [String]
@@ -37,12 +38,12 @@ public struct Snapshot: Sendable, Equatable {
     public var profile: ProfileStatus
 
     public init(
-        time: Date, sources: [Source: SourceFreshness], edges: [EdgeStats] = [], history: MeshHistory = MeshHistory(),
+        time: Date, backends: [Backend: BackendFreshness], edges: [EdgeStats] = [], history: MeshHistory = MeshHistory(),
         prometheusWarnings: [String] = [], etcd: EtcdClusterView? = nil, health: [HealthCheck] = [],
         profile: ProfileStatus = ProfileStatus(choice: .istio)
     ) {
         self.time = time
-        self.sources = sources
+        self.backends = backends
         self.edges = edges
         self.history = history
         self.prometheusWarnings = prometheusWarnings

@@ -9,7 +9,7 @@ struct TopCommand: AsyncParsableCommand {
         abstract: "The live dashboard: Istio traffic per edge, etcd members, and access-log requests paired by x-request-id.",
         discussion: KeyBinding.summary)
 
-    @OptionGroup var sources: EndpointOptions
+    @OptionGroup var endpoints: EndpointOptions
 
     @Option(name: .customLong("logs"), help: "An access log to tail: a file, - for stdin, or k8s:[NAMESPACE/]SELECTOR (repeatable).")
     var logs: [String] = []
@@ -51,7 +51,7 @@ struct TopCommand: AsyncParsableCommand {
             throw ValidationError("--format: \(error)")
         }
         let debug = try DebugLog(path: debugLog)
-        let (config, forwards) = try sources.resolve().open()
+        let (config, forwards) = try endpoints.resolve().open()
         defer { forwards.forEach { $0.stop() } }
 
         let events = EventQueue()
@@ -60,8 +60,8 @@ struct TopCommand: AsyncParsableCommand {
             logs.isEmpty
             ? nil
             : LogTail(
-                sources: logs.map { $0 == "-" ? "/dev/stdin" : $0 }, format: choice, context: sources.context,
-                namespace: sources.namespace, events: events)
+                sources: logs.map { $0 == "-" ? "/dev/stdin" : $0 }, format: choice, context: endpoints.context,
+                namespace: endpoints.namespace, events: events)
         try tail?.start(fromStart: fromStart || logs.contains("-"))
         defer { tail?.stop() }
         var monitor: LoadMonitor?
@@ -90,8 +90,8 @@ struct TopCommand: AsyncParsableCommand {
         model.logSources = logs.isEmpty && load != nil ? ["meshtop load"] : logs
         if tail != nil || load != nil { model.requests = RequestFeed() }
         model.load = monitor?.initialStatus
-        model.context = sources.context
-        model.namespace = sources.namespace
+        model.context = endpoints.context
+        model.namespace = endpoints.namespace
         model.interval = config.interval
         model.thresholds = config.thresholds
         let color = !noColor && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty

@@ -11,7 +11,7 @@ struct SnapshotReport: Encodable {
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(Self.iso(snapshot.time), forKey: .time)
         var sources: [String: SourceJSON] = [:]
-        for (source, state) in snapshot.sources { sources[source.rawValue] = SourceJSON(state) }
+        for (source, state) in snapshot.backends { sources[source.rawValue] = SourceJSON(state) }
         try c.encode(sources, forKey: .sources)
         try c.encode(ProfileJSON(snapshot.profile), forKey: .profile)
         try c.encode(snapshot.edges.map(EdgeJSON.init), forKey: .edges)
@@ -31,8 +31,8 @@ struct SnapshotReport: Encodable {
     }
 
     struct SourceJSON: Encodable {
-        let state: SourceFreshness
-        init(_ state: SourceFreshness) { self.state = state }
+        let state: BackendFreshness
+        init(_ state: BackendFreshness) { self.state = state }
 
         func encode(to encoder: any Encoder) throws {
             try encoder.encodeFields([

@@ -8,8 +8,8 @@ struct SnapshotText {
     func lines() -> [String] {
         var lines: [String] = []
         lines.append("SOURCE      STATE  LATENCY  AGE    ERROR")
-        for source in Snapshot.Source.allCases {
-            guard let state = snapshot.sources[source] else { continue }
+        for source in Snapshot.Backend.allCases {
+            guard let state = snapshot.backends[source] else { continue }
             guard state.configured else {
                 lines.append(pad(source.rawValue, 11) + " " + pad("off", 6) + " -        -      not configured")
                 continue
@@ -21,7 +21,7 @@ struct SnapshotText {
                     + " " + ControlBytes.sanitize(state.error ?? "-"))
         }
         lines.append("")
-        let prometheus = snapshot.sources[.prometheus]?.configured == true
+        let prometheus = snapshot.backends[.prometheus]?.configured == true
         lines.append("EDGES (\(snapshot.edges.count))" + (prometheus ? "  profile \(snapshot.profile.label)" : ""))
         if prometheus, let noSeries = snapshot.profile.noSeries { lines.append(noSeries) }
         if !snapshot.edges.isEmpty {

@@ -9,7 +9,7 @@ enum EtcdPanel {
     }
 
     static func content(_ model: ScreenModel, _ state: UIState, width: Int, focused: Bool) -> PanelContent {
-        let source = model.snapshot.sources[.etcd]
+        let source = model.snapshot.backends[.etcd]
         var title: Line = [Segment("etcd", .heading)]
         guard source?.configured == true else {
             return PanelContent(

@@ -20,13 +20,13 @@ enum HeaderLine {
         if let namespace = model.namespace { line += [Segment(" ns ", .dimmed), Segment(namespace)] }
         line.append(Segment(compact ? " " : "  "))
         line += source("prom", .prometheus, model, compact: compact)
-        if profile, model.snapshot.sources[.prometheus]?.configured == true {
+        if profile, model.snapshot.backends[.prometheus]?.configured == true {
             let status = model.snapshot.profile
             line += [Segment("profile ", .dimmed), Segment(status.label, status.noSeries == nil ? .plain : .warn), Segment(compact ? " " : "   ")]
         }
         line += etcd(model, compact: compact)
         line += source("svc", .service, model, compact: compact)
-        if model.snapshot.sources[.kubernetes]?.configured == true { line += source("kube", .kubernetes, model, compact: compact) }
+        if model.snapshot.backends[.kubernetes]?.configured == true { line += source("kube", .kubernetes, model, compact: compact) }
         line.append(Segment(" " + Format.clock(model.now, timeZone: model.timeZone), .plain))
         if !compact { line.append(Segment("  every " + Format.interval(model.interval), .dimmed)) }
         if state.paused { line += [Segment("  "), Segment(" PAUSED ", Style(color: .yellow, bold: true, reverse: true))] }
@@ -35,8 +35,8 @@ enum HeaderLine {
 
     /// "prom ✓ 12 ms", or "prom ✗ connection refused, 12 s ago" while it fails, or
     /// "prom ‼ 6/7 targets up" while it answers but does not reach every target.
-    private static func source(_ label: String, _ source: Snapshot.Source, _ model: ScreenModel, compact: Bool) -> Line {
-        guard let state = model.snapshot.sources[source], state.configured else {
+    private static func source(_ label: String, _ source: Snapshot.Backend, _ model: ScreenModel, compact: Bool) -> Line {
+        guard let state = model.snapshot.backends[source], state.configured else {
             return [Segment(label + " – ", .dimmed), Segment("  ")]
         }
         if !state.ok, state.lastAttempt == nil {
@@ -55,7 +55,7 @@ enum HeaderLine {
         return [Segment(label + " "), Segment("✗", .bad), Segment(" " + failure(state, model) + "   ", .warn)]
     }
 
-    private static func failure(_ state: SourceFreshness, _ model: ScreenModel) -> String {
+    private static func failure(_ state: BackendFreshness, _ model: ScreenModel) -> String {
         let reason = Format.fit(state.error ?? "no answer yet", 32).trimmingCharacters(in: .whitespaces)
         guard let age = state.age(at: model.now) else { return reason + (state.lastAttempt == nil ? "" : ", never ok") }
         return reason + ", " + Format.age(age) + " ago"
@@ -63,7 +63,7 @@ enum HeaderLine {
 
     /// "etcd 3/3 ✓ leader m1".
     private static func etcd(_ model: ScreenModel, compact: Bool) -> Line {
-        guard let state = model.snapshot.sources[.etcd], state.configured, let view = model.snapshot.etcd, state.ok else {
+        guard let state = model.snapshot.backends[.etcd], state.configured, let view = model.snapshot.etcd, state.ok else {
             return source("etcd", .etcd, model, compact: compact)
         }
         let healthy = view.members.filter { $0.healthy == true }.count

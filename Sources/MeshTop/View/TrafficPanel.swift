@@ -26,7 +26,7 @@ enum TrafficPanel {
 
     static func content(_ model: ScreenModel, _ state: UIState, width: Int) -> PanelContent {
         let snapshot = model.snapshot
-        let prometheus = snapshot.sources[.prometheus]
+        let prometheus = snapshot.backends[.prometheus]
         // The reporter is Istio's: Envoy's cluster stats are always the calling side's.
         let active = snapshot.profile.active
         let tuning = active == .envoy ? "  envoy" : active == .istio ? "  reporter=\(state.reporter.rawValue)" : ""

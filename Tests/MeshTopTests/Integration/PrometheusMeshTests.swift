@@ -55,7 +55,7 @@ struct PrometheusMeshTests {
         #expect((busy.p50 ?? -1) >= 0 && (busy.p99 ?? -1) >= (busy.p50 ?? 0))
         #expect(busy.codes["200"] ?? 0 > 0)
         let snapshot = await poller.snapshot()
-        #expect(snapshot.sources[.prometheus]?.ok == true)
+        #expect(snapshot.backends[.prometheus]?.ok == true)
         #expect(snapshot.health.first { $0.name == "scrape targets" }?.message == targetsUp)
         #expect(snapshot.health.first { $0.name == "mesh success rate" }?.status == .ok)
 
@@ -99,7 +99,7 @@ struct PrometheusMeshTests {
             (try? await OffPool.run { try CurlEasy().perform(ready) }) == nil
         }
         await poller.pollOnce()
-        let down = try #require(await poller.snapshot().sources[.prometheus])
+        let down = try #require(await poller.snapshot().backends[.prometheus])
         #expect(down.ok == false)
         #expect(down.error?.contains("connect") == true, "\(down.error ?? "")")
         #expect(down.lastSuccess != nil && (down.age(at: Date()) ?? -1) >= 0)
@@ -113,7 +113,7 @@ struct PrometheusMeshTests {
         // The next attempt comes after the current back-off; then within two intervals.
         let wait = await poller.delay(for: .prometheus) + config.interval * 2
         try await Tool.waitUntil("prometheus fresh again", within: Double(wait.components.seconds) + 1.5) {
-            let state = await poller.snapshot().sources[.prometheus]
+            let state = await poller.snapshot().backends[.prometheus]
             return state?.ok == true && (state?.lastSuccess ?? .distantPast) > restarted
         }
     }

@@ -6,7 +6,7 @@ import Testing
 
 /// The one hand-off into the UI thread: order kept, newest snapshot only, bounded batches.
 @Suite struct EventQueueTests {
-    func snapshot(_ seconds: Double) -> Snapshot { Snapshot(time: Date(timeIntervalSince1970: seconds), sources: [:]) }
+    func snapshot(_ seconds: Double) -> Snapshot { Snapshot(time: Date(timeIntervalSince1970: seconds), backends: [:]) }
     var far: Date { Date().addingTimeInterval(60) }
 
     @Test func eventsComeInOrderAndANewerSnapshotReplacesAnOlderOne() {

@@ -18,9 +18,9 @@ enum ScreenFixture {
     static let toEtcd = edge("proxy-etcd-storage", "etcd", service: "etcd-service.default.svc.cluster.local")
 
     static func snapshot() -> Snapshot {
-        var sources: [Snapshot.Source: SourceFreshness] = [:]
-        for source in Snapshot.Source.allCases {
-            var state = SourceFreshness(configured: source != .kubernetes)
+        var sources: [Snapshot.Backend: BackendFreshness] = [:]
+        for source in Snapshot.Backend.allCases {
+            var state = BackendFreshness(configured: source != .kubernetes)
             if state.configured {
                 state.ok = true
                 state.latency = .milliseconds(12)
@@ -49,7 +49,7 @@ enum ScreenFixture {
             history.append(ingress, time: Double(index), rps: rate)
             history.append(toEtcd, time: Double(index), rps: rate - 1)
         }
-        return Snapshot(time: now, sources: sources, edges: [first, second], history: history, etcd: etcd())
+        return Snapshot(time: now, backends: sources, edges: [first, second], history: history, etcd: etcd())
     }
 
     static func member(_ name: String, id: UInt64, raft: UInt64, leader: UInt64 = 0xA1) -> EtcdMemberStatus {

@@ -84,8 +84,8 @@ import Testing
 
     @Test func staleSourcesSayWhatFailedAndHowLongAgo() {
         var model = ScreenFixture.model()
-        model.snapshot.sources[.prometheus]?.ok = false
-        model.snapshot.sources[.prometheus]?.error = "connection refused"
+        model.snapshot.backends[.prometheus]?.ok = false
+        model.snapshot.backends[.prometheus]?.error = "connection refused"
         model.now = ScreenFixture.now.addingTimeInterval(12)
         let frame = Screen.render(model, UIState(), width: 140, height: 30)
         #expect(frame.grid.lines[0].contains("prom ✗ connection refused, 12 s ago"))
