@@ -38,8 +38,7 @@ struct LogsCommand: ParsableCommand {
     @Option(help: "Only lines matching this POSIX extended regular expression (no back-references).")
     var grep: String?
 
-    @Option(help: "auto, a built-in format name, json, or an Envoy format string.")
-    var format = "auto"
+    @OptionGroup var logFormat: LogFormatOption
 
     @Option(help: "kubectl context for k8s: sources.")
     var context: String?
@@ -67,12 +66,7 @@ struct LogsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let choice: AccessLogDecoder.Choice
-        do {
-            choice = try AccessLogDecoder.choice(for: format)
-        } catch {
-            throw ValidationError("--format: \(error)")
-        }
+        let choice = try logFormat.choice()
         var filter: ((UnsafeBufferPointer<UInt8>) -> Bool)?
         if let grep {
             // POSIX ERE in linear time (LinePattern): a pattern from the command line must not

@@ -14,8 +14,7 @@ struct TopCommand: AsyncParsableCommand {
     @Option(name: .customLong("logs"), help: "An access log to tail: a file, - for stdin, or k8s:[NAMESPACE/]SELECTOR (repeatable).")
     var logs: [String] = []
 
-    @Option(help: "Access-log format: auto, a built-in format name, json, or an Envoy format string.")
-    var format = "auto"
+    @OptionGroup var logFormat: LogFormatOption
 
     @Flag(help: "Read --logs files from their start instead of their end.")
     var fromStart = false
@@ -44,12 +43,7 @@ struct TopCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let choice: AccessLogDecoder.Choice
-        do {
-            choice = try AccessLogDecoder.choice(for: format)
-        } catch {
-            throw ValidationError("--format: \(error)")
-        }
+        let choice = try logFormat.choice()
         let debug = try DebugLog(path: debugLog)
         let (config, forwards) = try endpoints.resolve().open()
         defer { forwards.forEach { $0.stop() } }
