@@ -8,10 +8,17 @@ import Testing
 @Suite struct LogInputsTests {
     static let line = #"[2026-11-27T16:28:24.640Z] "GET /x HTTP/1.1" 200 - via_upstream - "-" 0 2 5 4 "-" "curl" "r1" "svc:80" "10.0.0.2:80" inbound|80|| 127.0.0.1:1 10.0.0.1:80 10.0.0.9:2 - default"#
 
-    private func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("inputs-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+    /// A directory of its own with an empty file (or a FIFO) for each name.
+    private struct Scratch {
+        let directory: URL
+        init(files: [String] = [], fifos: [String] = []) throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("inputs-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            for name in files { FileManager.default.createFile(atPath: path(name), contents: nil) }
+            for name in fifos where mkfifo(path(name), 0o600) != 0 { throw POSIXError(.EEXIST) }
+        }
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        func remove() { try? FileManager.default.removeItem(at: directory) }
     }
 
     /// Runs `change` on another thread once the wait has begun; returns how long the wait
@@ -34,10 +41,9 @@ import Testing
     }
 
     @Test func anAppendEndsTheWaitAndIsRead() throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("access.log").path
-        FileManager.default.createFile(atPath: path, contents: nil)
+        let scratch = try Scratch(files: ["access.log"])
+        defer { scratch.remove() }
+        let path = scratch.path("access.log")
         let inputs = try LogInputs(sources: [path], fromStart: false, format: .auto)
         #expect(inputs.read { _, _, _ in }.lines == 0)
         let waited = wait(inputs) {
@@ -62,10 +68,9 @@ import Testing
     }
 
     @Test func aRotatedFilesSuccessorEndsTheWait() throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("access.log").path
-        FileManager.default.createFile(atPath: path, contents: nil)
+        let scratch = try Scratch(files: ["access.log"])
+        defer { scratch.remove() }
+        let path = scratch.path("access.log")
         let inputs = try LogInputs(sources: [path], fromStart: false, format: .auto)
         let waited = wait(inputs) {
             try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
@@ -75,20 +80,18 @@ import Testing
     }
 
     @Test func aWakeUpFromAnotherThreadEndsTheWait() throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("quiet.log").path
-        FileManager.default.createFile(atPath: path, contents: nil)
+        let scratch = try Scratch(files: ["quiet.log"])
+        defer { scratch.remove() }
+        let path = scratch.path("quiet.log")
         let inputs = try LogInputs(sources: [path], fromStart: false, format: .auto)
         nonisolated(unsafe) let shared = inputs
         #expect(wait(inputs) { shared.wake() } < .seconds(10))
     }
 
     @Test func aFIFOsWriterEndsTheWait() throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("pipe").path
-        #expect(mkfifo(path, 0o600) == 0)
+        let scratch = try Scratch(fifos: ["pipe"])
+        defer { scratch.remove() }
+        let path = scratch.path("pipe")
         let inputs = try LogInputs(sources: [path], fromStart: false, format: .auto)
         let waited = wait(inputs) {
             let handle = FileHandle(forWritingAtPath: path)
@@ -101,12 +104,9 @@ import Testing
     /// Nothing changed: the wait lasts its timeout. A FIFO without a writer, which poll(2)
     /// reports as hung up at once, must not turn the reader into a busy loop.
     @Test func aQuietFileOrAWriterlessFIFOWaitsTheWholeTimeout() throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("quiet.log").path
-        FileManager.default.createFile(atPath: path, contents: nil)
-        let fifo = directory.appendingPathComponent("pipe").path
-        #expect(mkfifo(fifo, 0o600) == 0)
+        let scratch = try Scratch(files: ["quiet.log"], fifos: ["pipe"])
+        defer { scratch.remove() }
+        let (path, fifo) = (scratch.path("quiet.log"), scratch.path("pipe"))
         let inputs = try LogInputs(sources: [path, fifo], fromStart: false, format: .auto)
         inputs.read { _, _, _ in }
         let clock = ContinuousClock()
