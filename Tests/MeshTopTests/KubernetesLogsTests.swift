@@ -1,3 +1,4 @@
+import Collectors
 import TestSupport
 import Foundation
 import Synchronization
@@ -53,6 +54,13 @@ import Testing
         }
     }
 
+    /// Waits for a run's exit on a thread of its own: a test that blocks one of Swift's few
+    /// pool threads in `waitUntilExit` can starve the very tests whose servers it waits on.
+    static func exit(of process: Process) async {
+        nonisolated(unsafe) let process = process
+        await OffPool.run { process.waitUntilExit() }
+    }
+
     private func workDirectory(copying fixture: String?) throws -> URL {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("kube-\(UUID().uuidString)")
         if let fixture {
@@ -86,7 +94,7 @@ import Testing
 
         // SIGTERM: meshtop stops its kubectl processes and exits.
         run.process.terminate()
-        run.process.waitUntilExit()
+        await Self.exit(of: run.process)
         #expect(run.process.terminationReason == .exit && run.process.terminationStatus == 0)
         #expect(try Self.processes(mentioning: work.path).isEmpty, "kubectl processes left behind")
     }
@@ -120,7 +128,7 @@ import Testing
         try files.removeItem(at: work.appendingPathComponent("pods-1.json"))
         try files.removeItem(at: work.appendingPathComponent("pods-3.json"))
         let run = try Run(["logs", "--no-follow", "--pairs", "k8s:default/app=storage"], work: work)
-        run.process.waitUntilExit()
+        await Self.exit(of: run.process)
         #expect(run.process.terminationStatus == 0, "stderr: \(run.stderr.value)")
         try await run.wait { run.stdout.value.contains("k8s-rid-1") }
         #expect(run.stdout.value.contains("client 9ms  server 6ms  +3ms  etcd-service:2379  k8s-rid-1"), "stdout: \(run.stdout.value)")
@@ -132,7 +140,7 @@ import Testing
 
         try files.removeItem(at: work.appendingPathComponent("logs/storage-b.log"))
         let partial = try Run(["logs", "--no-follow", "k8s:default/app=storage"], work: work)
-        partial.process.waitUntilExit()
+        await Self.exit(of: partial.process)
         try await partial.wait { partial.stderr.value.contains("storage-b exited") }
         #expect(partial.stderr.value.contains("meshtop: k8s:default/app=storage: kubectl logs default/storage-b exited 1"))
         #expect(partial.stdout.value.contains("k8s-rid-1"), "pod a's lines are still printed")
@@ -142,7 +150,7 @@ import Testing
         let work = try workDirectory(copying: nil)
         defer { try? FileManager.default.removeItem(at: work) }
         let run = try Run(["logs", "--no-follow", "k8s:app=storage"], work: work)
-        run.process.waitUntilExit()
+        await Self.exit(of: run.process)
         #expect(run.process.terminationStatus == 2)
         try await run.wait { run.stderr.value.contains("\n") }
         #expect(run.stderr.value.contains("meshtop: cannot read k8s:app=storage: the connection to the server"))
