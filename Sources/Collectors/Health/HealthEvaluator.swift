@@ -66,6 +66,7 @@ public enum HealthEvaluator {
                         "mesh success rate", rate >= thresholds.successRate ? .ok : .fail,
                         "\(percent(rate)) over \(facts.window) (threshold \(percent(thresholds.successRate)))"
                             + (failing.isEmpty ? "" : "; " + failing.joined(separator: ", "))))
+                if let check = mutualTLS(edges) { checks.append(check) }
                 let worst = edges.compactMap { edge in edge.p99.map { (edge, $0) } }.max { $0.1 < $1.1 }
                 if let (edge, p99) = worst {
                     checks.append(
@@ -76,6 +77,19 @@ public enum HealthEvaluator {
             }
         }
         return checks
+    }
+
+    /// A warning for edges that carry plaintext (Istio's `connection_security_policy="none"`);
+    /// nil when no edge's reporter knows its policy.
+    static func mutualTLS(_ edges: [EdgeStats]) -> HealthCheck? {
+        let known = edges.filter { $0.mutualTLS != nil }
+        guard !known.isEmpty else { return nil }
+        let plain = known.filter { $0.mutualTLS! < 1 }.sorted { $0.mutualTLS! < $1.mutualTLS! }
+        guard !plain.isEmpty else { return HealthCheck("mesh mTLS", .ok, "\(known.count) of \(known.count) edges over mutual TLS") }
+        let named = plain.prefix(3).map { "\($0.key.source) → \($0.key.destination) \(percent($0.mutualTLS!)) mTLS" }
+        let more = plain.count > 3 ? ", and \(plain.count - 3) more" : ""
+        return HealthCheck(
+            "mesh mTLS", .warn, "\(plain.count) of \(known.count) edges carry plaintext: " + named.joined(separator: ", ") + more)
     }
 
     public static func etcd(_ view: EtcdClusterView?, error: String?, configured: Bool, thresholds: HealthThresholds) -> [HealthCheck] {

@@ -22,6 +22,7 @@ public enum EnvoyEdges {
             let code = [labels["envoy_response_code"], labels["response_code"]].compactMap { $0 }.first { !$0.isEmpty } ?? "-"
             edges[key, default: EdgeStats(key: key)].rps += value
             edges[key]!.codes[code, default: 0] += value
+            if code.hasPrefix("5") { edges[key]!.failed += value }
         }
         each("flags") { key, labels, value in
             guard value > 0, let flag = labels["counter"].flatMap(flag(counter:)) else { return }

@@ -1,26 +1,60 @@
 /// The PromQL meshtop asks Prometheus, from Istio's standard metrics, per edge
 /// (source workload → destination workload, destination service), over a window.
 ///
-/// Each query is a template: `{window}`, `{reporter}` and `{edge}` (the edge labels) are
-/// filled in, so a config file can replace one without repeating the rest.
+/// Each query is a template: `{window}`, `{reporter}` (a regex of reporters) and `{edge}`
+/// (the edge labels) are filled in, so a config file can replace one without repeating the rest.
 public struct IstioQueries: Sendable, Equatable {
+    /// Which proxy's view of an edge: `reporter` on Istio's metrics.
     public enum Reporter: String, Sendable, CaseIterable {
-        case source, destination
+        /// Per edge the destination's view, or a waypoint's where the destination reports
+        /// no requests (ambient mode: ztunnel sees connections, the waypoint sees requests).
+        case auto
+        case destination, source, waypoint
+
+        /// The `reporter=~` regex.
+        public var matcher: String { self == .auto ? "destination|waypoint" : rawValue }
+
+        /// The dashboard's `r` order.
+        public var next: Reporter {
+            let all = Self.allCases
+            return all[(all.firstIndex(of: self)! + 1) % all.count]
+        }
+
+        /// Under auto, which of two reporters of one edge is taken.
+        static func preferred(_ a: String, over b: String) -> Bool {
+            let order = ["destination", "waypoint", "source"]
+            return (order.firstIndex(of: a) ?? order.count) < (order.firstIndex(of: b) ?? order.count)
+        }
     }
 
+    /// The labels that make an edge, with `reporter` so auto can take one reporter per edge,
+    /// and the clusters so a multi-cluster mesh's edges stay apart.
     public static let edgeLabels =
-        "source_workload, source_workload_namespace, destination_workload, destination_workload_namespace, destination_service"
+        "reporter, source_workload, source_workload_namespace, source_cluster, destination_workload, destination_workload_namespace, destination_cluster, destination_service"
 
-    /// Five queries a poll: `traffic` gives rates, codes, flags and the success rate;
-    /// `buckets` gives the percentiles (computed here, `HistogramQuantile`); `span` the
-    /// rate of an edge younger than the window (`RateSpan`).
+    /// Five queries a poll. `traffic` gives rates, codes, flags, gRPC statuses, mTLS and the
+    /// success rate; `buckets` the percentiles (computed here, `HistogramQuantile`); `tcp`
+    /// bytes and connections, and `messages` gRPC stream messages, each several counters in
+    /// one request (the `meshtop` label says which); `span` the rate of an edge younger than
+    /// the window (`RateSpan`).
     public static let defaultTemplates: [String: String] = [
-        "traffic": #"sum by ({edge}, response_code, response_flags) (rate(istio_requests_total{reporter="{reporter}"}[{window}]))"#,
-        "buckets": #"sum by (le, {edge}) (rate(istio_request_duration_milliseconds_bucket{reporter="{reporter}"}[{window}]))"#,
-        "tcp_sent": #"sum by ({edge}) (rate(istio_tcp_sent_bytes_total{reporter="{reporter}"}[{window}]))"#,
-        "tcp_received": #"sum by ({edge}) (rate(istio_tcp_received_bytes_total{reporter="{reporter}"}[{window}]))"#,
-        RateSpan.query: RateSpan.template(#"istio_requests_total{reporter="{reporter}"}"#),
+        "traffic":
+            #"sum by ({edge}, request_protocol, response_code, response_flags, grpc_response_status, connection_security_policy) (rate(istio_requests_total{reporter=~"{reporter}"}[{window}]))"#,
+        "buckets": #"sum by (le, {edge}) (rate(istio_request_duration_milliseconds_bucket{reporter=~"{reporter}"}[{window}]))"#,
+        "tcp": tagged([
+            ("sent", "istio_tcp_sent_bytes_total"), ("received", "istio_tcp_received_bytes_total"),
+            ("opened", "istio_tcp_connections_opened_total"), ("closed", "istio_tcp_connections_closed_total"),
+        ]),
+        "messages": tagged([("request", "istio_request_messages_total"), ("response", "istio_response_messages_total")]),
+        RateSpan.query: RateSpan.template(#"istio_requests_total{reporter=~"{reporter}"}"#),
     ]
+
+    /// Several counters' per-edge rates in one query, each tagged with its part.
+    private static func tagged(_ parts: [(tag: String, metric: String)]) -> String {
+        parts.map { part in
+            #"label_replace(sum by ({edge}, connection_security_policy) (rate(\#(part.metric){reporter=~"{reporter}"}[{window}])), "meshtop", "\#(part.tag)", "", "")"#
+        }.joined(separator: " or ")
+    }
 
     public static var names: [String] { defaultTemplates.keys.sorted() }
 
@@ -31,13 +65,13 @@ public struct IstioQueries: Sendable, Equatable {
     /// Every query filled in once: the dashboard asks them every second.
     private let filled: [String: String]
 
-    public init(window: String = "1m", reporter: Reporter = .destination, overrides: [String: String] = [:]) {
+    public init(window: String = "1m", reporter: Reporter = .auto, overrides: [String: String] = [:]) {
         self.window = window
         self.reporter = reporter
         self.overrides = overrides
         filled = QueryTemplates.fill(
             Self.defaultTemplates, overrides: overrides, edge: Self.edgeLabels, window: window,
-            more: [("{reporter}", reporter.rawValue)])
+            more: [("{reporter}", reporter.matcher)])
     }
 
     /// The PromQL of a named query.

@@ -54,36 +54,15 @@ public struct MeshCollector: Sendable {
         return (profile.edges(from: answers), Array(Set(answers.values.flatMap(\.warnings))).sorted(), empty)
     }
 
-    /// Edges from the istio profile's answers by query name; pure, so recorded answers test it.
-    public static func edges(from answers: [String: PrometheusAnswer]) -> [EdgeStats] {
-        var edges: [EdgeKey: EdgeStats] = [:]
-        func each(_ name: String, _ body: (EdgeKey, [String: String], Double) -> Void) {
-            for series in answers[name]?.result.series ?? [] {
-                guard let value = series.value, value.isFinite else { continue }
-                body(EdgeKey(labels: series.labels), series.labels, value)
-            }
-        }
-        each("traffic") { key, labels, value in
-            edges[key, default: EdgeStats(key: key)].rps += value
-            edges[key]!.codes[labels["response_code"] ?? "-", default: 0] += value
-            if let flags = labels["response_flags"], flags != "-", !flags.isEmpty { edges[key]!.flags[flags, default: 0] += value }
-        }
-        each("tcp_sent") { key, _, value in edges[key, default: EdgeStats(key: key)].tcpSent = value }
-        each("tcp_received") { key, _, value in edges[key, default: EdgeStats(key: key)].tcpReceived = value }
-        var buckets: [EdgeKey: [HistogramQuantile.Bucket]] = [:]
-        for series in answers["buckets"]?.result.series ?? [] {
-            guard let value = series.value, !value.isNaN, let bound = series.labels["le"].flatMap(Double.init) else { continue }
-            buckets[EdgeKey(labels: series.labels), default: []].append(.init(upperBound: bound, count: value))
-        }
-        return EdgeStats.finished(edges, buckets: buckets)
-    }
-
     /// The request rate and P99 of each edge over the last `span`, for the sparklines
     /// the dashboard shows from its first frame.
     public func backfill(span: Duration, step: Duration, now: Date = Date()) async throws(PrometheusError) -> MeshHistory {
         let start = now.addingTimeInterval(-Double(span.components.seconds))
-        let traffic = try await client.queryRange(profile.promql(profile.rateQuery), start: start, end: now, step: step)
-        let buckets = try await client.queryRange(profile.promql("buckets"), start: start, end: now, step: step)
+        // Both reporters of one edge (auto) would count its requests twice.
+        let traffic = IstioEdges.oneReporterPerEdge(
+            try await client.queryRange(profile.promql(profile.rateQuery), start: start, end: now, step: step))
+        let buckets = IstioEdges.oneReporterPerEdge(
+            try await client.queryRange(profile.promql("buckets"), start: start, end: now, step: step))
         var history = MeshHistory()
         // Per edge and step: the traffic series (one per code and flags) add up, the buckets make a P99.
         var rates: [EdgeKey: [Double: Double]] = [:]

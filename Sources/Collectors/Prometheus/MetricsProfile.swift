@@ -56,11 +56,11 @@ public struct MetricsProfile: Sendable, Equatable {
     public let windowSeconds: Double?
     private let resolutionSeconds: Double
 
-    public static func istio(_ queries: IstioQueries) -> MetricsProfile {
+    public static func istio(_ queries: IstioQueries, grpcFailures: GRPCFailures = .standard) -> MetricsProfile {
         MetricsProfile(
             name: .istio,
             promqls: Dictionary(uniqueKeysWithValues: IstioQueries.names.map { ($0, queries.promql($0)) }), rateQuery: "traffic",
-            window: queries.window)
+            window: queries.window, grpcFailures: grpcFailures)
     }
 
     public static func envoy(_ queries: EnvoyQueries) -> MetricsProfile {
@@ -70,8 +70,12 @@ public struct MetricsProfile: Sendable, Equatable {
             window: queries.window)
     }
 
-    private init(name: Name, promqls: [String: String], rateQuery: String, window: String) {
+    /// Which gRPC statuses are failures (the istio profile: Envoy's stats have no gRPC status).
+    public let grpcFailures: GRPCFailures
+
+    private init(name: Name, promqls: [String: String], rateQuery: String, window: String, grpcFailures: GRPCFailures = .standard) {
         self.name = name
+        self.grpcFailures = grpcFailures
         self.promqls = promqls
         names = promqls.keys.sorted()
         self.rateQuery = rateQuery
@@ -94,7 +98,7 @@ public struct MetricsProfile: Sendable, Equatable {
     public func edges(from answers: [String: PrometheusAnswer]) -> [EdgeStats] {
         let edges =
             switch name {
-            case .istio: MeshCollector.edges(from: answers)
+            case .istio: IstioEdges.edges(from: answers, grpcFailures: grpcFailures)
             case .envoy: EnvoyEdges.edges(from: answers)
             }
         guard let windowSeconds, let span = answers[RateSpan.query] else { return edges }

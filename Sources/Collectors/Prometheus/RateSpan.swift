@@ -92,12 +92,7 @@ public enum RateSpan {
                 if let rate = rates[edge.key], edge.rps > 0, rate > 0 { rate / edge.rps } else {
                     factor(window: window, age: age, floor: floor)
                 }
-            var scaled = edge
-            scaled.rps *= multiplier
-            scaled.codes = edge.codes.mapValues { $0 * multiplier }
-            scaled.flags = edge.flags.mapValues { $0 * multiplier }
-            scaled.tcpSent = edge.tcpSent.map { $0 * multiplier }
-            scaled.tcpReceived = edge.tcpReceived.map { $0 * multiplier }
+            var scaled = edge.scaled(by: multiplier)
             scaled.rateSeconds = max(age, floor)
             return scaled
         }

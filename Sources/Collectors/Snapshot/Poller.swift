@@ -5,6 +5,7 @@ public struct PollerConfig: Sendable {
     public var prometheus: PrometheusClient?
     public var queries = IstioQueries()
     public var envoyQueries = EnvoyQueries()
+    public var grpcFailures = GRPCFailures.standard
     /// Which profile's queries are asked; auto decides from what Prometheus has.
     public var profile: MetricsProfile.Choice = .auto
     public var etcd: EtcdProbe?
@@ -221,7 +222,7 @@ public actor Poller {
 
     private func profile(_ name: MetricsProfile.Name) -> MetricsProfile {
         switch name {
-        case .istio: .istio(config.queries)
+        case .istio: .istio(config.queries, grpcFailures: config.grpcFailures)
         case .envoy: .envoy(config.envoyQueries)
         }
     }

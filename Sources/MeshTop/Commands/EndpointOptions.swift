@@ -37,11 +37,17 @@ struct EndpointOptions: ParsableArguments {
     @Option(help: "Window of the Prometheus rates, e.g. 1m.")
     var window: String?
 
-    @Option(help: "Istio reporter of the metrics: destination or source.")
+    @Option(help: "Istio reporter of the metrics: auto (default: destination, or waypoint where the destination reports no requests), destination, source or waypoint.")
     var reporter: String?
+
+    @Option(help: "gRPC statuses that count as failed calls, names or numbers, comma-separated, or none (default: every status but OK).")
+    var grpcFailureCodes: String?
 
     @Option(help: "Metrics profile: istio (istio_requests_total), envoy (envoy_cluster_upstream_rq*), or auto (default): the one Prometheus has, istio when both.")
     var profile: String?
+
+    @Option(help: "Tracing UI link for a request's details, with {request_id} and {trace_id}, e.g. http://jaeger:16686/trace/{trace_id}.")
+    var tracingURL: String?
 
     @Option(help: "Largest HTTP answer read from any source, e.g. 16MiB (default); a larger one is an error.")
     var maxAnswerSize: String?
@@ -123,9 +129,15 @@ struct EndpointOptions: ParsableArguments {
             .parsed("interval", "is not a duration such as 1s") { DurationText.parse($0).flatMap { $0 > .zero ? $0 : nil } }
         let window = try setting("--window", self.window, file: "window", file.window, default: "1m")
             .parsed("window", "is not a Prometheus duration") { Self.isPromDuration($0) ? $0 : nil }
-        let reporter = try setting("--reporter", self.reporter, file: "reporter", file.reporter, default: "destination")
-            .parsed("reporter", "is neither destination nor source", IstioQueries.Reporter.init(rawValue:))
+        let reporter = try setting("--reporter", self.reporter, file: "reporter", file.reporter, default: "auto")
+            .parsed("reporter", "is none of auto, destination, source, waypoint", IstioQueries.Reporter.init(rawValue:))
         result.queries = IstioQueries(window: window, reporter: reporter, overrides: file.queries ?? [:])
+        if let codes = Setting.first(flag: ("--grpc-failure-codes", grpcFailureCodes), file: ("grpc_failure_codes", file.grpc_failure_codes)) {
+            result.grpcFailures = try codes.parsed("gRPC failure codes", "is not a list of gRPC status names or numbers (UNAVAILABLE,14) or none", GRPCFailures.init(list:))
+        }
+        if let link = Setting.first(flag: ("--tracing-url", tracingURL), file: ("tracing_url", file.tracing_url)) {
+            result.tracingURL = try Self.checked(link)
+        }
         result.envoyQueries = EnvoyQueries(window: window, overrides: file.envoy_queries ?? [:])
         result.profile = try setting("--profile", profile, file: "profile", file.profile, default: "auto")
             .parsed("profile", "is none of istio, envoy, auto", MetricsProfile.Choice.init(rawValue:))

@@ -13,6 +13,7 @@ extension Endpoints {
         result.queries = queries
         result.envoyQueries = envoyQueries
         result.profile = profile
+        result.grpcFailures = grpcFailures
         result.thresholds = thresholds
         // `kubectl config current-context` runs at most once, and only when something needs it.
         var knownContext: Bool?

@@ -38,6 +38,9 @@ struct Endpoints: Sendable, Equatable {
     var queries = IstioQueries()
     var envoyQueries = EnvoyQueries()
     var profile: MetricsProfile.Choice = .auto
+    var grpcFailures = GRPCFailures.standard
+    /// A request's link into a tracing UI (`TracingLink`), nil when none is configured.
+    var tracingURL: String?
     var thresholds = HealthThresholds()
     /// The largest HTTP answer read from any of them.
     var maxAnswerBytes = CurlRequest.defaultMaxResponseBytes

@@ -21,6 +21,10 @@ struct MeshTopConfig: Decodable, Equatable {
     var window: String?
     var reporter: String?
     var profile: String?
+    /// gRPC statuses that are failures, e.g. `UNAVAILABLE,DEADLINE_EXCEEDED` (`--grpc-failure-codes`).
+    var grpc_failure_codes: String?
+    /// A request's link into Jaeger, Zipkin or Tempo (`--tracing-url`).
+    var tracing_url: String?
     /// Templates of the istio profile (`IstioQueries`), by name.
     var queries: [String: String]?
     /// Templates of the envoy profile (`EnvoyQueries`), by name.
@@ -35,11 +39,13 @@ struct MeshTopConfig: Decodable, Equatable {
         service: http://127.0.0.1:8080
         interval: 1s
         window: 1m
-        reporter: destination    # or source
+        reporter: auto           # destination, source, waypoint, or auto
         profile: auto            # istio, envoy or auto
+        grpc_failure_codes: UNAVAILABLE,DEADLINE_EXCEEDED,INTERNAL,UNKNOWN
+        tracing_url: http://127.0.0.1:16686/trace/{trace_id}
         max_answer_size: 16MiB
         queries:
-          tcp_sent: sum by ({edge}) (rate(istio_tcp_sent_bytes_total{reporter="{reporter}"}[{window}]))
+          buckets: sum by (le, {edge}) (rate(istio_request_duration_milliseconds_bucket{reporter=~"{reporter}"}[{window}]))
         envoy_queries:
           buckets: sum by (le, {edge}) (rate(envoy_cluster_upstream_rq_time_bucket{job!="admin"}[{window}]))
         thresholds: {success_rate: 0.99, p99_ms: 500, raft_lag: 100}

@@ -66,6 +66,16 @@ struct SnapshotReport: Encodable {
                 "tcp_received_bps": edge.tcpReceived.flatMap { $0.rounded(toPlaces: 1) },
                 // The seconds the rates are over while the edge is younger than the window.
                 "rate_seconds": edge.rateSeconds.flatMap { $0.rounded(toPlaces: 1) },
+                "source_cluster": edge.key.sourceCluster.isEmpty ? nil : edge.key.sourceCluster,
+                "destination_cluster": edge.key.destinationCluster.isEmpty ? nil : edge.key.destinationCluster,
+                "reporter": edge.reporter, "failed_rps": edge.failed.rounded(toPlaces: 3),
+                "grpc_statuses": edge.grpcStatuses.isEmpty
+                    ? nil : Dictionary(uniqueKeysWithValues: edge.grpcStatuses.map { (GRPCStatus.name($0.key), $0.value.rounded(toPlaces: 3)) }),
+                "request_messages_ps": edge.requestMessages.flatMap { $0.rounded(toPlaces: 3) },
+                "response_messages_ps": edge.responseMessages.flatMap { $0.rounded(toPlaces: 3) },
+                "tcp_opened_ps": edge.tcpOpened.flatMap { $0.rounded(toPlaces: 3) },
+                "tcp_closed_ps": edge.tcpClosed.flatMap { $0.rounded(toPlaces: 3) },
+                "mtls_share": edge.mutualTLS.flatMap { $0.rounded(toPlaces: 4) },
             ])
         }
     }

@@ -25,8 +25,9 @@ struct SnapshotText {
         lines.append("EDGES (\(snapshot.edges.count))" + (prometheus ? "  profile \(snapshot.profile.label)" : ""))
         if prometheus, let noSeries = snapshot.profile.noSeries { lines.append(noSeries) }
         if !snapshot.edges.isEmpty {
-            let rows = snapshot.edges.map(edgeRow)
-            lines += table(["SOURCE", "DESTINATION", "SERVICE", "RPS", "SUCCESS", "P50", "P90", "P99", "CODES/S"], rows)
+            let clusters = EdgeKey.spanClusters(snapshot.edges.map(\.key))
+            let rows = snapshot.edges.map { edgeRow($0, clusters: clusters) }
+            lines += table(["SOURCE", "DESTINATION", "SERVICE", "RPS", "SUCCESS", "MTLS", "P50", "P90", "P99", "CODES/S"], rows)
         }
         if let etcd = snapshot.etcd {
             lines.append("")
@@ -52,12 +53,18 @@ struct SnapshotText {
         return lines
     }
 
-    private func edgeRow(_ edge: EdgeStats) -> [String] {
-        let success: String = edge.successRate.map { $0.isFinite ? format($0 * 100, 2) + "%" : Format.notFinite } ?? "-"
-        let codes: String = edge.codes.sorted { $0.key < $1.key }.map { "\($0.key):\(format($0.value, 1))" }.joined(separator: " ")
+    private func edgeRow(_ edge: EdgeStats, clusters: Bool) -> [String] {
+        func percent(_ share: Double?) -> String { share.map { $0.isFinite ? format($0 * 100, 2) + "%" : Format.notFinite } ?? "-" }
+        // gRPC statuses by name (`UNAVAILABLE:3.2`), a TCP edge's connections, else HTTP codes.
+        let codes: String =
+            edge.isTCPOnly
+            ? "tcp:\(format(edge.tcpOpened ?? 0, 1))conn"
+            : (edge.grpcStatuses.isEmpty ? edge.codes : Dictionary(uniqueKeysWithValues: edge.grpcStatuses.map { (GRPCStatus.name($0.key), $0.value) }))
+                .sorted { $0.key < $1.key }.map { "\($0.key):\(format($0.value, 1))" }.joined(separator: " ")
         let cells: [String] = [
-            edge.key.source, edge.key.destination, edge.key.destinationService, format(edge.rps, 1), success,
-            ms(edge.p50), ms(edge.p90), ms(edge.p99), codes,
+            clusters ? edge.key.sourceInCluster : edge.key.source, clusters ? edge.key.destinationInCluster : edge.key.destination,
+            edge.key.destinationService, edge.isTCPOnly ? "-" : format(edge.rps, 1), percent(edge.successRate),
+            percent(edge.mutualTLS), ms(edge.p50), ms(edge.p90), ms(edge.p99), codes,
         ]
         return cells.map { ControlBytes.sanitize($0) }
     }

@@ -38,7 +38,7 @@ struct KeyBinding: Sendable {
         KeyBinding(keys: [.character("/")], label: "/", footer: ("/", "filter"), help: "filter the focused panel (substring; re: for a regex)", action: .filter),
         KeyBinding(keys: [.escape], label: "Esc", footer: nil, help: "clear the focused panel's filter and errors-only", action: .clear),
         KeyBinding(keys: [.character("e")], label: "e", footer: ("e", "errors"), help: "errors only: 5xx, no answer, Envoy flags, gRPC failures", action: .errorsOnly),
-        KeyBinding(keys: [.character("r")], label: "r", footer: ("r", "reporter"), help: "reporter: destination or source", action: .reporter),
+        KeyBinding(keys: [.character("r")], label: "r", footer: ("r", "reporter"), help: "reporter: auto, destination, source, waypoint", action: .reporter),
         KeyBinding(keys: [.character("P")], label: "P", footer: ("P", "profile"), help: "metrics profile: istio, envoy, auto", action: .profile),
         KeyBinding(keys: [.character("s")], label: "s", footer: ("s", "sort"), help: "cycle the sort column, reverse it", action: .sort),
         KeyBinding(keys: [.character("S")], label: "S", footer: nil, help: nil, action: .reverseSort),

@@ -43,7 +43,7 @@ struct UIState: Equatable, Sendable {
     var detail: Detail?
     var detailScroll = 0
     var window = "1m"
-    var reporter: IstioQueries.Reporter = .destination
+    var reporter: IstioQueries.Reporter = .auto
     var profile: MetricsProfile.Choice = .auto
 
     /// Rows each panel showed in the last frame, so scrolling stops at the last one.
@@ -86,7 +86,7 @@ struct UIState: Equatable, Sendable {
             errorsOnly.toggle()
             selection = [:]
         case .reporter:
-            reporter = reporter == .destination ? .source : .destination
+            reporter = reporter.next
             return .retune(window: window, reporter: reporter)
         case .window:
             let next = (Self.windows.firstIndex(of: window).map { $0 + 1 } ?? 0) % Self.windows.count

@@ -30,7 +30,20 @@ enum DetailView {
             field("success rate", Format.percent(edge.successRate)), field("p50", Format.milliseconds(edge.p50)),
             field("p90", Format.milliseconds(edge.p90)), field("p99", Format.milliseconds(edge.p99)),
             field("tcp sent bytes/s", edge.tcpSent.map(Format.rate)), field("tcp received bytes/s", edge.tcpReceived.map(Format.rate)),
+            field("tcp opened conn/s", edge.tcpOpened.map(Format.rate)), field("tcp closed conn/s", edge.tcpClosed.map(Format.rate)),
+            field("mutual TLS", edge.mutualTLS.map { Format.percent($0) + " of requests" }), field("reporter", edge.reporter),
         ]
+        if !key.sourceCluster.isEmpty || !key.destinationCluster.isEmpty {
+            lines.insert(contentsOf: [field("source cluster", key.sourceCluster), field("destination cluster", key.destinationCluster)], at: 5)
+        }
+        if !edge.grpcStatuses.isEmpty {
+            lines.append(field("failed per second", Format.rate(edge.failed)))
+            for (status, rate) in edge.grpcStatuses.sorted(by: { (Int($0.key) ?? 99) < (Int($1.key) ?? 99) }) {
+                lines.append(field("grpc \(GRPCStatus.name(status)) /s", Format.rate(rate)))
+            }
+            lines.append(field("request messages/s", edge.requestMessages.map(Format.rate)))
+            lines.append(field("response messages/s", edge.responseMessages.map(Format.rate)))
+        }
         for (code, rate) in edge.codes.sorted(by: { $0.key < $1.key }) { lines.append(field("code \(code) /s", Format.rate(rate))) }
         for (flag, rate) in edge.flags.sorted(by: { $0.key < $1.key }) { lines.append(field("flags \(flag) /s", Format.rate(rate))) }
         return (TrafficPanel.name(key), lines)

@@ -2,7 +2,7 @@ import Collectors
 
 /// The Traffic panel: one row per source → destination edge from Prometheus.
 enum TrafficPanel {
-    private enum Field: CaseIterable { case name, rps, success, p50, p90, p99, codes, trend }
+    private enum Field: CaseIterable { case tls, name, rps, success, p50, p90, p99, codes, trend }
 
     private struct Column {
         var field: Field
@@ -14,6 +14,8 @@ enum TrafficPanel {
     }
 
     private static let columns: [Column] = [
+        // The mTLS mark: one cell, kept as long as the name is, shown when some edge has one.
+        Column(field: .tls, title: " ", width: 1, priority: 0, sort: nil),
         Column(field: .name, title: "SOURCE → DESTINATION", width: 28, priority: 0, sort: .name),
         Column(field: .rps, title: "RPS", width: 7, priority: 1, sort: .rps),
         Column(field: .success, title: "SUCCESS", width: 8, priority: 2, sort: .success),
@@ -29,17 +31,20 @@ enum TrafficPanel {
         let prometheus = snapshot.backends[.prometheus]
         // The reporter is Istio's: Envoy's cluster stats are always the calling side's.
         let active = snapshot.profile.active
-        let tuning = active == .envoy ? "  envoy" : active == .istio ? "  reporter=\(state.reporter.rawValue)" : ""
+        let tuning = active == .envoy ? "  envoy" : active == .istio ? "  " + reporterTitle(state.reporter, snapshot.edges) : ""
         var title: Line = [Segment("Traffic", .heading), Segment(tuning + "  window \(state.window)", .dimmed)]
         if state.errorsOnly { title.append(Segment("  errors only", .warn)) }
         if let filter = state.filters[.traffic] { title.append(Segment("  filter " + filter.text, .warn)) }
 
-        let layout = self.layout(width: width)
+        // The mTLS mark's column only when some reporter knows an edge's policy.
+        let layout = self.layout(width: width, marks: snapshot.edges.contains { $0.mutualTLS != nil })
+        let clusters = EdgeKey.spanClusters(snapshot.edges.lazy.map(\.key))
         let edges = sorted(snapshot.edges.filter { keep($0, state) }, state)
         let header: Line = layout.map { column in
             var text = column.title
             if let sort = column.sort, sort == state.sort { text += state.descending ? "▼" : "▲" }
-            return Segment(Format.fit(text, column.width, right: column.field != .name && column.field != .codes && column.field != .trend) + " ", .title)
+            let right = column.field != .name && column.field != .codes && column.field != .trend
+            return Segment(Format.fit(text, column.width, right: right) + " ", .title)
         }
         var empty: Line?
         if prometheus?.configured != true {
@@ -60,12 +65,47 @@ enum TrafficPanel {
         let history = snapshot.history
         let thresholds = model.thresholds
         return PanelContent(
-            title: title, header: header, lineCount: edges.count, line: { row(edges[$0], layout, history, thresholds) }, empty: empty,
+            title: title, header: header, lineCount: edges.count, line: { row(edges[$0], layout, history, thresholds, clusters: clusters) }, empty: empty,
             items: edges.map { .edge($0.key) }, itemLines: Array(edges.indices), wanted: 1 + max(1, edges.count), minimum: 2,
             faded: prometheus?.ok == false && !snapshot.edges.isEmpty)
     }
 
-    static func name(_ key: EdgeKey) -> String { key.source + " → " + key.destination }
+    /// `source → destination`, each with `@cluster` when the mesh spans several clusters.
+    static func name(_ key: EdgeKey, clusters: Bool = false) -> String {
+        clusters ? key.sourceInCluster + " → " + key.destinationInCluster : key.source + " → " + key.destination
+    }
+
+    /// `reporter=auto`, and under auto how many edges a waypoint reports (ambient mode).
+    static func reporterTitle(_ reporter: IstioQueries.Reporter, _ edges: [EdgeStats]) -> String {
+        let title = "reporter=\(reporter.rawValue)"
+        guard reporter == .auto else { return title }
+        let waypoint = edges.filter { $0.reporter == "waypoint" }.count
+        return waypoint == 0 ? title : title + " (\(waypoint) by waypoint)"
+    }
+
+    /// `●` every request over mutual TLS, `◐` some in the clear, `○` none over mTLS, blank
+    /// when the reporter does not know.
+    static func tlsMark(_ edge: EdgeStats) -> (String, Style) {
+        guard let share = edge.mutualTLS else { return (" ", .plain) }
+        if share >= 1 { return ("●", .good) }
+        return share > 0 ? ("◐", .warn) : ("○", .warn)
+    }
+
+    /// The codes column: HTTP codes and flags; a gRPC edge's statuses by name, failures with
+    /// their rate (`UNAVAILABLE 3.2/s`); a TCP edge's connections.
+    static func codesText(_ edge: EdgeStats) -> String {
+        if edge.isTCPOnly { return "TCP " + Format.rate(edge.tcpOpened ?? 0) + " conn/s" }
+        let flags = edge.flags.filter { $0.key != "-" && $0.value > 0 }.keys.sorted()
+        guard !edge.grpcStatuses.isEmpty else {
+            return (edge.codes.filter { $0.value > 0 }.keys.sorted() + flags).joined(separator: " ")
+        }
+        let statuses = edge.grpcStatuses.filter { $0.value > 0 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        let failing = statuses.filter { $0.key != "0" }.map { GRPCStatus.name($0.key) + " " + Format.rate($0.value) + "/s" }
+        let ok = statuses.contains { $0.key == "0" } ? ["OK"] : []
+        // HTTP codes other than 200 still say something of a gRPC edge (a 503 from the proxy).
+        let codes = edge.codes.filter { $0.value > 0 && $0.key != "200" }.keys.sorted()
+        return (failing + ok + codes + flags).joined(separator: " ")
+    }
 
     private static func keep(_ edge: EdgeStats, _ state: UIState) -> Bool {
         if state.errorsOnly, !isError(edge) { return false }
@@ -105,25 +145,26 @@ enum TrafficPanel {
     }
 
     /// The columns that fit `width`, the name column taking what is left.
-    private static func layout(width: Int) -> [Column] {
-        var chosen = columns
+    private static func layout(width: Int, marks: Bool) -> [Column] {
+        var chosen = marks ? columns : columns.filter { $0.field != .tls }
         func used(_ set: [Column]) -> Int { set.reduce(0) { $0 + $1.width + 1 } }
-        while used(chosen) > width, let drop = chosen.filter({ $0.field != .name }).max(by: { $0.priority < $1.priority }) {
+        while used(chosen) > width, let drop = chosen.filter({ $0.field != .name && $0.field != .tls }).max(by: { $0.priority < $1.priority }) {
             chosen.removeAll { $0.field == drop.field }
         }
         var spare = max(0, width - used(chosen))
         // Wide terminals: the name first, up to 64 columns (Istio's names are long:
-        // `istio-system/istio-ingressgateway → default/proxy-etcd-storage` is 63), then a longer trend.
+        // `istio-system/istio-ingressgateway → default/proxy-etcd-storage` is 63), then the codes
+        // (a gRPC edge's `UNAVAILABLE 3.2/s OK`), then a longer trend.
         let grow = min(spare, 36)
         if let at = chosen.firstIndex(where: { $0.field == .name }) { chosen[at].width += grow }
         spare -= grow
-        if let at = chosen.firstIndex(where: { $0.field == .trend }) {
-            let more = min(spare, 52)
+        if let at = chosen.firstIndex(where: { $0.field == .codes }) {
+            let more = min(spare, 18)
             chosen[at].width += more
             spare -= more
         }
-        if let at = chosen.firstIndex(where: { $0.field == .codes }) {
-            let more = min(spare, 18)
+        if let at = chosen.firstIndex(where: { $0.field == .trend }) {
+            let more = min(spare, 52)
             chosen[at].width += more
             spare -= more
         }
@@ -134,13 +175,16 @@ enum TrafficPanel {
         return chosen
     }
 
-    private static func row(_ edge: EdgeStats, _ layout: [Column], _ history: MeshHistory, _ thresholds: HealthThresholds) -> Line {
+    private static func row(
+        _ edge: EdgeStats, _ layout: [Column], _ history: MeshHistory, _ thresholds: HealthThresholds, clusters: Bool
+    ) -> Line {
         layout.map { column in
             var style = Style.plain
             let text: String
             switch column.field {
-            case .name: text = name(edge.key)
-            case .rps: text = Format.rate(edge.rps)
+            case .tls: (text, style) = tlsMark(edge)
+            case .name: text = name(edge.key, clusters: clusters)
+            case .rps: text = edge.isTCPOnly ? "-" : Format.rate(edge.rps)
             case .success:
                 text = Format.percent(edge.successRate)
                 if let success = edge.successRate, success < thresholds.successRate { style = .warn }
@@ -150,9 +194,7 @@ enum TrafficPanel {
                 text = Format.milliseconds(edge.p99)
                 if let p99 = edge.p99, p99 > thresholds.p99Milliseconds { style = .warn }
             case .codes:
-                let codes = edge.codes.filter { $0.value > 0 }.keys.sorted()
-                let flags = edge.flags.filter { $0.key != "-" && $0.value > 0 }.keys.sorted()
-                text = (codes + flags).joined(separator: " ")
+                text = codesText(edge)
                 if isError(edge) { style = .warn }
             case .trend:
                 let points = history.series[edge.key].map { Array($0) } ?? []

@@ -73,10 +73,9 @@ import Testing
                 (with(edge, ["le": "1"]), "5"), (with(edge, ["le": "5"]), "9"), (with(edge, ["le": "10"]), "10"),
                 (with(edge, ["le": "+Inf"]), "10"), (with(idle, ["le": "1"]), "0"), (with(idle, ["le": "+Inf"]), "0"),
             ]),
-            "tcp_sent": vector([]),
-            "tcp_received": vector([]),
+            "tcp": vector([]),
         ]
-        let edges = MeshCollector.edges(from: answers)
+        let edges = IstioEdges.edges(from: answers)
         #expect(edges.count == 2)
         let busy = edges.first { $0.key.destinationWorkload == "storage" }
         #expect(busy?.key.source == "default/loadgen")
@@ -110,9 +109,9 @@ import Testing
 
     @Test func queriesFillTheirTemplates() {
         let queries = IstioQueries(window: "5m", reporter: .source, overrides: ["buckets": "max(x{reporter=\"{reporter}\"}[{window}])"])
-        #expect(queries.promql("traffic") == #"sum by (source_workload, source_workload_namespace, destination_workload, destination_workload_namespace, destination_service, response_code, response_flags) (rate(istio_requests_total{reporter="source"}[5m]))"#)
+        #expect(queries.promql("traffic") == #"sum by (reporter, source_workload, source_workload_namespace, source_cluster, destination_workload, destination_workload_namespace, destination_cluster, destination_service, request_protocol, response_code, response_flags, grpc_response_status, connection_security_policy) (rate(istio_requests_total{reporter=~"source"}[5m]))"#)
         #expect(queries.promql("buckets") == #"max(x{reporter="source"}[5m])"#)
-        #expect(IstioQueries().promql("buckets").hasPrefix("sum by (le, source_workload"))
-        #expect(IstioQueries.names == ["buckets", "span", "tcp_received", "tcp_sent", "traffic"])
+        #expect(IstioQueries().promql("buckets").hasPrefix("sum by (le, reporter, source_workload"))
+        #expect(IstioQueries.names == ["buckets", "messages", "span", "tcp", "traffic"])
     }
 }

@@ -52,7 +52,7 @@ import Testing
                 (with(["response_code": "200", "response_flags": "-"], base: old), 5),
             ]),
             "buckets": vector([(with(["le": "5"]), 2), (with(["le": "+Inf"]), 3), (with(["le": "+Inf"], base: old), 5)]),
-            "tcp_sent": vector([(edge, 6)]), "tcp_received": vector([]),
+            "tcp": vector([(with(["meshtop": "sent"]), 6), (with(["meshtop": "opened"]), 0.5)]),
             "span": vector([
                 (with(["rate_span": "age"]), 9), (with(["rate_span": "age"], base: old), 75),
                 (with(["rate_span": "young"]), 21), (with(["rate_span": "young"], base: old), 4),
@@ -65,6 +65,8 @@ import Testing
         #expect(abs((young.codes["200"] ?? 0) - 19.95) < 1e-9 && abs((young.codes["503"] ?? 0) - 1.05) < 1e-9)
         #expect(abs((young.flags["UF"] ?? 0) - 1.05) < 1e-9)
         #expect(abs((young.tcpSent ?? 0) - 42) < 1e-9)
+        #expect(abs((young.tcpOpened ?? 0) - 3.5) < 1e-9)
+        #expect(abs(young.failed - 1.05) < 1e-9)
         #expect(young.rateSeconds == 9)
         // Ratios of the same counters stay as they were.
         #expect(abs((young.successRate ?? 0) - 0.95) < 1e-9)
@@ -82,13 +84,13 @@ import Testing
 
     @Test func ageQueriesOfBothProfiles() {
         let istio = IstioQueries(window: "1m").promql("span")
-        #expect(istio.contains(#"timestamp(istio_requests_total{reporter="destination"})[1m:1s]"#), "\(istio)")
-        #expect(istio.hasPrefix("label_replace(max by (source_workload, "), "\(istio)")
+        #expect(istio.contains(#"timestamp(istio_requests_total{reporter=~"destination|waypoint"})[1m:1s]"#), "\(istio)")
+        #expect(istio.hasPrefix("label_replace(max by (reporter, source_workload, "), "\(istio)")
         #expect(istio.contains(#""rate_span", "age""#) && istio.contains(#""rate_span", "young""#))
         let envoy = EnvoyQueries(window: "5m").promql("span")
         #expect(envoy.contains(#"timestamp(envoy_cluster_upstream_rq{response_code_class=""})[5m:3s]"#), "\(envoy)")
         let young = IstioQueries(window: "1m", reporter: .source).promql("span")
-        #expect(young.contains(#"max_over_time(istio_requests_total{reporter="source"}[1m]) - min_over_time("#), "\(young)")
+        #expect(young.contains(#"max_over_time(istio_requests_total{reporter=~"source"}[1m]) - min_over_time("#), "\(young)")
         #expect(young.hasSuffix(#"[1m:1s])) > 0)), "rate_span", "young", "", "")"#), "\(young)")
     }
 

@@ -63,7 +63,7 @@ struct PrometheusMeshTests {
         let client = PrometheusClient(url: mesh.prometheus)
         let instant = Date()
         let buckets = try await client.query(config.queries.promql("buckets"), at: instant)
-        let edges = MeshCollector.edges(from: [
+        let edges = IstioEdges.edges(from: [
             "traffic": try await client.query(config.queries.promql("traffic"), at: instant), "buckets": buckets,
         ])
         let local = try #require(edges.first { $0.key == busy.key })

@@ -19,10 +19,42 @@ import Testing
     @Test func trafficTable() {
         let content = TrafficPanel.content(ScreenFixture.model(), UIState(), width: 96)
         #expect(draw(content, width: 96) == [
-            "Traffic  reporter=destination  window 1m                                                        ",
+            "Traffic  reporter=auto  window 1m                                                               ",
             "SOURCE → DESTINATION                RPS▼  SUCCESS     P50     P90     P99 CODES        TREND    ",
             "default/istio-ingressgateway → …    41.2  100.0 %    3 ms    8 ms   21 ms 200          ▃▄▆▇██▇▇ ",
             "default/proxy-etcd-storage → de…    41.0   99.8 %    1 ms    3 ms    9 ms 201 503 UH   ▃▄▆▇██▇▇ ",
+        ])
+    }
+
+    /// gRPC statuses by name, a TCP edge's connections, the mTLS marks, clusters, and the
+    /// edges auto took from a waypoint.
+    @Test func trafficShowsGRPCTCPMTLSAndClusters() {
+        func key(_ source: String, _ destination: String, _ sourceCluster: String) -> EdgeKey {
+            EdgeKey(
+                sourceWorkload: source, sourceNamespace: "shop", destinationWorkload: destination, destinationNamespace: "shop",
+                destinationService: destination + ".shop.svc.cluster.local", sourceCluster: sourceCluster, destinationCluster: "east")
+        }
+        var grpc = EdgeStats(key: key("web", "cart", "east"))
+        grpc.rps = 10
+        grpc.failed = 3.2
+        grpc.successRate = 0.68
+        grpc.codes = ["200": 10]
+        grpc.grpcStatuses = ["0": 6.8, "14": 3.2]
+        grpc.mutualTLS = 1
+        grpc.reporter = "waypoint"
+        var tcp = EdgeStats(key: key("cart", "db", "west"))
+        tcp.tcpOpened = 2
+        tcp.tcpSent = 1_000
+        tcp.mutualTLS = 0
+        tcp.reporter = "destination"
+        var model = ScreenModel(snapshot: Snapshot(time: ScreenFixture.now, backends: ScreenFixture.snapshot().backends, edges: [grpc, tcp]), now: ScreenFixture.now)
+        model.timeZone = TimeZone(identifier: "UTC")!
+        let content = TrafficPanel.content(model, UIState(), width: 140)
+        #expect(draw(content, width: 140) == [
+            "Traffic  reporter=auto (1 by waypoint)  window 1m                                                                                           ",
+            "  SOURCE → DESTINATION                                                RPS▼  SUCCESS     P50     P90     P99 CODES                  TREND    ",
+            "● shop/web@east → shop/cart@east                                      10.0   68.0 %       -       -       - UNAVAILABLE 3.2/s OK            ",
+            "○ shop/cart@west → shop/db@east                                          -        -       -       -       - TCP 2.0 conn/s                  ",
         ])
     }
 
@@ -32,7 +64,7 @@ import Testing
         state.descending = false
         let content = TrafficPanel.content(ScreenFixture.model(), state, width: 56)
         #expect(draw(content, width: 56) == [
-            "Traffic  reporter=destination  window 1m                ",
+            "Traffic  reporter=auto  window 1m                       ",
             "SOURCE → DESTINATION▲              RPS  SUCCESS     P99 ",
             "default/istio-ingressgateway …    41.2  100.0 %   21 ms ",
             "default/proxy-etcd-storage → …    41.0   99.8 %    9 ms ",
@@ -140,7 +172,7 @@ import Testing
         model.snapshot.edges[1].key.sourceWorkload = "🚀-storage"
         let lines = draw(TrafficPanel.content(model, UIState(), width: 96), width: 96)
         #expect(lines == [
-            "Traffic  reporter=destination  window 1m                                                        ",
+            "Traffic  reporter=auto  window 1m                                                               ",
             "SOURCE → DESTINATION                RPS▼  SUCCESS     P50     P90     P99 CODES        TREND    ",
             "default/网关 → default/proxy-et…    41.2  100.0 %    3 ms    8 ms   21 ms 200                   ",
             "default/🚀-storage → default/et…    41.0   99.8 %    1 ms    3 ms    9 ms 201 503 UH            ",
