@@ -84,7 +84,7 @@ public struct PrometheusClient: Sendable {
         guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
             let data = object["data"] as? [String: Any], let active = data["activeTargets"] as? [[String: Any]]
         else {
-            throw PrometheusError(response.status == 200 ? .decode : .http, "targets: HTTP \(response.status)")
+            throw PrometheusError(response.status == 200 ? .decode : .http, "HTTP \(response.status)")
         }
         return (active.filter { $0["health"] as? String == "up" }.count, active.count)
     }
