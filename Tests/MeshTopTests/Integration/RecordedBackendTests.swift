@@ -37,6 +37,14 @@ import Testing
             #expect(health.stdout.contains("[ok] prometheus ready: ready (mimir: /ready)"), "\(health.stdout)")
             #expect(health.stdout.contains("[skip] scrape targets: mimir has no scrape targets API"), "\(health.stdout)")
 
+            // Given as generic it is asked for targets: its 404 is no failure, and no warning.
+            let generic = try await BinaryRun.run(
+                "meshtop", ["health", "--json", "--prometheus", url, "--prometheus-header", "X-Scope-OrgID: \(mimir.tenant)", "--prometheus-kind", "generic"])
+            #expect(generic.status == 0, "\(generic.stdout)")
+            let targets = check(try generic.json(), "scrape targets")
+            #expect(targets?.status == "skipped" && targets?.message == "generic has no scrape targets API", "\(generic.stdout)")
+            #expect(mimir.requests.contains { $0.path == "/prometheus/api/v1/targets" })
+
             // Without the tenant Mimir refuses, and meshtop says what it answered.
             let refused = try await BinaryRun.run("meshtop", ["health", "--prometheus", url], environment: ["LANG": "C", "PATH": "/usr/bin:/bin"])
             #expect(refused.status == 1)
