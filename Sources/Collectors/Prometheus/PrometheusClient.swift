@@ -37,14 +37,15 @@ public struct PrometheusClient: Sendable {
             ])
     }
 
-    /// The kind given, else what buildinfo and `/health` say; nil when neither answered
-    /// (nothing to go on yet: asked again at the next poll).
+    /// The kind given, else what buildinfo and `/health` say; nil while buildinfo gets no
+    /// HTTP answer at all (nothing to go on yet: asked again at the next poll, rather than a
+    /// time-out deciding "generic" for good).
     public func detectKind() async -> PrometheusKind? {
         if let kind { return kind }
         async let info = answer("/api/v1/status/buildinfo")
         async let health = answer("/health", onOrigin: true)
         let (buildInfo, healthAnswer) = await (info, health)
-        if buildInfo == nil, healthAnswer == nil { return nil }
+        if buildInfo == nil { return nil }
         return PrometheusKind.detect(buildInfo: buildInfo, health: healthAnswer)
     }
 
