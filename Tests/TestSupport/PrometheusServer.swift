@@ -44,8 +44,9 @@ public final class PrometheusServer: @unchecked Sendable {
         }
     }
 
-    /// Several named jobs, e.g. an Envoy's admin `/stats/prometheus` as `istio-ingressgateway`.
-    public init(jobs: [Job], interval: String = "500ms") async throws {
+    /// Several named jobs, e.g. an Envoy's admin `/stats/prometheus` as `istio-ingressgateway`;
+    /// with `remoteWrite`, every sample is also written there (a VictoriaMetrics' `/api/v1/write`).
+    public init(jobs: [Job], interval: String = "500ms", remoteWrite: String? = nil) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshtop-prometheus-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         logURL = directory.appendingPathComponent("prometheus.log")
@@ -64,6 +65,8 @@ public final class PrometheusServer: @unchecked Sendable {
             scrape_configs:
             \(scrapes.joined(separator: "\n"))
             """
+            // Sent at once, not in batches that wait for more: a test reads them seconds later.
+            + (remoteWrite.map { "\nremote_write:\n  - url: '\($0)'\n    queue_config: {batch_send_deadline: 500ms}\n" } ?? "")
         try config.write(to: directory.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
         try await start()
     }

@@ -22,6 +22,8 @@ want /usr/include/ncursesw/curses.h libncurses-dev
 want pkg-config pkg-config
 want etcd etcd-server
 want prometheus prometheus
+want victoria-metrics victoria-metrics  # and vmauth: the PromQL backends' tests
+want vmauth victoria-metrics
 want tmux tmux
 want chromium chromium
 want chromedriver chromium-driver

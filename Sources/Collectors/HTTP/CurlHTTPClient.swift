@@ -6,6 +6,10 @@ import Foundation
 /// a slow answer blocks nobody.
 public final class CurlHTTPClient: @unchecked Sendable {
     public let baseURL: String
+    /// scheme://host[:port] of the base URL. A backend whose API sits under a path prefix
+    /// (Mimir's `/prometheus`, vmselect's `/select/0/prometheus`) keeps its own endpoints,
+    /// such as `/ready` and `/health`, at the root.
+    public let origin: String
     public let tls: CurlTLS?
     public let auth: CurlAuth?
     public let connectTimeoutMilliseconds: Int
@@ -22,19 +26,25 @@ public final class CurlHTTPClient: @unchecked Sendable {
         totalTimeoutMilliseconds: Int = 2_000, maxResponseBytes: Int = CurlRequest.defaultMaxResponseBytes
     ) {
         self.maxResponseBytes = maxResponseBytes
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        // Every path is appended to the base: `…/prometheus/` and `…/prometheus` are one prefix.
+        var base = Substring(baseURL)
+        while base.hasSuffix("/") { base = base.dropLast() }
+        self.baseURL = String(base)
+        origin = Self.origin(of: self.baseURL)
         self.tls = tls
         self.auth = auth
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
         self.totalTimeoutMilliseconds = totalTimeoutMilliseconds
     }
 
-    /// `path` is appended to the base URL; the latency is the whole transfer's.
+    /// `path` is appended to the base URL, or with `onOrigin` to its origin; the latency is
+    /// the whole transfer's.
     public func send(
-        _ method: String = "GET", _ path: String, body: [UInt8]? = nil, headers: [(name: String, value: String)] = []
+        _ method: String = "GET", _ path: String, body: [UInt8]? = nil, headers: [(name: String, value: String)] = [],
+        onOrigin: Bool = false
     ) async throws(CurlError) -> (response: CurlResponse, latency: Duration) {
         let request = CurlRequest(
-            url: baseURL + path, method: method, headers: headers, body: body,
+            url: (onOrigin ? origin : baseURL) + path, method: method, headers: headers, body: body,
             connectTimeoutMilliseconds: connectTimeoutMilliseconds, totalTimeoutMilliseconds: totalTimeoutMilliseconds,
             tls: tls, auth: auth, maxResponseBytes: maxResponseBytes)
         return try await OffPool.run { () throws(CurlError) in
@@ -45,6 +55,16 @@ public final class CurlHTTPClient: @unchecked Sendable {
             let response = try easy.perform(request)
             return (response, clock.now - start)
         }
+    }
+
+    /// The URL up to its path (user info kept); the URL itself when it does not parse (curl
+    /// then says why).
+    static func origin(of url: String) -> String {
+        guard var components = URLComponents(string: url), components.host != nil else { return url }
+        components.percentEncodedPath = ""
+        components.percentEncodedQuery = nil
+        components.percentEncodedFragment = nil
+        return components.string ?? url
     }
 
     private func takeHandle() throws(CurlError) -> CurlEasy {

@@ -12,6 +12,12 @@ public enum HealthEvaluator {
         public var window: String
         /// The profile's metric is not in Prometheus at all (`ProfileStatus.noSeries`).
         public var noSeries: String?
+        /// The backend answering, once known (given or detected).
+        public var kind: PrometheusKind?
+        /// The backend answered `/api/v1/targets` with 404: it has no scrape targets to check.
+        public var noTargetsAPI = false
+        /// The last round's warnings (Thanos's partial responses, say): its figures may lack a part.
+        public var warnings: [String] = []
 
         public init(
             notReady: String?, readyLatency: Duration? = nil, targets: (up: Int, total: Int)? = nil,
@@ -40,15 +46,25 @@ public enum HealthEvaluator {
 
     public static func prometheus(_ facts: PrometheusFacts?, thresholds: HealthThresholds) -> [HealthCheck] {
         guard let facts else { return [HealthCheck("prometheus", .skipped, "not configured (--prometheus, MESHTOP_PROMETHEUS)")] }
+        let ready = facts.kind.map { kind in "ready (\(kind.rawValue): \(kind.readiness?.path ?? "query 1"))" } ?? "ready"
         var checks = [
             HealthCheck(
-                "prometheus ready", facts.notReady == nil ? .ok : .fail, facts.notReady ?? "ready", latency: facts.readyLatency)
+                "prometheus ready", facts.notReady == nil ? .ok : .fail, facts.notReady ?? ready, latency: facts.readyLatency)
         ]
         if let (up, total) = facts.targets {
-            let status: HealthCheck.Status = total == 0 ? .warn : up == total ? .ok : up == 0 ? .fail : .warn
+            // Only a Prometheus gets all its data by scraping: a backend written to has none of its own.
+            let none: HealthCheck.Status = (facts.kind ?? .prometheus).needsTargets ? .warn : .skipped
+            let status: HealthCheck.Status = total == 0 ? none : up == total ? .ok : up == 0 ? .fail : .warn
             checks.append(HealthCheck("scrape targets", status, total == 0 ? "no active targets" : "\(up)/\(total) targets up"))
         } else if let error = facts.targetsError {
             checks.append(HealthCheck("scrape targets", .fail, error))
+        } else if facts.noTargetsAPI || facts.kind?.hasTargets == false {
+            checks.append(HealthCheck("scrape targets", .skipped, "\(facts.kind?.rawValue ?? "the backend") has no scrape targets API"))
+        }
+        if !facts.warnings.isEmpty {
+            // Thanos answers what it could reach and says what it could not: the figures may lack a part.
+            checks.append(
+                HealthCheck("prometheus warnings", .warn, "partial answer: " + facts.warnings.joined(separator: "; ")))
         }
         if let error = facts.queryError {
             checks.append(HealthCheck("mesh traffic", .fail, "queries failed: \(error)"))

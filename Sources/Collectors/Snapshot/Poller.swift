@@ -46,6 +46,10 @@ public actor Poller {
     private var autoChosen: MetricsProfile.Name?
     private var profileStatus: ProfileStatus
     private var prometheusPolls = 0
+    /// The backend, given or detected at the first poll that got an answer; kept after.
+    private var prometheusKind: PrometheusKind?
+    /// The backend answered `/api/v1/targets` with 404: not asked again.
+    private var noTargetsAPI = false
     static let targetsEvery = 10
     private var etcdTracker = EtcdTracker()
     private var etcdView: EtcdClusterView?
@@ -187,16 +191,23 @@ public actor Poller {
         guard let prometheus = config.prometheus else { return nil }
         let clock = ContinuousClock()
         let start = clock.now
+        // The backend decides how readiness is asked and whether it has targets; a backend
+        // does not change under a URL, so it is found once.
+        if prometheusKind == nil { prometheusKind = await prometheus.detectKind() }
+        let kind = prometheusKind
         // Scrape targets change on Prometheus's scrape interval, not every second: they are
         // asked on the first poll and every `targetsEvery`-th after it (and after a failure).
-        let askTargets = prometheusPolls % Self.targetsEvery == 0 || prometheusFacts?.targets == nil
+        let askTargets =
+            (kind ?? .prometheus).hasTargets && !noTargetsAPI
+            && (prometheusPolls % Self.targetsEvery == 0 || prometheusFacts?.targets == nil)
         prometheusPolls += 1
         // Readiness, targets and the queries go out together: one poll costs the slowest of them.
-        async let ready = prometheus.notReadyReason()
+        async let ready = prometheus.notReadyReason(kind: kind ?? .prometheus)
         async let targets: (up: Int, total: Int)? = askTargets ? prometheus.targets() : nil
         async let round = traffic(prometheus)
         let notReady = await ready
         var facts = HealthEvaluator.PrometheusFacts(notReady: notReady, readyLatency: clock.now - start, window: config.queries.window)
+        facts.kind = kind
         do {
             let (edges, warnings) = try await round
             self.edges = edges
@@ -204,18 +215,18 @@ public actor Poller {
             history.record(edges, at: Date().timeIntervalSince1970)
             facts.edges = edges
             facts.noSeries = profileStatus.noSeries
+            facts.warnings = warnings
         } catch {
             facts.queryError = (error as? PrometheusError)?.message ?? "\(error)"
         }
         do {
-            if let answer = try await targets {
-                facts.targets = answer
-            } else {
-                facts.targets = prometheusFacts?.targets
-            }
+            let answer = try await targets
+            if askTargets, answer == nil { noTargetsAPI = true }
+            facts.targets = answer ?? (noTargetsAPI ? nil : prometheusFacts?.targets)
         } catch {
             facts.targetsError = "targets: \(error)"
         }
+        facts.noTargetsAPI = noTargetsAPI
         prometheusFacts = facts
         return notReady ?? facts.queryError
     }

@@ -12,6 +12,12 @@ struct EndpointOptions: ParsableArguments {
     @Option(help: "Bearer token for Prometheus behind an auth proxy (env MESHTOP_PROMETHEUS_TOKEN).")
     var prometheusToken: String?
 
+    @Option(help: "A header 'Name: value' sent with every Prometheus request, e.g. 'X-Scope-OrgID: tenant' (repeatable; replaces the config file's prometheus_headers).")
+    var prometheusHeader: [String] = []
+
+    @Option(help: "The PromQL backend: prometheus, victoriametrics, mimir, thanos or generic (readiness by a query). Default: detected at the first poll.")
+    var prometheusKind: String?
+
     @Option(help: "etcd client URLs, comma-separated, or k8s:NAMESPACE/SERVICE to port-forward (env MESHTOP_ETCD).")
     var etcd: String?
 
@@ -56,7 +62,7 @@ struct EndpointOptions: ParsableArguments {
         // Interval, window, reporter and profile may come from the config file too:
         // `resolve` checks them wherever they come from.
         for url in [prometheus, service].compactMap({ $0 }) + (etcd.map(Self.list) ?? []) where !url.hasPrefix("k8s:") {
-            if let problem = URLCheck.problem(url) { throw ValidationError(problem) }
+            if let problem = URLCheck.baseProblem(url) { throw ValidationError(problem) }
         }
         // Checked now, not at the first TLS handshake, where a missing file reads as a
         // handshake failure.
@@ -65,6 +71,9 @@ struct EndpointOptions: ParsableArguments {
             guard FileManager.default.isReadableFile(atPath: path) else { throw ValidationError("\(flag) \(path): no such readable file") }
         }
         if (etcdCert == nil) != (etcdKey == nil) { throw ValidationError("--etcd-cert and --etcd-key go together") }
+        for line in prometheusHeader {
+            do throws(SettingError) { _ = try HTTPSyntax.headerField(line) } catch { throw ValidationError("--prometheus-header: \(error.description)") }
+        }
         if let maxAnswerSize, Self.byteSize(maxAnswerSize) == nil {
             throw ValidationError("--max-answer-size '\(maxAnswerSize)' is not a size such as 16MiB")
         }
@@ -157,6 +166,18 @@ struct EndpointOptions: ParsableArguments {
         if let url = try url("--prometheus", prometheus, env: "MESHTOP_PROMETHEUS", file: "prometheus", file.prometheus) {
             result.prometheus = .url(url)
         }
+        // The flags replace the file's list as a whole: one place says what a tenant sends.
+        let headers: (origin: Setting.Origin, lines: [String]) =
+            prometheusHeader.isEmpty
+            ? (.file(key: "prometheus_headers"), file.prometheus_headers ?? []) : (.flag("--prometheus-header"), prometheusHeader)
+        result.prometheusHeaders = try headers.lines.map { line throws(SettingError) in
+            do throws(SettingError) { return try HTTPSyntax.headerField(line) } catch { throw SettingError("\(error.description) (\(headers.origin))") }
+        }
+        if let kind = Setting.first(flag: ("--prometheus-kind", prometheusKind), file: ("prometheus_kind", file.prometheus_kind)) {
+            result.prometheusKind = try kind.parsed(
+                "prometheus kind", "is none of " + PrometheusKind.allCases.map(\.rawValue).joined(separator: ", "),
+                PrometheusKind.init(rawValue:))
+        }
         let etcdEntries: [Setting] =
             Setting.first(flag: ("--etcd", etcd), variable: "MESHTOP_ETCD", in: environment).map { found in
                 Self.list(found.text).map { Setting($0, from: found.origin) }
@@ -183,7 +204,7 @@ struct EndpointOptions: ParsableArguments {
 
     /// URLs from the environment or the file get the flags' check.
     private static func checked(_ found: Setting) throws(SettingError) -> String {
-        if let problem = URLCheck.problem(found.text) { throw SettingError("\(problem) (\(found.origin))") }
+        if let problem = URLCheck.baseProblem(found.text) { throw SettingError("\(problem) (\(found.origin))") }
         return found.text
     }
 }

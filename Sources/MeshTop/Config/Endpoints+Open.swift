@@ -23,6 +23,9 @@ extension Endpoints {
             knownContext = found
             return found
         }
+        func prometheusClient(_ http: CurlHTTPClient) -> PrometheusClient {
+            PrometheusClient(http, headers: prometheusHeaders, kind: prometheusKind)
+        }
         func http(_ url: String, auth: CurlAuth? = nil) -> CurlHTTPClient {
             CurlHTTPClient(baseURL: url, auth: auth, maxResponseBytes: maxAnswerBytes)
         }
@@ -35,11 +38,11 @@ extension Endpoints {
 
         switch prometheus {
         case .url(let url):
-            result.prometheus = PrometheusClient(http(url, auth: prometheusToken.map(CurlAuth.bearer)))
+            result.prometheus = prometheusClient(http(url, auth: prometheusToken.map(CurlAuth.bearer)))
         case .forwardWithContext(let forward):
             // Without a reachable Prometheus the dashboard still shows etcd and the logs.
             if hasContext(), let url = try? forwarded(forward) {
-                result.prometheus = PrometheusClient(http(url, auth: prometheusToken.map(CurlAuth.bearer)))
+                result.prometheus = prometheusClient(http(url, auth: prometheusToken.map(CurlAuth.bearer)))
             }
         }
 

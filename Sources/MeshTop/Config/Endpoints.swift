@@ -27,6 +27,10 @@ struct Endpoints: Sendable, Equatable {
 
     var prometheus: Prometheus = .forwardWithContext(istioPrometheus)
     var prometheusToken: String?
+    /// Sent with every Prometheus request.
+    var prometheusHeaders: [HeaderField] = []
+    /// nil: detected at the first poll.
+    var prometheusKind: PrometheusKind?
     var etcd: [Etcd] = []
     var etcdTLS: CurlTLS?
     var service: String?

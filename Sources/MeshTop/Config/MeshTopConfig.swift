@@ -15,6 +15,10 @@ struct MeshTopConfig: Decodable, Equatable {
 
     var prometheus: String?
     var prometheus_token: String?
+    /// 'Name: value' lines, as `--prometheus-header` takes them.
+    var prometheus_headers: [String]?
+    /// prometheus, victoriametrics, mimir, thanos or generic (`--prometheus-kind`).
+    var prometheus_kind: String?
     var etcd: [String]?
     var service: String?
     var interval: String?
@@ -34,7 +38,9 @@ struct MeshTopConfig: Decodable, Equatable {
     var max_answer_size: String?
 
     static let example = """
-        prometheus: http://127.0.0.1:9090
+        prometheus: http://127.0.0.1:9090     # a path prefix is kept: http://mimir:8080/prometheus
+        prometheus_headers: ["X-Scope-OrgID: team-a"]
+        prometheus_kind: prometheus    # victoriametrics, mimir, thanos, generic; default detected
         etcd: [http://127.0.0.1:2379]
         service: http://127.0.0.1:8080
         interval: 1s

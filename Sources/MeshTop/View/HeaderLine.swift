@@ -34,7 +34,8 @@ enum HeaderLine {
     }
 
     /// "prom ✓ 12 ms", or "prom ✗ connection refused, 12 s ago" while it fails, or
-    /// "prom ‼ 6/7 targets up" while it answers but does not reach every target.
+    /// "prom ‼ partial: store …" while its answers carry warnings, or "prom ‼ 6/7 targets up"
+    /// while it answers but does not reach every target.
     private static func source(_ label: String, _ source: Snapshot.Backend, _ model: ScreenModel, compact: Bool) -> Line {
         guard let state = model.snapshot.backends[source], state.configured else {
             return [Segment(label + " – ", .dimmed), Segment("  ")]
@@ -44,6 +45,12 @@ enum HeaderLine {
             return [Segment(label + " …" + (compact ? " " : "   "), .dimmed)]
         }
         if state.ok {
+            // A partial answer (Thanos with a store down) looks like less traffic: say so first.
+            if source == .prometheus, let warning = model.snapshot.prometheusWarnings.first {
+                let more = model.snapshot.prometheusWarnings.count > 1 ? " (+\(model.snapshot.prometheusWarnings.count - 1))" : ""
+                let text = Format.fit("partial: " + warning, 32).trimmingCharacters(in: .whitespaces) + more
+                return [Segment(label + " "), Segment("‼", .warn), Segment(" " + text + (compact ? " " : "   "), .warn)]
+            }
             // Prometheus answers, but a target it scrapes is down: that job's figures go stale.
             if source == .prometheus, let targets = model.snapshot.health.first(where: { $0.name == "scrape targets" }),
                 targets.status == .warn || targets.status == .fail {

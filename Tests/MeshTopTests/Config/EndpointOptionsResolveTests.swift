@@ -102,4 +102,37 @@ import Testing
         #expect(endpoints.etcdTLS == CurlTLS(caFile: ca))
         #expect(endpoints.context == "kind-mesh" && endpoints.namespace == "apps")
     }
+
+    @Test func aPrometheusPathPrefixHeadersAndKind() throws {
+        var file = MeshTopConfig()
+        file.prometheus = "http://mimir:8080/prometheus"
+        file.prometheus_headers = ["X-Scope-OrgID: team-a", "X-Extra:  two words "]
+        file.prometheus_kind = "mimir"
+        let fromFile = try resolve([], file: file)
+        #expect(fromFile.prometheus == .url("http://mimir:8080/prometheus"))
+        #expect(fromFile.prometheusHeaders == [HeaderField(name: "X-Scope-OrgID", value: "team-a"), HeaderField(name: "X-Extra", value: "two words")])
+        #expect(fromFile.prometheusKind == .mimir)
+        // The flags replace the file's headers as a whole; the kind flag wins over the file's.
+        let flags = try resolve(
+            ["--prometheus-header", "X-Scope-OrgID: team-b", "--prometheus-kind", "victoriametrics",
+             "--prometheus", "http://vmselect:8481/select/0/prometheus/"], file: file)
+        #expect(flags.prometheusHeaders == [HeaderField(name: "X-Scope-OrgID", value: "team-b")])
+        #expect(flags.prometheusKind == .victoriametrics)
+        #expect(flags.prometheus == .url("http://vmselect:8481/select/0/prometheus/"))
+        #expect(try resolve([]).prometheusKind == nil)
+    }
+
+    @Test func badHeadersNameWhereButNeverQuoteTheValue() {
+        var file = MeshTopConfig()
+        file.prometheus_headers = ["X-Scope-OrgID: secret\r\nX-Admin: 1"]
+        let fromFile = message([], file: file) ?? ""
+        #expect(fromFile.contains("header X-Scope-OrgID: the value cannot hold a line break") && fromFile.contains("(config file key prometheus_headers)"), "\(fromFile)")
+        #expect(!fromFile.contains("secret"))
+        file.prometheus_headers = ["X-Scope-OrgID secret"]
+        let noColon = message([], file: file) ?? ""
+        #expect(noColon.contains("no colon") && !noColon.contains("secret"), "\(noColon)")
+        file.prometheus_kind = "cortex"
+        #expect(message(["--prometheus-header", "A: b"], file: file)?.contains("prometheus kind 'cortex' is none of prometheus, victoriametrics, mimir, thanos, generic (config file key prometheus_kind)") == true)
+        #expect(message(["--prometheus", "http://mimir/prometheus?org=a"])?.contains("has a query or fragment") == true)
+    }
 }

@@ -31,11 +31,25 @@ import Testing
     }
 
     @Test(arguments: [["snapshot", "--etcd", "localhost:2379"], ["health", "--interval", "soon"], ["snapshot", "--reporter", "proxy"],
-                      ["snapshot", "--window", "5 minutes"], ["snapshot", "--profile", "linkerd"], ["snapshot", "--config", "/nonexistent/meshtop.yaml"]])
+                      ["snapshot", "--window", "5 minutes"], ["snapshot", "--profile", "linkerd"], ["snapshot", "--config", "/nonexistent/meshtop.yaml"],
+                      ["snapshot", "--prometheus-header", "X-Scope-OrgID"], ["snapshot", "--prometheus-header", ": tenant"],
+                      ["health", "--prometheus-header", "X-Scope\nOrgID: t"], ["top", "--prometheus-header", "X-Scope-OrgID: t\r\nX: y"],
+                      ["health", "--prometheus-header", "X-Scope-OrgID: t\u{1B}[2J"], ["snapshot", "--prometheus-kind", "cortex"],
+                      ["snapshot", "--prometheus", "http://127.0.0.1:9/prometheus#x"]])
     func badFlagsAreOneLineAndExit2(_ arguments: [String]) async throws {
         let run = try await BinaryRun.run("meshtop", arguments, environment: environment())
         #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
         #expect(run.stderr.split(separator: "\n").count == 1)
+        // A header's value may be a tenant or a credential: only its name is said.
+        #expect(!run.stderr.contains("tenant") && !run.stderr.contains("X: y") && !run.stderr.contains("[2J"), "\(run.stderr)")
+    }
+
+    @Test func aBadHeaderInTheConfigFileIsOneLineAndExit2() async throws {
+        let run = try await BinaryRun.run(
+            "meshtop", ["health", "--config", try write("prometheus_headers: [\"X-Scope-OrgID tenant-a\"]\n")], environment: environment())
+        #expect(run.status == 2)
+        #expect(run.stderr.split(separator: "\n").count == 1)
+        #expect(run.stderr.contains("prometheus_headers") && !run.stderr.contains("tenant-a"), "\(run.stderr)")
     }
 
     @Test func theConfigFileNamesTheSourcesAndTheEnvironmentWins() async throws {

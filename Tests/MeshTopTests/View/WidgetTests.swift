@@ -148,6 +148,22 @@ import Testing
         #expect(draw([HeaderLine.line(model, UIState(), width: 130)], width: 130)[0].contains("prom ✓ 12 ms"))
     }
 
+    @Test func headerSaysWhenPrometheusAnswersInPart() {
+        var model = ScreenFixture.model()
+        model.snapshot.prometheusWarnings = ["store 10.0.3.7:10901 unreachable", "store 10.0.3.8:10901 unreachable"]
+        // Ahead of a target that is down: a partial answer changes every figure on screen.
+        model.snapshot.health = [HealthCheck("scrape targets", .warn, "6/7 targets up")]
+        #expect(draw([HeaderLine.line(model, UIState(), width: 160)], width: 160) == [
+            " meshtop  ctx minikube ns default  prom ‼ partial: store 10.0.3.7:10901 u… (+1)   profile istio   etcd 3/3 ✓ leader m1   svc ✓ 12 ms    12:00:00  every 1s      ",
+        ])
+        // Narrower, the line drops latencies and the interval but keeps the warning.
+        #expect(draw([HeaderLine.line(model, UIState(), width: 140)], width: 140) == [
+            " meshtop  ctx minikube ns default prom ‼ partial: store 10.0.3.7:10901 u… (+1) profile istio etcd 3/3 ✓ leader m1 svc ✓  12:00:00           ",
+        ])
+        model.snapshot.prometheusWarnings = []
+        #expect(draw([HeaderLine.line(model, UIState(), width: 140)], width: 140)[0].contains("prom ‼ 6/7 targets up"))
+    }
+
     @Test func trafficSaysWhenTheProfileHasNoSeries() {
         var model = ScreenFixture.model()
         model.snapshot.edges = []
