@@ -145,7 +145,11 @@ struct EndpointOptions: ParsableArguments {
             result.grpcFailures = try codes.parsed("gRPC failure codes", "is not a list of gRPC status names or numbers (UNAVAILABLE,14) or none", GRPCFailures.init(list:))
         }
         if let link = Setting.first(flag: ("--tracing-url", tracingURL), file: ("tracing_url", file.tracing_url)) {
-            result.tracingURL = try Self.checked(link)
+            // Braces are not URL characters: the check sees the template filled in.
+            if let problem = URLCheck.problem(TracingLink(template: link.text).sample) {
+                throw SettingError("tracing URL \(problem) (\(link.origin))")
+            }
+            result.tracingURL = TracingLink(template: link.text)
         }
         result.envoyQueries = EnvoyQueries(window: window, overrides: file.envoy_queries ?? [:])
         result.profile = try setting("--profile", profile, file: "profile", file.profile, default: "auto")

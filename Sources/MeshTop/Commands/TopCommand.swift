@@ -45,7 +45,8 @@ struct TopCommand: AsyncParsableCommand {
     func run() async throws {
         let choice = try logFormat.choice()
         let debug = try DebugLog(path: debugLog)
-        let (config, forwards) = try endpoints.resolve().open()
+        let resolved = try endpoints.resolve()
+        let (config, forwards) = try resolved.open()
         defer { forwards.forEach { $0.stop() } }
 
         let events = EventQueue()
@@ -88,6 +89,7 @@ struct TopCommand: AsyncParsableCommand {
         model.namespace = endpoints.namespace
         model.interval = config.interval
         model.thresholds = config.thresholds
+        model.tracing = resolved.tracingURL
         let color = !noColor && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         StopSignal.install()
         let dashboard = Dashboard(

@@ -44,7 +44,7 @@ struct Endpoints: Sendable, Equatable {
     var profile: MetricsProfile.Choice = .auto
     var grpcFailures = GRPCFailures.standard
     /// A request's link into a tracing UI (`TracingLink`), nil when none is configured.
-    var tracingURL: String?
+    var tracingURL: TracingLink?
     var thresholds = HealthThresholds()
     /// The largest HTTP answer read from any of them.
     var maxAnswerBytes = CurlRequest.defaultMaxResponseBytes

@@ -71,6 +71,13 @@ enum DetailView {
     private static func request(_ held: RequestBlock, _ model: ScreenModel, width: Int) -> (String, [Line]) {
         let block = held.requestID.flatMap { model.requests?.block(requestID: $0) } ?? held
         var lines: [Line] = [field("x-request-id", block.requestID)]
+        if let tracing = model.tracing {
+            let records = block.rows.flatMap { [$0.clientLine, $0.serverLine] }.compactMap { $0?.record }
+            switch tracing.url(requestID: block.requestID, traceID: records.lazy.compactMap(TracingLink.traceID).first) {
+            case .success(let url): lines.append(field("trace", url))
+            case .failure(let missing): lines.append([Segment(Format.fit("trace", nameWidth) + "  ", .dimmed), Segment(missing.message, .dimmed)])
+            }
+        }
         let pairs = block.rows.filter { $0.kind == .pair }.count
         lines.append(
             field("hops", "\(block.rows.count) (\(pairs) paired)" + (block.complete ? "" : ", more may come")))

@@ -12,6 +12,8 @@ struct ScreenModel: Sendable {
     var namespace: String?
     var interval: Duration = .seconds(1)
     var thresholds = HealthThresholds()
+    /// The request details' link into a tracing UI, when configured.
+    var tracing: TracingLink?
     var now: Date
     var timeZone: TimeZone = .current
     var load: LoadStatus?

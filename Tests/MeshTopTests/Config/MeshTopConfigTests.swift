@@ -23,7 +23,7 @@ import Testing
         #expect(endpoints.prometheus == .url("http://127.0.0.1:9090"))
         #expect(endpoints.maxAnswerBytes == 16 << 20)
         #expect(endpoints.grpcFailures.names == ["UNKNOWN", "DEADLINE_EXCEEDED", "INTERNAL", "UNAVAILABLE"])
-        #expect(endpoints.tracingURL == "http://127.0.0.1:16686/trace/{trace_id}")
+        #expect(endpoints.tracingURL == TracingLink(template: "http://127.0.0.1:16686/trace/{trace_id}"))
     }
 
     @Test func aQueryNameMeshtopDoesNotHaveIsRejected() {

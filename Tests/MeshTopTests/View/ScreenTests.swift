@@ -82,6 +82,28 @@ import Testing
         #expect(text.contains("downstream_local_address    127.0.0.1:9080"))
     }
 
+    @Test func aRequestsDetailLinksToItsTrace() throws {
+        var state = UIState()
+        state.focus = .requests
+        var model = ScreenModel(snapshot: ScreenFixture.snapshot(), now: ScreenFixture.now)
+        var client = ScreenFixture.record("GET", "/cart", code: 200, duration: 4, id: "r9", inbound: false, authority: "cart:80", time: "30.000")
+        client.extra["req(traceparent)"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        let server = ScreenFixture.record("GET", "/cart", code: 200, duration: 3, id: "r9", inbound: true, authority: "cart:80", time: "30.000")
+        model.requests = RequestFeed(pairing: [(client, "c"), (server, "s")])
+        let block = try #require(model.requests?.block(requestID: "r9"))
+        state.detail = .request(block)
+        func text(_ template: String) -> String {
+            model.tracing = TracingLink(template: template)
+            return Screen.render(model, state, width: 120, height: 40).grid.lines.joined(separator: "\n")
+        }
+        #expect(text("http://jaeger:16686/trace/{trace_id}").contains("trace                       http://jaeger:16686/trace/4bf92f3577b34da6a3ce929d0e0e4736"))
+        #expect(text("http://tempo/r/{request_id}").contains("http://tempo/r/r9"))
+        client.extra = [:]
+        model.requests = RequestFeed(pairing: [(client, "c"), (server, "s")])
+        state.detail = .request(try #require(model.requests?.block(requestID: "r9")))
+        #expect(text("http://jaeger:16686/trace/{trace_id}").contains("no trace id: the log format carries no traceparent"))
+    }
+
     @Test func staleSourcesSayWhatFailedAndHowLongAgo() {
         var model = ScreenFixture.model()
         model.snapshot.backends[.prometheus]?.ok = false
