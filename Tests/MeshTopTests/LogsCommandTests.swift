@@ -50,6 +50,25 @@ import Testing
         #expect((report["overhead_ms"] as? [String: Any])?["p50"] as? Int == 2)
     }
 
+    /// A line with a field appended and one without its last field are read, paired and counted.
+    @Test func summaryCountsLinesWithExtraOrMissingFields() async throws {
+        // The client's upstream host goes; the server's (loopback: the inbound side) stays.
+        let withoutHost = String(Self.clientLine.dropLast(#" "172.17.0.9:2379""#.count))
+        let path = try file([withoutHost, Self.serverLine + " shipper=fluent-bit", "junk"])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let run = try await meshtop(["logs", "--no-follow", "--summary", path])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("records     2"), "\(run.stdout)")
+        #expect(run.stdout.contains("pairs       1"))
+        #expect(run.stdout.contains("malformed   1"))
+        #expect(run.stdout.contains("uneven      1 with extra fields  1 with missing fields"), "\(run.stdout)")
+        let json = try await meshtop(["logs", "--no-follow", "--summary", "--json", path])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(report["with_extra_fields"] as? Int == 1)
+        #expect(report["with_missing_fields"] as? Int == 1)
+        #expect(report["records"] as? Int == 2)
+    }
+
     @Test func readsStdinAndFilters() async throws {
         let run = try await meshtop(["logs", "--no-follow", "--grep", "127\\.0\\.0\\.1", "-"], stdin: Self.clientLine + "\n" + Self.serverLine + "\n")
         #expect(run.status == 0)
