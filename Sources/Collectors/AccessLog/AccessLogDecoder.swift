@@ -12,16 +12,19 @@ public struct AccessLogDecoder: Sendable {
     public enum Choice: Sendable, Equatable {
         case auto
         case json
+        case ztunnel
         case text(EnvoyFormat)
     }
 
     enum Candidate: Sendable {
         case json(JSONAccessLogParser)
+        case ztunnel(ZtunnelLogParser)
         case text(name: String, parser: AccessLogParser)
 
         var name: String {
             switch self {
             case .json: "json"
+            case .ztunnel: "ztunnel"
             case .text(let name, _): name
             }
         }
@@ -32,6 +35,7 @@ public struct AccessLogDecoder: Sendable {
         ) -> Result? {
             switch self {
             case .json(let parser): parser.parse(bytes: line).map(json)
+            case .ztunnel(let parser): parser.parse(bytes: line).map { json(AccessLogRecord(connection: $0)) }
             case .text(_, let parser): parser.withMatch(line) { text(parser, $0) }
             }
         }
@@ -69,13 +73,15 @@ public struct AccessLogDecoder: Sendable {
     public init(_ choice: Choice = .auto) {
         switch choice {
         case .auto:
-            var all: [Candidate] = [.json(JSONAccessLogParser())]
+            var all: [Candidate] = [.json(JSONAccessLogParser()), .ztunnel(ZtunnelLogParser())]
             for (name, source) in IstioFormats.named {
                 if let format = try? EnvoyFormat(source) { all.append(.text(name: name, parser: AccessLogParser(format: format))) }
             }
             candidates = all
         case .json:
             candidates = [.json(JSONAccessLogParser())]
+        case .ztunnel:
+            candidates = [.ztunnel(ZtunnelLogParser())]
         case .text(let format):
             let name = IstioFormats.named.first { $0.source == format.source }?.name ?? "custom"
             candidates = [.text(name: name, parser: AccessLogParser(format: format))]
@@ -88,6 +94,7 @@ public struct AccessLogDecoder: Sendable {
         switch argument {
         case "auto": return .auto
         case "json": return .json
+        case "ztunnel": return .ztunnel
         default:
             if let format = IstioFormats.format(named: argument) { return .text(format) }
             guard argument.contains("%") else {

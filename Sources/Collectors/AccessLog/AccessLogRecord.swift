@@ -45,6 +45,8 @@ public struct AccessLogRecord: Sendable, Equatable {
     /// (a patch release's, an operator's or a shipper's difference; not in the JSON shape).
     public var extraFields = 0
     public var missingFields = 0
+    /// The ztunnel connection this record was made of (`init(connection:)`), else nil.
+    public var connection: ConnectionRecord?
 
     public init() {}
 

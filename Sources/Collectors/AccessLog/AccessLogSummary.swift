@@ -60,7 +60,7 @@ public struct AccessLogSummary: Sendable {
             duration: record.duration, time: time)
         countUneven(extra: record.extraFields, missing: record.missingFields)
         return LineDigest(
-            requestKey: record.requestID.map(RequestKey.init), time: time, isServerSide: record.isServerSide,
+            requestKey: record.pairingKeyText.map(RequestKey.init), time: time, isServerSide: record.isServerSide,
             authority: authority, duration: record.duration)
     }
 
