@@ -45,14 +45,7 @@ struct RecordText {
         return parts.joined(separator: "  ")
     }
 
-    private func peers(_ c: ConnectionRecord) -> String {
-        func named(_ workload: String?, _ namespace: String?) -> String? {
-            workload.map { name in namespace.map { "\($0)/\(name)" } ?? name }
-        }
-        let source = field(named(c.sourceWorkload, c.sourceNamespace) ?? c.sourceAddress)
-        let target = field(c.destinationService ?? c.destinationWorkload ?? c.destinationHBONEAddress ?? c.destinationAddress)
-        return source + " → " + target
-    }
+    private func peers(_ c: ConnectionRecord) -> String { field(ConnectionText.peers(c)) }
 
     func line(for p: RequestPair) -> String {
         if let client = p.client.connection, let server = p.server.connection {
