@@ -146,6 +146,28 @@ import Testing
         #expect(partial.stdout.value.contains("k8s-rid-1"), "pod a's lines are still printed")
     }
 
+    /// Ambient's node proxies: the `ztunnel` container is read, even beside another one,
+    /// and the two nodes' lines of one connection pair.
+    @Test func ztunnelPodsAreReadFromTheirZtunnelContainer() async throws {
+        let work = try workDirectory(copying: "kube-ztunnel")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let run = try Run(["logs", "--no-follow", "--pairs", "k8s:istio-system/app=ztunnel"], work: work)
+        await Self.exit(of: run.process)
+        #expect(run.process.terminationStatus == 0, "stderr: \(run.stderr.value)")
+        try await run.wait { run.stdout.value.contains("server 11ms") }
+        #expect(run.stdout.value.contains("client 13ms  server 11ms"), "stdout: \(run.stdout.value)")
+        let calls = try String(contentsOf: work.appendingPathComponent("calls.log"), encoding: .utf8)
+        #expect(calls.contains("-n istio-system logs ztunnel-node1 -c ztunnel"), "\(calls)")
+        #expect(calls.contains("-n istio-system logs ztunnel-node2 -c ztunnel"), "\(calls)")
+    }
+
+    @Test func theLogContainerOfAPod() {
+        #expect(KubernetesSource.logContainer(["app", "istio-proxy"]) == "istio-proxy")
+        #expect(KubernetesSource.logContainer(["ztunnel", "node-debug"]) == "ztunnel")
+        #expect(KubernetesSource.logContainer(["only"]) == "only")
+        #expect(KubernetesSource.logContainer(["a", "b"]) == nil)
+    }
+
     @Test func noFollowWithoutAClusterSaysWhyInOneLine() async throws {
         let work = try workDirectory(copying: nil)
         defer { try? FileManager.default.removeItem(at: work) }

@@ -50,6 +50,53 @@ import Testing
         #expect((report["overhead_ms"] as? [String: Any])?["p50"] as? Int == 2)
     }
 
+    /// A line with a field appended and one without its last field are read, paired and counted.
+    @Test func summaryCountsLinesWithExtraOrMissingFields() async throws {
+        // The client's upstream host goes; the server's (loopback: the inbound side) stays.
+        let withoutHost = String(Self.clientLine.dropLast(#" "172.17.0.9:2379""#.count))
+        let path = try file([withoutHost, Self.serverLine + " shipper=fluent-bit", "junk"])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let run = try await meshtop(["logs", "--no-follow", "--summary", path])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("records     2"), "\(run.stdout)")
+        #expect(run.stdout.contains("pairs       1"))
+        #expect(run.stdout.contains("malformed   1"))
+        #expect(run.stdout.contains("uneven      1 with extra fields  1 with missing fields"), "\(run.stdout)")
+        let json = try await meshtop(["logs", "--no-follow", "--summary", "--json", path])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(report["with_extra_fields"] as? Int == 1)
+        #expect(report["with_missing_fields"] as? Int == 1)
+        #expect(report["records"] as? Int == 2)
+    }
+
+    /// ztunnel's connection lines (a fixture written from its documented format): printed,
+    /// paired across the two nodes, as JSON, and a hostile workload name made visible.
+    @Test func ztunnelConnections() async throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/ztunnel/connections.log").path
+        let text = try await meshtop(["logs", "--no-follow", path])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains(
+            "out  tcp  default/sleep-7656cf8794-abcde → httpbin.default.svc.cluster.local  ok  sent 220B recv 87B  13ms"), "\(text.stdout)")
+        #expect(text.stdout.contains("error  sent 0B recv 0B  2ms  connection timed out, maybe a NetworkPolicy is blocking HBONE port 15008"))
+        #expect(text.stdout.contains(#"default/evil\x1b[2J\x07pod → "#))
+        #expect(!text.stdout.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || (0x7F...0x9F).contains($0.value) })
+        let pairs = try await meshtop(["logs", "--no-follow", "--pairs", path])
+        #expect(pairs.stdout.contains("tcp  default/sleep-7656cf8794-abcde → httpbin.default.svc.cluster.local  ok  client 13ms  server 11ms"), "\(pairs.stdout)")
+        let json = try await meshtop(["logs", "--no-follow", "--json", path])
+        let objects = try json.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(objects.count == 4)
+        #expect(objects.first?["kind"] as? String == "connection")
+        #expect(objects.first?["dst.hbone_addr"] as? String == "10.244.0.12:8080")
+        #expect(objects.first?["duration"] as? Int == 13)
+        #expect(objects[2]["error"] as? String != nil && objects[2]["level"] as? String == "error")
+        let summary = try await meshtop(["logs", "--no-follow", "--summary", "--json", path])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(summary.stdout.utf8)) as? [String: Any])
+        #expect(report["records"] as? Int == 4 && report["pairs"] as? Int == 1 && report["malformed"] as? Int == 0)
+    }
+
     @Test func readsStdinAndFilters() async throws {
         let run = try await meshtop(["logs", "--no-follow", "--grep", "127\\.0\\.0\\.1", "-"], stdin: Self.clientLine + "\n" + Self.serverLine + "\n")
         #expect(run.status == 0)

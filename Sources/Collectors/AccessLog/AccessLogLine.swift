@@ -7,6 +7,10 @@ public struct AccessLogLine {
     /// Two offsets per slot of the format, -1 for a field the line did not reach.
     let captures: UnsafePointer<Int>
     let slotOfField: UnsafeBufferPointer<Int32>
+    /// Space-separated fields after the format's last one (`AccessLogParser.withTolerantMatch`).
+    public var extraFields = 0
+    /// The format's fields after the one the line ended with.
+    public var missingFields = 0
 
     /// The bytes of a field; nil when the format lacks it or the line has `-` or nothing.
     public func value(_ field: AccessLogField) -> UnsafeBufferPointer<UInt8>? {

@@ -37,8 +37,6 @@ public struct AccessLogParser: Sendable {
     }
 
     /// A literal (`slot` < 0: bytes `literalStart..<literalStart+literalCount` of
-    /// `literals`) or a field.
-    /// A literal (`slot` < 0: bytes `literalStart..<literalStart+literalCount` of
     /// `literals`) or a field, with how the field finds its end decided once, here.
     struct Step: Sendable {
         enum End: UInt8, Sendable {
@@ -76,10 +74,13 @@ public struct AccessLogParser: Sendable {
         let slotOfField: [Int32]
         /// Whether the format starts with `[%START_TIME%] `, which some lines lack.
         let startsWithBracketedTime: Bool
+        /// The format cut at each field boundary, longest first, for lines that end early
+        /// (`AccessLogParser+Tolerant.swift`); empty in the cut programs themselves.
+        let shorter: [Shorter]
 
         init(
             format: EnvoyFormat, steps: [Step], literals: [UInt8], slots: [Slot], extraKeys: [String?],
-            slotOfField: [Int32], startsWithBracketedTime: Bool
+            slotOfField: [Int32], startsWithBracketedTime: Bool, shorter: [Shorter] = []
         ) {
             self.format = format
             self.steps = steps
@@ -88,6 +89,7 @@ public struct AccessLogParser: Sendable {
             self.extraKeys = extraKeys
             self.slotOfField = slotOfField
             self.startsWithBracketedTime = startsWithBracketedTime
+            self.shorter = shorter
         }
     }
 
@@ -95,14 +97,20 @@ public struct AccessLogParser: Sendable {
     public var format: EnvoyFormat { program.format }
 
     public init(format: EnvoyFormat) {
+        let full = Self.compile(format.tokens, format: format)
+        program = Self.compile(format.tokens, format: format, shorter: Self.shorterPrograms(of: format, full: full))
+    }
+
+    /// The tables for a list of tokens: the whole format, or the format cut short.
+    static func compile(_ tokens: [EnvoyFormat.Token], format: EnvoyFormat, shorter: [Shorter] = []) -> Program {
         var steps: [Step] = []
         var literals: [UInt8] = []
         var slots: [Slot] = []
         var extraKeys: [String?] = []
         var slotOfField = [Int32](repeating: -1, count: AccessLogField.allCases.count)
         var previousLiteral: [UInt8] = []
-        let quotedTokens = Self.quotedTokens(format)
-        for (tokenIndex, token) in format.tokens.enumerated() {
+        let quotedTokens = Self.quotedTokens(tokens)
+        for (tokenIndex, token) in tokens.enumerated() {
             switch token {
             case .literal(let text):
                 let bytes = Array(text.utf8)
@@ -113,7 +121,9 @@ public struct AccessLogParser: Sendable {
                 let field = AccessLogField(operator: op)
                 var kind: Kind = field?.isNumeric == true ? .number : .text
                 if let last = steps.last, !last.isLiteral, field == .protocol { kind = .gluedProtocol }
-                let enclosed = previousLiteral.last == UInt8(ascii: "\"") || previousLiteral.last == UInt8(ascii: "[")
+                // A method is an HTTP token, never spaced, even as the first of a quoted request line.
+                let enclosed = (previousLiteral.last == UInt8(ascii: "\"") || previousLiteral.last == UInt8(ascii: "["))
+                    && field != .method
                 if let field, slotOfField[field.ordinal] < 0 { slotOfField[field.ordinal] = Int32(slots.count) }
                 slots.append(
                     Slot(
@@ -127,10 +137,11 @@ public struct AccessLogParser: Sendable {
         Self.planEnds(&steps, literals: literals, slots: slots)
         let opensWithBracket = steps.count >= 3 && steps[0].isLiteral && steps[0].literalCount == 1
             && literals[Int(steps[0].literalStart)] == UInt8(ascii: "[")
-        program = Program(
+        return Program(
             format: format, steps: steps, literals: literals, slots: slots, extraKeys: extraKeys, slotOfField: slotOfField,
             startsWithBracketedTime: opensWithBracket
-                && slots[Int(steps[1].slot)].field == Int8(AccessLogField.startTime.ordinal))
+                && slots[Int(steps[1].slot)].field == Int8(AccessLogField.startTime.ordinal),
+            shorter: shorter)
     }
 
     /// Decides for each field how it finds its end. When the literal after a field starts
@@ -170,9 +181,11 @@ public struct AccessLogParser: Sendable {
 
     /// For each token of the format, whether an odd number of `"` precede it in the
     /// literals, that is whether it is written inside quotes.
-    static func quotedTokens(_ format: EnvoyFormat) -> [Bool] {
+    static func quotedTokens(_ format: EnvoyFormat) -> [Bool] { quotedTokens(format.tokens) }
+
+    static func quotedTokens(_ tokens: [EnvoyFormat.Token]) -> [Bool] {
         var inside = false
-        return format.tokens.map { token in
+        return tokens.map { token in
             guard case .literal(let text) = token else { return inside }
             for byte in text.utf8 where byte == UInt8(ascii: "\"") { inside.toggle() }
             return inside
@@ -238,6 +251,8 @@ public struct AccessLogParser: Sendable {
             }
         }
         record.direction = line.direction
+        record.extraFields = line.extraFields
+        record.missingFields = line.missingFields
         return record
     }
 
@@ -245,28 +260,48 @@ public struct AccessLogParser: Sendable {
     /// valid only inside `body`. Nothing is allocated for a line that matches.
     public func withMatch<Result>(_ line: UnsafeBufferPointer<UInt8>, _ body: (AccessLogLine) -> Result) -> Result? {
         guard let base = line.baseAddress else { return nil }
-        var end = line.count
-        while end > 0, line[end - 1] == UInt8(ascii: "\n") || line[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        let end = Self.contentEnd(line)
         let program = program
         let slotCount = program.slots.count
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * slotCount + 1) { captures in
             for index in 0..<(2 * slotCount) { captures[index] = -1 }
-            let matched = program.steps.withUnsafeBufferPointer { steps in
-                program.literals.withUnsafeBufferPointer { literals in
-                    program.slots.withUnsafeBufferPointer { slots in
-                        var matcher = Matcher(
-                            line: base, end: end, steps: steps, literals: literals, slots: slots,
-                            captures: captures.baseAddress!)
-                        return matcher.matchLine(startsWithBracketedTime: program.startsWithBracketedTime, bytes: line)
-                    }
-                }
-            }
-            guard matched else { return nil }
+            guard Self.run(program, line, end: end, captures: captures.baseAddress!, tail: false).matched else { return nil }
             return program.slotOfField.withUnsafeBufferPointer { slotOfField in
                 body(
                     AccessLogLine(
                         bytes: UnsafeBufferPointer(start: base, count: end), captures: captures.baseAddress!,
                         slotOfField: slotOfField))
+            }
+        }
+    }
+
+    /// Where the line ends without its newline.
+    static func contentEnd(_ line: UnsafeBufferPointer<UInt8>) -> Int {
+        var end = line.count
+        while end > 0, line[end - 1] == UInt8(ascii: "\n") || line[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        return end
+    }
+
+    /// One walk of a program over a line: whether it matched, the tokens after its last
+    /// step (only with `tail`), and the furthest step it got to.
+    struct Walk {
+        var matched: Bool
+        var extraTokens: Int
+        var reached: Int
+    }
+
+    static func run(
+        _ program: Program, _ line: UnsafeBufferPointer<UInt8>, end: Int, captures: UnsafeMutablePointer<Int>, tail: Bool
+    ) -> Walk {
+        program.steps.withUnsafeBufferPointer { steps in
+            program.literals.withUnsafeBufferPointer { literals in
+                program.slots.withUnsafeBufferPointer { slots in
+                    var matcher = Matcher(
+                        line: line.baseAddress!, end: end, steps: steps, literals: literals, slots: slots, captures: captures,
+                        tail: tail)
+                    let matched = matcher.matchLine(startsWithBracketedTime: program.startsWithBracketedTime, bytes: line)
+                    return Walk(matched: matched, extraTokens: matcher.extraTokens, reached: matcher.reached)
+                }
             }
         }
     }
@@ -286,15 +321,22 @@ public struct AccessLogParser: Sendable {
 
 /// The backtracking walk over the steps of one line. Captures are pairs of offsets,
 /// -1 for a field not (yet) found.
-private struct Matcher {
+struct Matcher {
     let line: UnsafePointer<UInt8>
     let end: Int
     let steps: UnsafeBufferPointer<AccessLogParser.Step>
     let literals: UnsafeBufferPointer<UInt8>
     let slots: UnsafeBufferPointer<AccessLogParser.Slot>
     let captures: UnsafeMutablePointer<Int>
+    /// Whether the line may go on after the last step with space-separated tokens (fields
+    /// this format does not have), and an unquoted last field ends at a space.
+    let tail: Bool
     /// Bounds the work on a hostile line: each candidate position tried costs one unit.
     var budget = 512
+    /// The tokens after the last step, when `tail` let the line match.
+    var extraTokens = 0
+    /// The furthest step a failed attempt got to: no cut of the format beyond it can match.
+    var reached = 0
 
     static var space: UInt8 { UInt8(ascii: " ") }
     static var quote: UInt8 { UInt8(ascii: "\"") }
@@ -339,15 +381,17 @@ private struct Matcher {
         var position = start
         while true {
             budget -= 1
-            guard budget > 0 else { return false }
+            guard budget > 0 else { return failed(step) }
             guard step < steps.count else {
+                let matchedEnd = position
                 while position < end, line[position] == UInt8(ascii: " ") { position += 1 }
-                return position == end
+                if position == end { return true }
+                return tail ? tokens(from: matchedEnd) : failed(step)
             }
             let current = steps[step]
             if current.isLiteral {
                 let bytes = literal(current)
-                guard has(bytes, at: position) else { return false }
+                guard has(bytes, at: position) else { return failed(step) }
                 step += 1
                 position += bytes.count
                 continue
@@ -361,7 +405,9 @@ private struct Matcher {
                     stop = indexOfEither(current.stop, current.other, from: stop + 1)
                 }
                 // The literal's first byte is the one found; check the rest.
-                guard stop < end, line[stop] == current.stop, has(literal(current), at: stop, from: 1) else { return false }
+                guard stop < end, line[stop] == current.stop, has(literal(current), at: stop, from: 1) else {
+                    return failed(step)
+                }
                 captures[2 * slot] = position
                 captures[2 * slot + 1] = stop
                 step += 2
@@ -370,15 +416,22 @@ private struct Matcher {
                 var stop = position
                 while stop < end, line[stop] &- UInt8(ascii: "0") <= 9 { stop += 1 }
                 if stop == position, stop < end, line[stop] == UInt8(ascii: "-") { stop += 1 }
-                guard stop > position, stop - position <= 18, has(literal(current), at: stop) else { return false }
+                guard stop > position, stop - position <= 18, has(literal(current), at: stop) else { return failed(step) }
                 captures[2 * slot] = position
                 captures[2 * slot + 1] = stop
                 step += 2
                 position = stop + Int(current.literalCount)
             case .lineEnd:
-                guard accepts(slots[slot], position, end) else { return false }
-                capture(current.slot, position, end)
-                return true
+                if accepts(slots[slot], position, end) {
+                    capture(current.slot, position, end)
+                    return true
+                }
+                // Cut short or followed by more fields: the value ends at the first space.
+                guard tail, !slots[slot].enclosed else { return failed(step) }
+                let stop = indexOfEither(Self.space, Self.space, from: position)
+                guard accepts(slots[slot], position, stop) else { return failed(step) }
+                capture(current.slot, position, stop)
+                return tokens(from: stop) || failed(step)
             case .glued:
                 self.budget = budget
                 defer { budget = self.budget }
@@ -396,7 +449,7 @@ private struct Matcher {
         let current = steps[step]
         let slot = slots[Int(current.slot)]
         let bytes = literal(current)
-        guard !bytes.isEmpty else { return false }
+        guard !bytes.isEmpty else { return failed(step) }
         var from = position
         // An escaped quote inside a quoted field is the field's own, not the literal after it.
         let skipsEscaped = slot.quoted && bytes[0] == Self.quote
@@ -407,33 +460,69 @@ private struct Matcher {
             }
             if !accepts(slot, position, found) {
                 // Growing cannot remove a space or a quote it already holds.
-                if !slot.enclosed || !slot.quotesAllowed { return false }
+                if !slot.enclosed || !slot.quotesAllowed { return failed(step) }
             } else {
                 capture(current.slot, position, found)
                 if match(step: step + 2, at: found + bytes.count) { return true }
             }
             budget -= 1
-            guard budget > 0 else { return false }
+            guard budget > 0 else { return failed(step) }
             from = found + 1
         }
-        return false
+        return failed(step)
     }
 
     /// Two fields with nothing between them: the path and protocol of Istio 1.0.x.
     private mutating func matchGlued(step: Int, at position: Int) -> Bool {
-        guard step + 2 < steps.count, steps[step + 2].isLiteral else { return false }
+        guard step + 2 < steps.count, steps[step + 2].isLiteral else { return failed(step) }
         let bytes = literal(steps[step + 2])
         var from = position
         while let found = find(bytes, from: from) {
             let split = protocolStart(position, found)
-            capture(steps[step].slot, position, split)
-            capture(steps[step + 1].slot, split, found)
-            if match(step: step + 2, at: found) { return true }
+            // A path with a space was not written by Istio 1.0 but by a format that puts a
+            // space before the protocol.
+            if accepts(slots[Int(steps[step].slot)], position, split) {
+                capture(steps[step].slot, position, split)
+                capture(steps[step + 1].slot, split, found)
+                if match(step: step + 2, at: found) { return true }
+            }
             budget -= 1
-            guard budget > 0 else { return false }
+            guard budget > 0 else { return failed(step) }
             from = found + 1
         }
+        return failed(step)
+    }
+
+    /// Notes how far a failed attempt got; always false.
+    private mutating func failed(_ step: Int) -> Bool {
+        if step > reached { reached = step }
         return false
+    }
+
+    /// Whether the rest of the line, from just after the last step, is fields this format
+    /// does not have: tokens each after a space, a `"…"` part of one holding spaces.
+    private mutating func tokens(from start: Int) -> Bool {
+        var position = start
+        var count = 0
+        while true {
+            let separator = position
+            while position < end, line[position] == Self.space { position += 1 }
+            if position == end {
+                extraTokens = count
+                return true
+            }
+            guard position > separator else { return false }
+            while position < end, line[position] != Self.space {
+                if line[position] == Self.quote {
+                    let open = position
+                    position += 1
+                    while position < end, line[position] != Self.quote || isEscaped(position, after: open + 1) { position += 1 }
+                    guard position < end else { return false }
+                }
+                position += 1
+            }
+            count += 1
+        }
     }
 
     private func accepts(_ slot: AccessLogParser.Slot, _ from: Int, _ to: Int) -> Bool {

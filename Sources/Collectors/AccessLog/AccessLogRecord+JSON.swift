@@ -3,6 +3,16 @@
 extension AccessLogRecord: Encodable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: JSONKey.self)
+        if let connection {
+            for (key, value) in connection.jsonMembers(origin: origin) {
+                switch value {
+                case .null: try container.encodeNil(forKey: JSONKey(key))
+                case .number(let number): try container.encode(number, forKey: JSONKey(key))
+                case .string(let text): try container.encode(text, forKey: JSONKey(key))
+                }
+            }
+            return
+        }
         for field in AccessLogField.allCases {
             let key = JSONKey(field.rawValue)
             if field.isNumeric {
@@ -24,6 +34,7 @@ extension AccessLogRecord {
     /// written directly: `meshtop logs --json` prints one per line, and the encoder's
     /// generic machinery cost 50 µs a record.
     public func writeJSON(into out: inout [UInt8]) {
+        if let connection { return connection.writeJSON(origin: origin, into: &out) }
         let extras = extra.filter { AccessLogField(rawValue: $0.key) == nil && $0.key != "direction" && $0.key != "source" }
         out.append(UInt8(ascii: "{"))
         var first = true

@@ -41,6 +41,12 @@ public struct AccessLogRecord: Sendable, Equatable {
     /// Fields meshtop does not model, by their JSON key (e.g. `istio_policy_status`), kept so
     /// nothing in a line is lost.
     public var extra: [String: String] = [:]
+    /// Fields the line had beyond its format, and fields of the format it lacked at its end
+    /// (a patch release's, an operator's or a shipper's difference; not in the JSON shape).
+    public var extraFields = 0
+    public var missingFields = 0
+    /// The ztunnel connection this record was made of (`init(connection:)`), else nil.
+    public var connection: ConnectionRecord?
 
     public init() {}
 

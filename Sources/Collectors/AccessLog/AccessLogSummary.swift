@@ -12,6 +12,9 @@ public struct AccessLogSummary: Sendable {
     public private(set) var chains = 0
     /// Pairs whose server side took longer than the client side (clock or logging skew).
     public private(set) var negativeOverheads = 0
+    /// Lines read with fields beyond their format's, and lines that lacked its last fields.
+    public private(set) var withExtraFields = 0
+    public private(set) var withMissingFields = 0
 
     private var authorities = TextInterner()
     private var authorityCounts: [Int] = []
@@ -41,6 +44,7 @@ public struct AccessLogSummary: Sendable {
         let direction = line.direction
         let duration = line.number(.duration)
         count(authority: authority, flags: flags, code: line.number(.responseCode), direction: direction, duration: duration, time: time)
+        countUneven(extra: line.extraFields, missing: line.missingFields)
         return LineDigest(
             requestKey: line.value(.requestID).map(RequestKey.init(bytes:)), time: time, isServerSide: direction == .inbound,
             authority: authority, duration: duration)
@@ -54,9 +58,15 @@ public struct AccessLogSummary: Sendable {
         count(
             authority: authority, flags: flags, code: record.responseCode, direction: record.direction,
             duration: record.duration, time: time)
+        countUneven(extra: record.extraFields, missing: record.missingFields)
         return LineDigest(
-            requestKey: record.requestID.map(RequestKey.init), time: time, isServerSide: record.isServerSide,
+            requestKey: record.pairingKeyText.map(RequestKey.init), time: time, isServerSide: record.isServerSide,
             authority: authority, duration: record.duration)
+    }
+
+    private mutating func countUneven(extra: Int, missing: Int) {
+        if extra > 0 { withExtraFields += 1 }
+        if missing > 0 { withMissingFields += 1 }
     }
 
     private mutating func count(

@@ -18,8 +18,9 @@ public enum RequestOutcome {
 }
 
 extension AccessLogRecord {
-    /// `RequestOutcome.isError` of this line alone.
+    /// `RequestOutcome.isError` of this line alone; a ztunnel connection, whether it failed.
     public var isError: Bool {
-        RequestOutcome.isError(status: responseCode, flags: responseFlags, grpcStatus: extra["grpc_status"])
+        if let connection { return connection.failed }
+        return RequestOutcome.isError(status: responseCode, flags: responseFlags, grpcStatus: extra["grpc_status"])
     }
 }

@@ -1,12 +1,12 @@
 import Foundation
 import Synchronization
 
-/// `k8s:[NAMESPACE/]SELECTOR`: the istio-proxy logs of every running pod the selector matches.
+/// `k8s:[NAMESPACE/]SELECTOR`: the istio-proxy (or ztunnel) logs of every running pod the selector matches.
 ///
 /// Pods are listed with kubectl every `relist` interval, on a thread of the source's own so
 /// that the reader's thread (which may tail files too) never waits for the API server; each
-/// running pod gets one `kubectl logs -f --since=…` of its `istio-proxy` container (the only
-/// container when the pod has one), new pods join and gone pods are dropped. A kubectl
+/// running pod gets one `kubectl logs -f --since=…` of its `istio-proxy` container (`ztunnel`
+/// in ambient's node proxies, the only container when the pod has one), new pods join and gone pods are dropped. A kubectl
 /// failure is reported and retried at the next listing, never fatal. Lines are labelled
 /// `namespace/pod`.
 public final class KubernetesSource: Sendable {
@@ -196,11 +196,19 @@ public final class KubernetesSource: Sendable {
         var running: [String: RunningPod] = [:]
         for pod in list.items where pod.status?.phase == "Running" {
             let names = pod.spec?.containers?.map(\.name) ?? []
-            guard let container = names.contains("istio-proxy") ? "istio-proxy" : (names.count == 1 ? names[0] : nil) else { continue }
+            guard let container = Self.logContainer(names) else { continue }
             let namespace = pod.metadata.namespace ?? namespaceFlag ?? "default"
             running["\(namespace)/\(pod.metadata.name)"] = (namespace, pod.metadata.name, container)
         }
         return .success(running)
+    }
+
+    /// The container whose log is the access log: a sidecar's `istio-proxy`, ambient's
+    /// node proxy `ztunnel` (whatever else its pod runs), or a pod's only container.
+    public static func logContainer(_ names: [String]) -> String? {
+        if names.contains("istio-proxy") { return "istio-proxy" }
+        if names.contains("ztunnel") { return "ztunnel" }
+        return names.count == 1 ? names[0] : nil
     }
 
     /// What each running pod has logged so far (`kubectl logs` without -f, as

@@ -15,7 +15,7 @@ public struct LoggedLine: Sendable, Equatable {
 }
 
 extension LoggedLine: PairableLine {
-    public var pairingKey: String? { record.requestID }
+    public var pairingKey: String? { record.pairingKeyText }
     public var pairingTime: Int64? { record.pairingTime }
     public var pairingDuration: Int? { record.duration }
     public var isServerSide: Bool { record.isServerSide }

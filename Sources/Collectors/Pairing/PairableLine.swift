@@ -32,7 +32,7 @@ extension PairableLine {
 }
 
 extension AccessLogRecord: PairableLine {
-    public var pairingKey: String? { requestID }
+    public var pairingKey: String? { pairingKeyText }
     public var pairingTime: Int64? { startTime.flatMap(EnvoyTimestamp.milliseconds) }
     public var pairingDuration: Int? { duration }
     public var isServerSide: Bool { direction == .inbound }

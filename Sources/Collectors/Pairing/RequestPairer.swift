@@ -61,11 +61,11 @@ public struct RequestPairer: Sendable {
 
     private static func event(_ event: LinePairer<LoggedLine>.Event) -> PairingEvent {
         func pair(_ hop: LinePairer<LoggedLine>.Hop) -> RequestPair {
-            RequestPair(requestID: hop.client.record.requestID ?? "", client: hop.client, server: hop.server)
+            RequestPair(requestID: hop.client.record.pairingKeyText ?? "", client: hop.client, server: hop.server)
         }
         switch event {
         case .pair(let hop): return .paired(pair(hop))
-        case .chain(let hops): return .chain(RequestChain(requestID: hops.first?.client.record.requestID ?? "", hops: hops.map(pair)))
+        case .chain(let hops): return .chain(RequestChain(requestID: hops.first?.client.record.pairingKeyText ?? "", hops: hops.map(pair)))
         }
     }
 }

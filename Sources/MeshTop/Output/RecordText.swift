@@ -24,6 +24,7 @@ struct RecordText {
     private func ms(_ value: Int?) -> String { value.map { "\($0)ms" } ?? "-" }
 
     func line(for r: AccessLogRecord) -> String {
+        if let connection = r.connection { return line(for: connection, origin: r.origin) }
         let direction = r.direction == .inbound ? "in " : r.direction == .outbound ? "out" : "?  "
         let code = r.responseCode.map(String.init) ?? "-"
         return [
@@ -32,7 +33,28 @@ struct RecordText {
         ].joined(separator: "  ")
     }
 
+    /// A ztunnel connection: who to whom (workloads, else addresses), bytes, time, error.
+    func line(for c: ConnectionRecord, origin: String?) -> String {
+        let direction = c.direction == .inbound ? "in " : c.direction == .outbound ? "out" : "?  "
+        let outcome = c.failed ? colored("error", code: 0) : colored("ok", code: 200)
+        var parts = [
+            time(c.timestamp), field(origin), direction, "tcp", peers(c), outcome,
+            "sent " + (c.bytesSent.map { "\($0)B" } ?? "-") + " recv " + (c.bytesReceived.map { "\($0)B" } ?? "-"), ms(c.duration),
+        ]
+        if let error = c.error { parts.append(field(error)) }
+        return parts.joined(separator: "  ")
+    }
+
+    private func peers(_ c: ConnectionRecord) -> String { field(ConnectionText.peers(c)) }
+
     func line(for p: RequestPair) -> String {
+        if let client = p.client.connection, let server = p.server.connection {
+            return [
+                time(client.timestamp), "tcp", peers(client), colored(client.failed || server.failed ? "error" : "ok", code: client.failed || server.failed ? 0 : 200),
+                "client " + ms(client.duration), "server " + ms(server.duration), "sent " + (client.bytesSent.map { "\($0)B" } ?? "-"),
+                field(server.destinationWorkload ?? server.destinationAddress),
+            ].joined(separator: "  ")
+        }
         let overhead = p.overheadMilliseconds.map { ($0 >= 0 ? "+" : "") + "\($0)ms" } ?? "-"
         let code = p.server.responseCode ?? p.client.responseCode
         return [

@@ -13,7 +13,8 @@ struct SummaryReport: Encodable {
             "server_only": unpaired.serverOnly, "malformed": malformed, "malformed_samples": samples,
             "duration_ms": summary.duration, "overhead_ms": summary.overhead, "lines_per_second": summary.linesPerSecond,
             "by_code": summary.byCode, "by_flags": summary.byFlags, "by_authority": summary.byAuthority,
-            "by_direction": summary.byDirection,
+            "by_direction": summary.byDirection, "with_extra_fields": summary.withExtraFields,
+            "with_missing_fields": summary.withMissingFields,
         ])
     }
 
@@ -30,6 +31,7 @@ struct SummaryReport: Encodable {
             "records     \(summary.records)" + (summary.linesPerSecond.map { String(format: "  (%.1f lines/s of log time)", $0) } ?? ""),
             "pairs       \(summary.pairs)  chains \(summary.chains)  client-only \(unpaired.clientOnly)  server-only \(unpaired.serverOnly)",
             "malformed   \(malformed)",
+            "uneven      \(summary.withExtraFields) with extra fields  \(summary.withMissingFields) with missing fields",
             "duration    " + percentiles(summary.duration),
             "overhead    " + percentiles(summary.overhead),
             "codes       " + counts(summary.byCode),

@@ -39,7 +39,8 @@ struct RequestRow: Sendable, Equatable {
     /// The line that describes the request best: the client's when there is one.
     var mainLine: LoggedLine? { clientLine ?? serverLine }
     var main: AccessLogRecord? { mainLine?.record }
-    var requestID: String? { main?.requestID }
+    /// The x-request-id, or for a ztunnel connection the addresses that pair it.
+    var requestID: String? { main?.pairingKeyText }
     var code: Int? { server?.responseCode ?? client?.responseCode }
 
     var overheadMilliseconds: Int? {
@@ -53,7 +54,8 @@ struct RequestRow: Sendable, Equatable {
     /// The text `/` filters match against.
     var searchText: String {
         let record = main
-        return [record?.method, record?.path, record?.authority, requestID, code.map(String.init), record?.responseFlags, record?.origin]
+        let connection = record?.connection.map { _ in ConnectionText.route(record) }
+        return [connection, record?.method, record?.path, record?.authority, requestID, code.map(String.init), record?.responseFlags, record?.origin]
             .compactMap { $0 }.joined(separator: " ")
     }
 }
@@ -124,7 +126,7 @@ struct RequestFeed: Sendable {
         case .alone(let line):
             append(RequestBlock(serial: 0, requestID: nil, rows: [RequestRow(content: .line(line))]))
         case .waiting(let line):
-            change(line.record.requestID ?? "") { $0.rows.append(RequestRow(content: .line(line))) }
+            change(line.record.pairingKeyText ?? "") { $0.rows.append(RequestRow(content: .line(line))) }
         case .paired(let pair):
             change(pair.requestID) { block in
                 // The waiting line this pair completed becomes part of the pair's row.

@@ -70,8 +70,10 @@ enum DetailView {
     /// block held since Enter is shown, or its newer state while the feed still has it.
     private static func request(_ held: RequestBlock, _ model: ScreenModel, width: Int) -> (String, [Line]) {
         let block = held.requestID.flatMap { model.requests?.block(requestID: $0) } ?? held
-        var lines: [Line] = [field("x-request-id", block.requestID)]
-        if let tracing = model.tracing {
+        let isConnection = block.rows.first?.main?.connection != nil
+        var lines: [Line] = [field(isConnection ? "addresses" : "x-request-id", block.requestID)]
+        // A connection has no request id and no trace.
+        if let tracing = model.tracing, !isConnection {
             let records = block.rows.flatMap { [$0.clientLine, $0.serverLine] }.compactMap { $0?.record }
             switch tracing.url(requestID: block.requestID, traceID: records.lazy.compactMap(TracingLink.traceID).first) {
             case .success(let url): lines.append(field("trace", url))
@@ -83,7 +85,7 @@ enum DetailView {
             field("hops", "\(block.rows.count) (\(pairs) paired)" + (block.complete ? "" : ", more may come")))
         for row in block.rows {
             lines.append([])
-            let route = (row.main?.method ?? "-") + " " + (row.main?.path ?? "-") + "  " + (row.main?.authority ?? "")
+            let route = ConnectionText.route(row.main) + "  " + (row.main?.authority ?? "")
             lines.append([Segment("hop \(row.hop)  ", .heading), Segment(route, .heading)])
             if let overhead = row.overheadMilliseconds { lines.append(field("overhead", "\(overhead) ms")) }
             for (side, logged) in [("client", row.clientLine), ("server", row.serverLine)] {
@@ -93,7 +95,16 @@ enum DetailView {
                 }
                 let record = logged.record
                 lines.append([Segment("\(side) side (\(record.origin ?? "?"))", .title)])
-                for field in AccessLogField.allCases {
+                if let connection = record.connection {
+                    for (key, value) in connection.jsonMembers(origin: nil) where key != "source" && key != "kind" {
+                        switch value {
+                        case .null: continue
+                        case .number(let number): lines.append(self.field(key, key == "duration" ? "\(number) ms" : String(number)))
+                        case .string(let text): lines.append(self.field(key, text))
+                        }
+                    }
+                }
+                for field in AccessLogField.allCases where record.connection == nil {
                     if let value = record.number(for: field).map({ Self.withUnit($0, field) }) ?? record.text(for: field) {
                         lines.append(self.field(field.rawValue, value))
                     }
@@ -103,7 +114,7 @@ enum DetailView {
             }
         }
         let first = block.rows.first?.main
-        return ((first?.method ?? "-") + " " + (first?.path ?? "-"), lines)
+        return (ConnectionText.route(first), lines)
     }
 
     /// A number field with its unit: Envoy logs durations in milliseconds, sizes in bytes.

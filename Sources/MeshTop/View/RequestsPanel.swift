@@ -51,7 +51,7 @@ enum RequestsPanel {
         let requestWidth = max(16, min(60, width - fixed - (width >= 110 ? 18 : 0)))
         var line: Line = [
             Segment(Format.fit(first, 12) + "  ", look),
-            Segment(Format.fit((record?.method ?? "-") + " " + (record?.path ?? "-"), requestWidth) + "  ", look),
+            Segment(Format.fit(ConnectionText.route(record), requestWidth) + "  ", look),
         ]
         let code = row.code.map(String.init) ?? "-"
         line.append(Segment(Format.fit(code, 3, right: true) + "  ", row.isError ? .warn : (lone ? .dimmed : .good)))

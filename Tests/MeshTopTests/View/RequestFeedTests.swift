@@ -46,6 +46,38 @@ import Testing
         #expect(reader.feed.paired == 1 && reader.feed.lines == 3 && reader.feed.rowCount == 2)
     }
 
+    /// ztunnel's two lines of one connection (written from its documented format) make one
+    /// row named by its two ends; a failed connection is an error row.
+    @Test func aZtunnelConnectionIsOneRowNamedByItsEnds() throws {
+        var reader = Reader()
+        func connection(_ direction: AccessLogRecord.Direction, port: Int, duration: Int, error: String? = nil) -> AccessLogRecord {
+            var c = ConnectionRecord()
+            c.timestamp = "2024-08-12T10:12:41.115Z"
+            c.sourceAddress = "10.244.0.9:\(port)"
+            c.sourceWorkload = "sleep-7656cf8794-abcde"
+            c.sourceNamespace = "default"
+            c.destinationAddress = "10.244.0.12:15008"
+            c.destinationHBONEAddress = "10.244.0.12:8080"
+            c.destinationService = "httpbin.default.svc.cluster.local"
+            c.direction = direction
+            c.duration = duration
+            c.error = error
+            return AccessLogRecord(connection: c)
+        }
+        reader.add(connection(.outbound, port: 45678, duration: 13), line: "out")
+        reader.add(connection(.inbound, port: 39012, duration: 11), line: "in")
+        #expect(reader.rows.map(\.kind) == [.pair])
+        let row = try #require(reader.rows.first)
+        #expect(row.overheadMilliseconds == 2 && !row.isError)
+        let text = RequestsPanel.line(row, width: 120).map(\.text).joined()
+        #expect(text.contains("TCP default/sleep-7656cf8794-abcde → httpbi"), "\(text)")
+        #expect(text.contains("client 13 ms") && text.contains("server 11 ms"), "\(text)")
+        reader.add(connection(.outbound, port: 45680, duration: 2, error: "connection refused"), line: "failed")
+        // Same pod, same target: the same addresses, so it waits in that connection's block.
+        #expect(reader.rows.count == 2)
+        #expect(reader.rows.contains { $0.kind == .clientOnly && $0.isError })
+    }
+
     @Test func laterHopsOfOneRequestAreNumbered() {
         var reader = Reader()
         reader.add(record("c", inbound: false, authority: "ingress"), line: "1")
