@@ -80,7 +80,7 @@ public enum IstioEdges {
         answers.mapValues(oneReporterPerEdge)
     }
 
-    static func oneReporterPerEdge(_ answer: PrometheusAnswer) -> PrometheusAnswer {
+    public static func oneReporterPerEdge(_ answer: PrometheusAnswer) -> PrometheusAnswer {
         let series = answer.result.series
         var chosen: [EdgeKey: String] = [:]
         var mixed = false

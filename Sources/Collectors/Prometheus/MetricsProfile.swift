@@ -101,7 +101,9 @@ public struct MetricsProfile: Sendable, Equatable {
             case .istio: IstioEdges.edges(from: answers, grpcFailures: grpcFailures)
             case .envoy: EnvoyEdges.edges(from: answers)
             }
-        guard let windowSeconds, let span = answers[RateSpan.query] else { return edges }
+        guard let windowSeconds, var span = answers[RateSpan.query] else { return edges }
+        // The span of both reporters of one edge would scale its rates twice over.
+        if name == .istio { span = IstioEdges.oneReporterPerEdge(span) }
         return RateSpan.scaled(
             edges, ages: RateSpan.perEdge(span, .age, key: key, max), rates: RateSpan.perEdge(span, .young, key: key, +),
             window: windowSeconds, floor: resolutionSeconds)

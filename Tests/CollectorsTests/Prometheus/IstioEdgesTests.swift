@@ -87,6 +87,23 @@ import Testing
         #expect(reviews.reporter == "waypoint")
     }
 
+    @Test func aYoungEdgeOfTwoReportersIsScaledOnce() throws {
+        // 9 s into a load of 10 req/s: rate(…[1m]) says 1.5, both reporters' spans say 10.
+        let answers = [
+            "traffic": vector([
+                (with(["reporter": "destination", "response_code": "200", "response_flags": "-"]), 1.5),
+                (with(["reporter": "waypoint", "response_code": "200", "response_flags": "-"]), 1.5),
+            ]),
+            "span": vector([
+                (with(["reporter": "destination", "rate_span": "age"]), 9), (with(["reporter": "waypoint", "rate_span": "age"]), 9),
+                (with(["reporter": "destination", "rate_span": "young"]), 10), (with(["reporter": "waypoint", "rate_span": "young"]), 10),
+            ]),
+        ]
+        let edge = try #require(MetricsProfile.istio(IstioQueries(window: "1m")).edges(from: answers).first)
+        #expect(abs(edge.rps - 10) < 1e-9)
+        #expect(edge.rateSeconds == 9)
+    }
+
     @Test func tcpOnlyEdgesHaveConnectionsBytesAndTheirMTLS() throws {
         let tcp = with(["reporter": "destination", "destination_workload": "postgres"])
         let answers = [

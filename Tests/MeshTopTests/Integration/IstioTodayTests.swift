@@ -32,7 +32,7 @@ struct IstioTodayTests {
         let labels = edge + [("request_protocol", proto), ("response_code", code), ("grpc_response_status", grpc), ("response_flags", "-")]
         var series = [Series(metric: "istio_requests_total", labels: labels, perSecond: rps)]
         for (le, share) in [("5", 0.5), ("25", 0.9), ("+Inf", 1.0)] {
-            series.append(Series(metric: "istio_request_duration_milliseconds_bucket", labels: edge + [("le", le)], perSecond: rps * share))
+            series.append(Series(metric: "istio_request_duration_milliseconds_bucket", labels: labels + [("le", le)], perSecond: rps * share))
         }
         return series
     }
