@@ -33,6 +33,7 @@ enum TrafficPanel {
         let active = snapshot.profile.active
         let tuning = active == .envoy ? "  envoy" : active == .istio ? "  " + reporterTitle(state.reporter, snapshot.edges) : ""
         var title: Line = [Segment("Traffic", .heading), Segment(tuning + "  window \(state.window)", .dimmed)]
+        if let scope = state.scope { title.append(Segment("  ns " + scope, .warn)) }
         if state.errorsOnly { title.append(Segment("  errors only", .warn)) }
         if let filter = state.filters[.traffic] { title.append(Segment("  filter " + filter.text, .warn)) }
 
@@ -58,7 +59,8 @@ enum TrafficPanel {
                 empty = [Segment(noSeries, .warn)]
             } else {
                 let traffic = "no \(active?.title ?? "mesh") traffic in the last \(state.window)"
-                empty = [Segment(snapshot.edges.isEmpty ? traffic : "no edge matches the filter", .dimmed)]
+                let unmatched = state.scope.map { "no edge from or to namespace \($0)" + (state.filters[.traffic] != nil || state.errorsOnly ? " matches the filter" : "") }
+                empty = [Segment(snapshot.edges.isEmpty ? traffic : unmatched ?? "no edge matches the filter", .dimmed)]
             }
         }
         // Only the rows on screen are formatted (and their sparklines drawn).
@@ -67,7 +69,7 @@ enum TrafficPanel {
         return PanelContent(
             title: title, header: header, lineCount: edges.count, line: { row(edges[$0], layout, history, thresholds, clusters: clusters) }, empty: empty,
             items: edges.map { .edge($0.key) }, itemLines: Array(edges.indices), wanted: 1 + max(1, edges.count), minimum: 2,
-            faded: prometheus?.ok == false && !snapshot.edges.isEmpty)
+            faded: prometheus?.ok == false && !snapshot.edges.isEmpty, countsRows: true)
     }
 
     /// `source → destination`, each with `@cluster` when the mesh spans several clusters.
@@ -107,7 +109,18 @@ enum TrafficPanel {
         return (failing + ok + codes + flags).joined(separator: " ")
     }
 
+    /// The namespaces `N` cycles through: every edge's source and destination namespace.
+    static func namespaces(_ edges: [EdgeStats]) -> [String] {
+        var seen = Set<String>()
+        for edge in edges {
+            seen.insert(edge.key.sourceNamespace)
+            seen.insert(edge.key.destinationNamespace)
+        }
+        return seen.filter { !$0.isEmpty }.sorted()
+    }
+
     private static func keep(_ edge: EdgeStats, _ state: UIState) -> Bool {
+        if let scope = state.scope, edge.key.sourceNamespace != scope, edge.key.destinationNamespace != scope { return false }
         if state.errorsOnly, !isError(edge) { return false }
         if let filter = state.filters[.traffic], !filter.matches(name(edge.key) + " " + edge.key.destinationService) { return false }
         return true
