@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # meshtop against a thousand edges: a real VictoriaMetrics on loopback holding Istio's series for
 # 10, 100, 1,000 and 5,000 made-up edges (between edges/2 workloads in five namespaces), each size
-# in a fresh instance. Every size gets an hour of history at a 15 s step (imported as JSON lines:
-# the text format would repeat each series' labels at every sample, gigabytes at 5,000 edges),
+# in a fresh instance. Every size gets an hour of history at a 15 s step, or less where that would
+# pass SAMPLES samples (5,000 edges: 12 min; the rates read the last minute only), imported as JSON
+# lines (the text format would repeat each series' labels at every sample, gigabytes at 5,000 edges),
 # then a live feed (a thread pushing one sample of every series every FEED seconds through
 # /api/v1/import/prometheus) so that the rates are current while it is measured:
 #   poll    one poll of Prometheus as meshtop times it (`meshtop snapshot --json --polls 3`,
@@ -12,7 +13,9 @@
 #   RSS     the dashboard's resident memory after SECONDS_TOP s in a 200x50 tmux pane, polling
 #           every second (bench/panes.py)
 #   render  one 240x70 frame with that many edges (RenderBenchmark, no terminal)
-#   bash bench/scale.sh          (env SIZES="10 100 1000 5000" RUNS=5 HISTORY=3600 STEP=15 FEED=5
+# meshtop runs with --max-answer-size 64MiB: the buckets answer of 5,000 edges is 32 MB, past the
+# default bound of 16 MiB.
+#   bash bench/scale.sh          (env SIZES="10 100 1000 5000" RUNS=5 HISTORY=3600 STEP=15 SAMPLES=5000000 FEED=5
 #                                 SECONDS_TOP=15; BIN and RENDER_BUILD: builds to use, none made)
 # Needs: swift, victoria-metrics, curl, tmux, python3.
 set -euo pipefail
@@ -29,7 +32,7 @@ else
     RENDER_BUILD=.build/render-bench
     swift build -c release --build-tests -Xswiftc -enable-testing --build-path "$RENDER_BUILD" --quiet
 fi
-SIZES=${SIZES:-"10 100 1000 5000"} RUNS=${RUNS:-5} HISTORY=${HISTORY:-3600} STEP=${STEP:-15} FEED=${FEED:-5} \
+SIZES=${SIZES:-"10 100 1000 5000"} RUNS=${RUNS:-5} HISTORY=${HISTORY:-3600} STEP=${STEP:-15} SAMPLES=${SAMPLES:-5000000} FEED=${FEED:-5} \
     SECONDS_TOP=${SECONDS_TOP:-15} BIN=$bin RENDER_BUILD=$RENDER_BUILD PYTHONPATH=deploy/local:bench python3 - <<'PY'
 import json, math, os, random, shutil, statistics, subprocess, sys, tempfile, threading, time, urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -38,8 +41,11 @@ from panes import kill_tmux, rss_kib, start_dashboard, tmux
 
 bin_dir, render_build = os.environ["BIN"], os.environ["RENDER_BUILD"]
 runs, history, step, feed = int(os.environ["RUNS"]), int(os.environ["HISTORY"]), int(os.environ["STEP"]), float(os.environ["FEED"])
+most = int(os.environ["SAMPLES"])
 NAMESPACES = ["shop", "payments", "search", "accounts", "platform"]
 # Istio's default buckets of istio_request_duration_milliseconds.
+# The buckets answer is 6.4 MB at 1,000 edges and 32 MB at 5,000: past the default 16 MiB bound.
+ANSWER = "64MiB"
 BUCKETS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000]
 
 def swift_test(filter, env):
@@ -129,8 +135,10 @@ class Victoria:
             time.sleep(0.1)  # readiness polling
 
     def load(self, series, now):
-        """The past `history` seconds at `step`, as JSON lines (a series' labels once, not at every sample)."""
-        stamps = list(range(now - history, now + 1, step))
+        """The past `history` seconds at `step`, as JSON lines (a series' labels once, not at every sample);
+        shorter when that would pass `most` samples: the rates look at the last minute only."""
+        span = min(history, step * (most // len(series)))
+        stamps = list(range(now - span, now + 1, step))
         rng = random.Random(1)
         lines = []
         for s in series:
@@ -140,6 +148,7 @@ class Victoria:
                 post(self.url + "/api/v1/import", "\n".join(lines).encode()); lines = []
         if lines: post(self.url + "/api/v1/import", "\n".join(lines).encode())
         self.flush()
+        return span
 
     def flush(self):
         post(self.url + "/internal/force_flush", b"")
@@ -173,7 +182,7 @@ def raw_fetch(url):
 
 def poll(url, edges):
     cmd = [f"{bin_dir}/meshtop", "snapshot", "--json", "--polls", "3", "--interval", "100ms", "--prometheus", url,
-           "--profile", "istio", "--prometheus-kind", "victoriametrics"]
+           "--profile", "istio", "--prometheus-kind", "victoriametrics", "--max-answer-size", ANSWER]
     env = dict(os.environ, PATH="/usr/bin:/bin")  # no kubectl: the Kubernetes checks are not part of this
     env.pop("KUBECONFIG", None)
     snap = json.loads(subprocess.run(cmd, capture_output=True, env=env, check=True).stdout)
@@ -184,7 +193,7 @@ def poll(url, edges):
 
 def dashboard(url, edges):
     """Max RSS of the dashboard over SECONDS_TOP s, and the Traffic panel's title."""
-    command = f"exec {bin_dir}/meshtop --prometheus {url} --profile istio --prometheus-kind victoriametrics --interval 1s"
+    command = f"exec {bin_dir}/meshtop --prometheus {url} --profile istio --prometheus-kind victoriametrics --interval 1s --max-answer-size {ANSWER}"
     pid = start_dashboard(command, "Traffic")
     try:
         peak, end = 0, time.time() + int(os.environ["SECONDS_TOP"])
@@ -208,7 +217,7 @@ for edges in map(int, os.environ["SIZES"].split()):
     vm = Victoria()
     stop = threading.Event()
     try:
-        t = time.monotonic(); vm.load(series, int(time.time())); loaded = time.monotonic() - t
+        t = time.monotonic(); span = vm.load(series, int(time.time())); loaded = time.monotonic() - t
         feeder = threading.Thread(target=live_feed, args=(vm, series, stop), daemon=True); feeder.start()
         time.sleep(feed + 1)  # one live sample in, so the last minute's rates are current
         polls, raws = [], []
@@ -220,7 +229,7 @@ for edges in map(int, os.environ["SIZES"].split()):
         stop.set(); vm.stop()
     row = dict(edges=edges, series=len(series), poll=statistics.median(polls) * 1000, raw=statistics.median(raws) * 1000, rss=rss, render=render(edges))
     rows.append(row)
-    print(f"{edges} edges: {len(series)} series loaded in {loaded:.0f} s; pane title: {title.strip('┌┐─│ ')}", file=sys.stderr, flush=True)
+    print(f"{edges} edges: {len(series)} series, {span // 60} min of history loaded in {loaded:.0f} s; pane title: {title.strip('┌┐─│ ')}", file=sys.stderr, flush=True)
 
 print(f"{'edges':>6} {'series':>7} {'poll ms':>8} {'raw ms':>8} {'ratio':>6} {'RSS MB':>7} {'render ms':>9}")
 for r in rows:
