@@ -22,6 +22,7 @@ struct MeshTop: ParsableCommand {
     /// Bad usage exits 2 with one line on stderr (ArgumentParser's default is 64 with the
     /// usage text); --help, --version and other errors are reported as ArgumentParser does.
     static func main() async {
+        MallocArenas.limitToOne()
         // A parent may have blocked these (a test runner, a supervisor); meshtop runs until
         // told to stop, so it must hear them.
         var signals = sigset_t()

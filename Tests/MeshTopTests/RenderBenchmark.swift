@@ -8,13 +8,16 @@ import Testing
 /// MESHTOP_RENDER_BENCH=1). Renders frames of a rich, made-up mesh and prints one line,
 /// "render WxH: median … ms, p90 … ms over N frames (…)", so the benchmark times the views
 /// and not a terminal. Build it in release with `-enable-testing` (bench/tui.sh does).
+/// `MESHTOP_RENDER_BENCH_EDGES` sets the Traffic panel's edges (default 60).
 @Suite struct RenderBenchmark {
     static var enabled: Bool { ProcessInfo.processInfo.environment["MESHTOP_RENDER_BENCH"] == "1" }
 
     @Test(.enabled(if: enabled, "set MESHTOP_RENDER_BENCH=1 to time the rendering"))
     func renderARichFrame() {
         let environment = ProcessInfo.processInfo.environment
-        let (width, height, edges, requests) = (240, 70, 60, 1_000)
+        // bench/scale.sh asks for thousands of edges (MESHTOP_RENDER_BENCH_EDGES).
+        let edges = environment["MESHTOP_RENDER_BENCH_EDGES"].flatMap(Int.init) ?? 60
+        let (width, height, requests) = (240, 70, 1_000)
         let frames = environment["MESHTOP_RENDER_BENCH_FRAMES"].flatMap(Int.init) ?? 1_000
         let model = Self.richModel(edges: edges, requests: requests)
         let state = UIState()

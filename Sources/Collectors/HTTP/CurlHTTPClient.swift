@@ -38,14 +38,14 @@ public final class CurlHTTPClient: @unchecked Sendable {
     }
 
     /// `path` is appended to the base URL, or with `onOrigin` to its origin; the latency is
-    /// the whole transfer's.
+    /// the whole transfer's. `totalTimeoutMilliseconds` replaces the client's for this request.
     public func send(
         _ method: String = "GET", _ path: String, body: [UInt8]? = nil, headers: [(name: String, value: String)] = [],
-        onOrigin: Bool = false
+        onOrigin: Bool = false, totalTimeoutMilliseconds total: Int? = nil
     ) async throws(CurlError) -> (response: CurlResponse, latency: Duration) {
         let request = CurlRequest(
             url: (onOrigin ? origin : baseURL) + path, method: method, headers: headers, body: body,
-            connectTimeoutMilliseconds: connectTimeoutMilliseconds, totalTimeoutMilliseconds: totalTimeoutMilliseconds,
+            connectTimeoutMilliseconds: connectTimeoutMilliseconds, totalTimeoutMilliseconds: total ?? totalTimeoutMilliseconds,
             tls: tls, auth: auth, maxResponseBytes: maxResponseBytes)
         return try await OffPool.run { () throws(CurlError) in
             let easy = try self.takeHandle()

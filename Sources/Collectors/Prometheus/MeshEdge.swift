@@ -54,12 +54,26 @@ public struct EdgeKey: Hashable, Sendable, Comparable {
     /// Whether the edges span more than one cluster: only then are clusters worth a glance.
     public static func spanClusters(_ keys: some Sequence<EdgeKey>) -> Bool {
         var seen: String?
-        for key in keys {
-            for cluster in [key.sourceCluster, key.destinationCluster] where !cluster.isEmpty && cluster != "unknown" {
-                if let seen, seen != cluster { return true }
-                seen = cluster
-            }
+        for key in keys where differs(key.sourceCluster, &seen) || differs(key.destinationCluster, &seen) { return true }
+        return false
+    }
+
+    /// The same of the edges' keys, read in place: the Traffic panel asks every frame, and a
+    /// copy of each of a thousand edges costs more than the rest of its frame.
+    public static func spanClusters(_ edges: [EdgeStats]) -> Bool {
+        var seen: String?
+        for index in edges.indices
+        where differs(edges[index].key.sourceCluster, &seen) || differs(edges[index].key.destinationCluster, &seen) {
+            return true
         }
+        return false
+    }
+
+    /// A cluster other than the one seen so far; an unnamed one is no cluster.
+    private static func differs(_ cluster: String, _ seen: inout String?) -> Bool {
+        guard !cluster.isEmpty, cluster != "unknown" else { return false }
+        if let seen, seen != cluster { return true }
+        seen = cluster
         return false
     }
 

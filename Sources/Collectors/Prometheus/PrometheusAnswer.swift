@@ -74,6 +74,13 @@ extension PrometheusAnswer {
     /// Decodes an HTTP answer of the query API. Prometheus sends error payloads with 400,
     /// 422 and 503 too, so the body is read before the status.
     public static func decode(status: Int, body: [UInt8]) throws(PrometheusError) -> PrometheusAnswer {
+        // The answer of nearly every poll, read from its bytes; the rest (errors above all) by Foundation.
+        if let answer = PrometheusAnswerScanner.answer(body) { return answer }
+        return try decodeAnyJSON(status: status, body: body)
+    }
+
+    /// The general way: every answer, every error said.
+    static func decodeAnyJSON(status: Int, body: [UInt8]) throws(PrometheusError) -> PrometheusAnswer {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
             let state = object["status"] as? String
         else {

@@ -31,7 +31,7 @@ struct EndpointOptions: ParsableArguments {
     @Option(help: "kubectl context for the Kubernetes checks and port-forwards.")
     var context: String?
 
-    @Option(name: [.customShort("n"), .long], help: "Namespace of the app's pods (default: default).")
+    @Option(name: [.customShort("n"), .long], help: "Namespace of the app's pods (default: default); given, the dashboard's Traffic panel shows only edges from or to it (N changes it).")
     var namespace: String?
 
     @Option(help: "Config file (default $XDG_CONFIG_HOME/meshtop/config.yaml).")

@@ -93,7 +93,7 @@ struct TopCommand: AsyncParsableCommand {
         let color = !noColor && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         StopSignal.install()
         let dashboard = Dashboard(
-            poller: poller, queries: config.queries, profile: config.profile, events: events, model: model, color: color, debug: debug)
+            poller: poller, queries: config.queries, profile: config.profile, scope: endpoints.namespace, events: events, model: model, color: color, debug: debug)
         do {
             try await dashboard.run()
         } catch {

@@ -18,7 +18,11 @@ final class Dashboard: @unchecked Sendable {
     private let color: Bool
     private let debug: DebugLog
 
-    init(poller: Poller, queries: IstioQueries, profile: MetricsProfile.Choice, events: EventQueue, model: ScreenModel, color: Bool, debug: DebugLog) {
+    /// `scope`: the Traffic panel's namespace at the start (an explicit `-n`), nil for all.
+    init(
+        poller: Poller, queries: IstioQueries, profile: MetricsProfile.Choice, scope: String?, events: EventQueue, model: ScreenModel, color: Bool,
+        debug: DebugLog
+    ) {
         self.poller = poller
         self.events = events
         self.model = model
@@ -27,6 +31,7 @@ final class Dashboard: @unchecked Sendable {
         state.window = queries.window
         state.reporter = queries.reporter
         state.profile = profile
+        state.scope = scope
         if model.load != nil { state.panels.insert(.load, at: 0) }
     }
 
@@ -82,6 +87,10 @@ final class Dashboard: @unchecked Sendable {
     /// Performs a key; true to quit.
     private func handle(_ key: Key) -> Bool {
         let wasPaused = state.paused
+        // `N` cycles through the namespaces of the edges on screen (made here, per key, not per frame).
+        if KeyBinding.find(key, in: KeyBinding.panels)?.action == .namespace {
+            state.namespaces = TrafficPanel.namespaces((frozen ?? model).snapshot.edges)
+        }
         let command = state.handle(key)
         if state.paused != wasPaused { frozen = state.paused ? model : nil }
         switch command {

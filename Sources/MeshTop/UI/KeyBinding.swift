@@ -4,7 +4,7 @@
 struct KeyBinding: Sendable {
     enum Action: Sendable, CaseIterable {
         case quit, nextPanel, previousPanel, up, down, pageUp, pageDown, top, bottom, details, filter, errorsOnly
-        case reporter, profile, sort, reverseSort, window, pause, help, clear
+        case reporter, profile, sort, reverseSort, window, namespace, pause, help, clear
         /// In the details view.
         case back
     }
@@ -43,6 +43,9 @@ struct KeyBinding: Sendable {
         KeyBinding(keys: [.character("s")], label: "s", footer: ("s", "sort"), help: "cycle the sort column, reverse it", action: .sort),
         KeyBinding(keys: [.character("S")], label: "S", footer: nil, help: nil, action: .reverseSort),
         KeyBinding(keys: [.character("w")], label: "w", footer: ("w", "window"), help: "window of the rates: 1m, 5m, 15m", action: .window),
+        KeyBinding(
+            keys: [.character("N")], label: "N", footer: ("N", "ns"), help: "Traffic of one namespace (from or to it), the next, all",
+            action: .namespace),
         KeyBinding(keys: [.character("p")], label: "p", footer: ("p", "pause"), help: "pause the screen (polling goes on)", action: .pause),
         KeyBinding(keys: [.character("?")], label: "?", footer: ("?", "help"), help: "this help; any key closes it", action: .help),
     ]

@@ -45,6 +45,10 @@ struct UIState: Equatable, Sendable {
     var window = "1m"
     var reporter: IstioQueries.Reporter = .auto
     var profile: MetricsProfile.Choice = .auto
+    /// The Traffic panel's namespace: only edges from or to it; nil for every namespace.
+    var scope: String?
+    /// The namespaces `N` cycles through, from the edges on screen when the key came.
+    var namespaces: [String] = []
 
     /// Rows each panel showed in the last frame, so scrolling stops at the last one.
     var rowCounts: [Panel: Int] = [:]
@@ -100,6 +104,9 @@ struct UIState: Equatable, Sendable {
             sort = all[((all.firstIndex(of: sort) ?? 0) + 1) % all.count]
             descending = sort != .name
         case .reverseSort: descending.toggle()
+        case .namespace:
+            scope = Self.nextScope(after: scope, in: namespaces)
+            selection[.traffic] = 0
         case .pause: paused.toggle()
         case .help: help = true
         case .clear:
@@ -156,6 +163,14 @@ struct UIState: Equatable, Sendable {
         default: break
         }
         return nil
+    }
+
+    /// All, then each namespace in order, then all again; a scope no edge has (an explicit
+    /// `-n` before its traffic came) keeps its place in the order.
+    static func nextScope(after scope: String?, in namespaces: [String]) -> String? {
+        let order = Set(namespaces + (scope.map { [$0] } ?? [])).sorted()
+        guard let scope, let index = order.firstIndex(of: scope) else { return order.first }
+        return index + 1 < order.count ? order[index + 1] : nil
     }
 
     private mutating func moveFocus(by step: Int) {

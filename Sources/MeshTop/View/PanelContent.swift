@@ -29,6 +29,9 @@ struct PanelContent: Sendable {
     var minimum: Int
     /// Last good data while its source fails.
     var faded = false
+    /// The screen adds `rows 1–40 of 1000` to the title when not every line fits: a long
+    /// table says how much is below the fold.
+    var countsRows = false
 
     init(
         title: Line, header: Line? = nil, lines: [Line], empty: Line? = nil, items: [Item] = [], itemLines: [Int] = [],
@@ -42,7 +45,7 @@ struct PanelContent: Sendable {
     init(
         title: Line, header: Line? = nil, lineCount: Int, line: @escaping @Sendable (Int) -> Line, empty: Line? = nil,
         items: [Item] = [], itemLines: [Int] = [], highlightsLine: Bool = true, wanted: Int, minimum: Int,
-        faded: Bool = false
+        faded: Bool = false, countsRows: Bool = false
     ) {
         self.title = title
         self.header = header
@@ -55,6 +58,7 @@ struct PanelContent: Sendable {
         self.wanted = wanted
         self.minimum = minimum
         self.faded = faded
+        self.countsRows = countsRows
     }
 
     /// Every line (tests; the screen asks for the visible ones only).

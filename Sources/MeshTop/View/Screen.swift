@@ -54,26 +54,27 @@ enum Screen {
         for (index, panel) in panels.enumerated() {
             let content = contents[index]
             let focused = state.focus == panel
+            let rows = heights[index]
+            let headed = content.header != nil && rows > 1
+            let visible = headed ? rows - 1 : rows
+            let selected = min(state.selected(panel), max(0, content.items.count - 1))
+            let selectedLine = content.itemLines.indices.contains(selected) ? content.itemLines[selected] : 0
+            let offset = selectedLine >= visible ? selectedLine - visible + 1 : 0
             var title = content.title
             if focused, !title.isEmpty { title[0].style = Style(color: .cyan, bold: true, reverse: true) }
+            if content.countsRows, content.lineCount > visible, visible > 0 {
+                let last = min(content.lineCount, offset + visible)
+                title.append(Segment("  rows \(offset + 1)–\(last) of \(content.lineCount)", .dimmed))
+            }
             Frame.border(into: &grid, y: y, width: width, edge: index == 0 ? .top : .middle, title: title, style: .frame)
             y += 1
-            let rows = heights[index]
             for row in 0..<rows { Frame.sides(into: &grid, y: y + row, width: width, style: .frame) }
             let fade: ((Style) -> Style)? = content.faded ? { $0.faded } : nil
-            var bodyY = y
-            var visible = rows
-            if let header = content.header, rows > 1 {
-                grid.draw(header, x: 2, y: y, limit: inner, style: fade)
-                bodyY += 1
-                visible -= 1
-            }
+            let bodyY = headed ? y + 1 : y
+            if let header = content.header, headed { grid.draw(header, x: 2, y: y, limit: inner, style: fade) }
             if content.lineCount == 0, let empty = content.empty {
                 grid.draw(empty, x: 2, y: bodyY, limit: inner, style: fade)
             } else {
-                let selected = min(state.selected(panel), max(0, content.items.count - 1))
-                let selectedLine = content.itemLines.indices.contains(selected) ? content.itemLines[selected] : 0
-                let offset = selectedLine >= visible ? selectedLine - visible + 1 : 0
                 for row in 0..<max(0, min(visible, content.lineCount - offset)) {
                     grid.draw(content.line(offset + row), x: 2, y: bodyY + row, limit: inner, style: fade)
                     if focused, content.highlightsLine, !content.items.isEmpty, row + offset == selectedLine {

@@ -33,13 +33,17 @@ enum TrafficPanel {
         let active = snapshot.profile.active
         let tuning = active == .envoy ? "  envoy" : active == .istio ? "  " + reporterTitle(state.reporter, snapshot.edges) : ""
         var title: Line = [Segment("Traffic", .heading), Segment(tuning + "  window \(state.window)", .dimmed)]
+        if let scope = state.scope { title.append(Segment("  ns " + scope, .warn)) }
         if state.errorsOnly { title.append(Segment("  errors only", .warn)) }
         if let filter = state.filters[.traffic] { title.append(Segment("  filter " + filter.text, .warn)) }
 
         // The mTLS mark's column only when some reporter knows an edge's policy.
         let layout = self.layout(width: width, marks: snapshot.edges.contains { $0.mutualTLS != nil })
-        let clusters = EdgeKey.spanClusters(snapshot.edges.lazy.map(\.key))
-        let edges = sorted(snapshot.edges.filter { keep($0, state) }, state)
+        let clusters = EdgeKey.spanClusters(snapshot.edges)
+        // Positions in the snapshot's edges, not copies: an edge is a dozen references to
+        // retain and release, and a thousand of them every frame was most of a frame's time.
+        let all = snapshot.edges
+        let order = sorted(all, all.indices.filter { keep(all[$0], state) }, state)
         let header: Line = layout.map { column in
             var text = column.title
             if let sort = column.sort, sort == state.sort { text += state.descending ? "▼" : "▲" }
@@ -49,7 +53,7 @@ enum TrafficPanel {
         var empty: Line?
         if prometheus?.configured != true {
             empty = [Segment("Prometheus is not configured: --prometheus URL, or a kube context with istio-system/prometheus", .dimmed)]
-        } else if edges.isEmpty {
+        } else if order.isEmpty {
             if let error = prometheus?.error, prometheus?.ok != true {
                 empty = [Segment("prometheus: ", .warn), Segment(error, .warn)]
             } else if prometheus?.lastSuccess == nil {
@@ -58,16 +62,17 @@ enum TrafficPanel {
                 empty = [Segment(noSeries, .warn)]
             } else {
                 let traffic = "no \(active?.title ?? "mesh") traffic in the last \(state.window)"
-                empty = [Segment(snapshot.edges.isEmpty ? traffic : "no edge matches the filter", .dimmed)]
+                let unmatched = state.scope.map { "no edge from or to namespace \($0)" + (state.filters[.traffic] != nil || state.errorsOnly ? " matches the filter" : "") }
+                empty = [Segment(snapshot.edges.isEmpty ? traffic : unmatched ?? "no edge matches the filter", .dimmed)]
             }
         }
         // Only the rows on screen are formatted (and their sparklines drawn).
         let history = snapshot.history
         let thresholds = model.thresholds
         return PanelContent(
-            title: title, header: header, lineCount: edges.count, line: { row(edges[$0], layout, history, thresholds, clusters: clusters) }, empty: empty,
-            items: edges.map { .edge($0.key) }, itemLines: Array(edges.indices), wanted: 1 + max(1, edges.count), minimum: 2,
-            faded: prometheus?.ok == false && !snapshot.edges.isEmpty)
+            title: title, header: header, lineCount: order.count, line: { row(all[order[$0]], layout, history, thresholds, clusters: clusters) },
+            empty: empty, items: order.map { .edge(all[$0].key) }, itemLines: Array(order.indices), wanted: 1 + max(1, order.count), minimum: 2,
+            faded: prometheus?.ok == false && !snapshot.edges.isEmpty, countsRows: true)
     }
 
     /// `source → destination`, each with `@cluster` when the mesh spans several clusters.
@@ -79,7 +84,7 @@ enum TrafficPanel {
     static func reporterTitle(_ reporter: IstioQueries.Reporter, _ edges: [EdgeStats]) -> String {
         let title = "reporter=\(reporter.rawValue)"
         guard reporter == .auto else { return title }
-        let waypoint = edges.filter { $0.reporter == "waypoint" }.count
+        let waypoint = edges.reduce(0) { $1.reporter == "waypoint" ? $0 + 1 : $0 }
         return waypoint == 0 ? title : title + " (\(waypoint) by waypoint)"
     }
 
@@ -107,7 +112,18 @@ enum TrafficPanel {
         return (failing + ok + codes + flags).joined(separator: " ")
     }
 
+    /// The namespaces `N` cycles through: every edge's source and destination namespace.
+    static func namespaces(_ edges: [EdgeStats]) -> [String] {
+        var seen = Set<String>()
+        for edge in edges {
+            seen.insert(edge.key.sourceNamespace)
+            seen.insert(edge.key.destinationNamespace)
+        }
+        return seen.filter { !$0.isEmpty }.sorted()
+    }
+
     private static func keep(_ edge: EdgeStats, _ state: UIState) -> Bool {
+        if let scope = state.scope, edge.key.sourceNamespace != scope, edge.key.destinationNamespace != scope { return false }
         if state.errorsOnly, !isError(edge) { return false }
         if let filter = state.filters[.traffic], !filter.matches(name(edge.key) + " " + edge.key.destinationService) { return false }
         return true
@@ -120,28 +136,37 @@ enum TrafficPanel {
             || edge.flags.keys.contains { RequestOutcome.isError(status: nil, flags: $0) }
     }
 
-    private static func sorted(_ edges: [EdgeStats], _ state: UIState) -> [EdgeStats] {
-        func value(_ edge: EdgeStats) -> Double? {
+    /// The positions `kept` of `edges` in the order of the sort column.
+    private static func sorted(_ edges: [EdgeStats], _ kept: [Int], _ state: UIState) -> [Int] {
+        // Values read in place, once per edge (a copy of an edge is a dozen retains).
+        let values: [Double] = kept.map { index in
             switch state.sort {
-            case .name: nil
-            case .rps: edge.rps
-            case .success: edge.successRate
-            case .p50: edge.p50
-            case .p90: edge.p90
-            case .p99: edge.p99
+            case .name: -.infinity
+            case .rps: edges[index].rps
+            case .success: edges[index].successRate ?? -.infinity
+            case .p50: edges[index].p50 ?? -.infinity
+            case .p90: edges[index].p90 ?? -.infinity
+            case .p99: edges[index].p99 ?? -.infinity
             }
         }
-        // Keys made once per edge, not once per comparison.
-        let keys = edges.map { (value: value($0) ?? -.infinity, name: name($0.key), service: $0.key.destinationService) }
-        let order = edges.indices.sorted { a, b in
-            let x = keys[a]
-            let y = keys[b]
-            if state.sort != .name, x.value != y.value { return state.descending ? x.value > y.value : x.value < y.value }
-            // Ties and the name column: by name, so rows never swap places between frames.
-            let byName = (x.name, x.service) < (y.name, y.service)
-            return state.sort == .name && state.descending ? (y.name, y.service) < (x.name, x.service) : byName
+        // Names only for the edges a tie or the name column compares, each made once.
+        var names = [String?](repeating: nil, count: kept.count)
+        func name(at position: Int) -> String {
+            if let known = names[position] { return known }
+            let made = Self.name(edges[kept[position]].key)
+            names[position] = made
+            return made
         }
-        return order.map { edges[$0] }
+        func byName(_ a: Int, _ b: Int) -> Bool {
+            let (x, y) = (name(at: a), name(at: b))
+            return x != y ? x < y : edges[kept[a]].key.destinationService < edges[kept[b]].key.destinationService
+        }
+        let order = kept.indices.sorted { a, b in
+            if state.sort != .name, values[a] != values[b] { return state.descending ? values[a] > values[b] : values[a] < values[b] }
+            // Ties and the name column: by name, so rows never swap places between frames.
+            return state.sort == .name && state.descending ? byName(b, a) : byName(a, b)
+        }
+        return order.map { kept[$0] }
     }
 
     /// The columns that fit `width`, the name column taking what is left.
