@@ -58,13 +58,27 @@ public struct MeshCollector: Sendable {
     /// the dashboard shows from its first frame.
     public func backfill(span: Duration, step: Duration, now: Date = Date()) async throws(PrometheusError) -> MeshHistory {
         let start = now.addingTimeInterval(-Double(span.components.seconds))
-        // Both reporters of one edge (auto) would count its requests twice.
-        let traffic = IstioEdges.oneReporterPerEdge(
-            try await client.queryRange(profile.promql(profile.rateQuery), start: start, end: now, step: step))
-        let buckets = IstioEdges.oneReporterPerEdge(
-            try await client.queryRange(profile.promql("buckets"), start: start, end: now, step: step))
+        // One series an edge, not one per code, flag and status: at a thousand edges the
+        // traffic query's range answer alone would be tens of megabytes. Both reporters of
+        // one edge (auto) would count its requests twice.
+        let rateQuery = "sum by (\(profile.edgeLabels)) (\(profile.promql(profile.rateQuery)))"
+        let traffic = IstioEdges.oneReporterPerEdge(try await client.queryRange(rateQuery, start: start, end: now, step: step))
         var history = MeshHistory()
-        // Per edge and step: the traffic series (one per code and flags) add up, the buckets make a P99.
+        if profile.name == .istio {
+            // The P99 computed by Prometheus (its rules are HistogramQuantile's): one series an
+            // edge instead of one per bucket.
+            let p99 = IstioEdges.oneReporterPerEdge(
+                try await client.queryRange("histogram_quantile(0.99, \(profile.promql("buckets")))", start: start, end: now, step: step))
+            for series in p99.result.series {
+                guard let key = profile.key(series.labels) else { continue }
+                for point in series.points where point.value.isFinite { history.append(key, time: point.time, p99: point.value) }
+            }
+        }
+        let buckets =
+            profile.name == .istio
+            ? PrometheusAnswer(result: .matrix([]), warnings: [])
+            : try await client.queryRange(profile.promql("buckets"), start: start, end: now, step: step)
+        // Per edge and step: the traffic series (an Envoy's clusters of one host) add up, the buckets make a P99.
         var rates: [EdgeKey: [Double: Double]] = [:]
         for series in traffic.result.series {
             guard let key = profile.key(series.labels) else { continue }

@@ -60,20 +60,27 @@ public struct MetricsProfile: Sendable, Equatable {
         MetricsProfile(
             name: .istio,
             promqls: Dictionary(uniqueKeysWithValues: IstioQueries.names.map { ($0, queries.promql($0)) }), rateQuery: "traffic",
-            window: queries.window, grpcFailures: grpcFailures)
+            edgeLabels: IstioQueries.edgeLabels, window: queries.window, grpcFailures: grpcFailures)
     }
 
     public static func envoy(_ queries: EnvoyQueries) -> MetricsProfile {
         MetricsProfile(
             name: .envoy,
             promqls: Dictionary(uniqueKeysWithValues: EnvoyQueries.names.map { ($0, queries.promql($0)) }), rateQuery: "codes",
-            window: queries.window)
+            edgeLabels: EnvoyQueries.edgeLabels, window: queries.window)
     }
 
     /// Which gRPC statuses are failures (the istio profile: Envoy's stats have no gRPC status).
     public let grpcFailures: GRPCFailures
 
-    private init(name: Name, promqls: [String: String], rateQuery: String, window: String, grpcFailures: GRPCFailures = .standard) {
+    /// The labels that make an edge (`{edge}`), for queries that sum everything else away.
+    public let edgeLabels: String
+
+    private init(
+        name: Name, promqls: [String: String], rateQuery: String, edgeLabels: String, window: String,
+        grpcFailures: GRPCFailures = .standard
+    ) {
+        self.edgeLabels = edgeLabels
         self.name = name
         self.grpcFailures = grpcFailures
         self.promqls = promqls

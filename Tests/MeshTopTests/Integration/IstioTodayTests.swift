@@ -134,6 +134,18 @@ struct IstioTodayTests {
         let waypoint = try await snapshot(victoria.url, ["--reporter", "waypoint"]).edges
         #expect(Set(waypoint.compactMap { $0["destination"] as? String }) == ["shop/cart", "shop/reviews"])
 
+        // The sparklines' back-fill: one series an edge, the waypoint's report of it left out.
+        let collector = MeshCollector(client: PrometheusClient(url: victoria.url), profile: .istio(IstioQueries(window: "1m")))
+        let past = try await collector.backfill(span: .seconds(60), step: .seconds(5))
+        let key = EdgeKey(
+            sourceWorkload: "web", sourceNamespace: "shop", destinationWorkload: "cart", destinationNamespace: "shop",
+            destinationService: "cart.shop.svc.cluster.local", sourceCluster: "east", destinationCluster: "east")
+        let points = try #require(past.series[key], "\(past.series.keys)")
+        let rates = points.compactMap(\.rps).sorted()
+        #expect(!rates.isEmpty && near(rates[rates.count / 2], 10), "\(rates)")
+        #expect(points.contains { ($0.p99 ?? 0) > 0 }, "\(points)")
+        #expect(past.series.count == 3, "the TCP-only edge has no request rate to draw")
+
         // The text table names clusters when there are two, and the gRPC status by name.
         let text = try await BinaryRun.run("meshtop", ["snapshot", "--prometheus", victoria.url, "--window", "1m"], environment: Self.environment)
         #expect(text.stdout.contains("shop/web@west") && text.stdout.contains("shop/cart@east"), "\(text.stdout)")
