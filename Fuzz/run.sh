@@ -8,7 +8,7 @@ seconds=${1:-300}
 out=.build/fuzz
 mkdir -p "$out/corpus"
 src=Sources/Collectors
-# The decoder and what the summary reads of a matched line: every file of AccessLog/ and
+# The decoder and what the summary reads of a matched line: every file of AccessLog/, Ztunnel/ and
 # Text/ (and RequestKey, the one type they need from elsewhere), so a new file there is
 # fuzzed too. Left out: a file that imports another package (the summary's histograms),
 # and then, until none is left, every file that names (outside comments) a type declared
@@ -16,7 +16,7 @@ src=Sources/Collectors
 toolchain='^(Foundation|Glibc|Darwin|Dispatch|Synchronization)$'
 declared() { sed -nE 's/^(public |internal |package )?(final )?(struct|enum|class|protocol|actor) ([A-Za-z_][A-Za-z0-9_]*).*/\4/p' "$@"; }
 kept=() left=()
-for file in "$src"/AccessLog/*.swift "$src"/Text/*.swift "$src"/Pairing/RequestKey.swift; do
+for file in "$src"/AccessLog/*.swift "$src"/Ztunnel/*.swift "$src"/Text/*.swift "$src"/Pairing/RequestKey.swift; do
     if sed -n 's/^import \([A-Za-z_]*\).*/\1/p' "$file" | grep -Evq "$toolchain"; then left+=("$file"); else kept+=("$file"); fi
 done
 mapfile -t elsewhere < <(find "$src" -name '*.swift' | grep -Fxv -f <(printf '%s\n' "${kept[@]}") | sort)
@@ -30,9 +30,13 @@ while true; do
     left+=("${users[@]}") kept=("${rest[@]}")
 done
 files=("${kept[@]}" Fuzz/AccessLogFuzz.swift)
-if [[ ! -x $out/access-log-fuzz || -n $(find "${files[@]}" -newer "$out/access-log-fuzz" 2>/dev/null) ]]; then
+# Rebuilt when a file changed or the list did (a file left out must fail here as on a fresh clone).
+list=$(printf '%s\n' "${files[@]}")
+if [[ ! -x $out/access-log-fuzz || $list != "$(cat "$out/files" 2>/dev/null)" \
+    || -n $(find "${files[@]}" -newer "$out/access-log-fuzz" 2>/dev/null) ]]; then
     swiftc -sanitize=fuzzer,address -parse-as-library -O -swift-version 6 -module-name AccessLogFuzz \
         "${files[@]}" -o "$out/access-log-fuzz" >"$out/build.log" 2>&1 || { cat "$out/build.log"; exit 1; }
+    printf '%s\n' "$list" >"$out/files"
 fi
 cp -n Fuzz/corpus/* "$out/corpus/" 2>/dev/null || true
 log="$out/run.log"
