@@ -105,10 +105,7 @@ public final class EtcdServer: @unchecked Sendable {
         }
     }
 
-    public func logTail() -> String {
-        let text = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").suffix(20).joined(separator: "\n")
-    }
+    public func logTail() -> String { Tool.tail(of: logURL) }
 }
 
 /// A three-member (or n-member) etcd cluster on loopback.

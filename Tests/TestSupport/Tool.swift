@@ -22,6 +22,19 @@ public enum Tool {
         try process.run()
     }
 
+    /// The last 20 lines of a server's log, for a failure's message.
+    public static func tail(of url: URL) -> String {
+        let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(20).joined(separator: "\n")
+    }
+
+    /// Stops a server `launch` started and waits for it; nothing when it has already gone.
+    public static func stop(_ process: Process?) {
+        guard let process, process.isRunning else { return }
+        process.terminate()
+        process.waitForExit()
+    }
+
     /// Polls `ready` every 50 ms (a readiness check, not a sleep standing in for one).
     public static func waitUntil(
         _ what: String, within seconds: TimeInterval, log: () -> String = { "" }, _ ready: () async throws -> Bool

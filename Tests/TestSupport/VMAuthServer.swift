@@ -70,14 +70,9 @@ public final class VMAuthServer: @unchecked Sendable {
     }
 
     public func stop() {
-        guard let process, process.isRunning else { return }
-        process.terminate()
-        process.waitForExit()
-        self.process = nil
+        Tool.stop(process)
+        process = nil
     }
 
-    public func logTail() -> String {
-        let text = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").suffix(20).joined(separator: "\n")
-    }
+    public func logTail() -> String { Tool.tail(of: logURL) }
 }
