@@ -123,16 +123,24 @@ public struct MeshHistory: Sendable, Equatable {
     public init() {}
 
     public mutating func append(_ key: EdgeKey, time: Double, rps: Double? = nil, p99: Double? = nil) {
-        var points = series[key] ?? []
-        if let index = points.lastIndex(where: { $0.time == time }) {
+        // In place: a copy out of the dictionary and back would copy the whole series at
+        // every point, and a back-fill of a thousand edges adds a hundred thousand points.
+        Self.add(to: &series[key, default: []], time: time, rps: rps, p99: p99)
+    }
+
+    private static func add(to points: inout Deque<Point>, time: Double, rps: Double?, p99: Double?) {
+        // Polls come in time order: most points follow the newest one.
+        if let last = points.last, last.time < time {
+            points.append(Point(time: time, rps: rps, p99: p99))
+        } else if let index = points.lastIndex(where: { $0.time == time }) {
             if let rps { points[index].rps = rps }
             if let p99 { points[index].p99 = p99 }
+            return
         } else {
             points.append(Point(time: time, rps: rps, p99: p99))
-            if points.count > 1, points[points.count - 2].time > time { points = Deque(points.sorted { $0.time < $1.time }) }
-            while points.count > Self.capacity { points.removeFirst() }
+            points = Deque(points.sorted { $0.time < $1.time })
         }
-        series[key] = points
+        if points.count > capacity { points.removeFirst(points.count - capacity) }
     }
 
     /// Adds one poll's edges at `time`.
