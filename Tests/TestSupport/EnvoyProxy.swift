@@ -82,7 +82,7 @@ public final class EnvoyProxy: @unchecked Sendable {
         let log = directory.appendingPathComponent("envoy.log")
         try Tool.launch(process, log: log)
         let admin = "http://127.0.0.1:\(adminPort)/ready"
-        try await Tool.waitUntil("envoy is LIVE", within: 20, log: { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }) {
+        try await Tool.waitUntil("envoy is LIVE", within: 60, log: { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }) {
             let response = try? await OffPool.run { try CurlEasy().perform(CurlRequest(url: admin, totalTimeoutMilliseconds: 500)) }
             return response.map { $0.status == 200 && $0.text.contains("LIVE") } ?? false
         }

@@ -91,7 +91,7 @@ public final class EtcdServer: @unchecked Sendable {
     public func freeze() { if let process { kill(process.processIdentifier, SIGSTOP) } }
     public func thaw() { if let process { kill(process.processIdentifier, SIGCONT) } }
 
-    public func waitUntilHealthy(within seconds: TimeInterval = 20) async throws {
+    public func waitUntilHealthy(within seconds: TimeInterval = 60) async throws {
         let url = clientURL + "/health"
         let tls = certificates.map { CurlTLS(caFile: $0.ca, certFile: $0.clientCert, keyFile: $0.clientKey) }
         try await Tool.waitUntil("etcd \(name) healthy", within: seconds, log: logTail) {

@@ -15,7 +15,7 @@ public final class ServiceProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let url = self.url
-        try await Tool.waitUntil("storage-service answers", within: 20) {
+        try await Tool.waitUntil("storage-service answers", within: 60) {
             let response = try? await OffPool.run { try CurlEasy().perform(CurlRequest(url: url + "/", totalTimeoutMilliseconds: 500)) }
             return response?.status == 200
         }

@@ -55,7 +55,7 @@ enum EtcdPanel {
         return PanelContent(
             title: title, lines: lines,
             empty: [Segment(view.members.isEmpty ? "no member answered" : "no member matches", .dimmed)],
-            items: members.map { .member($0.endpoint) }, itemLines: itemLines, highlightsLine: false,
+            items: .init(members.map { .member($0.endpoint) }), itemLines: itemLines, highlightsLine: false,
             wanted: max(1, lines.count), minimum: 1, faded: source?.ok == false)
     }
 

@@ -11,6 +11,25 @@ struct PanelContent: Sendable {
         case request(Int)
     }
 
+    /// What Enter opens for each selectable row, made when asked: a table of a thousand
+    /// edges would otherwise build a thousand keys every frame for the one that is selected.
+    struct Items: RandomAccessCollection, Sendable, ExpressibleByArrayLiteral {
+        let count: Int
+        private let item: @Sendable (Int) -> Item
+
+        init(count: Int, _ item: @escaping @Sendable (Int) -> Item) {
+            self.count = count
+            self.item = item
+        }
+
+        init(_ items: [Item]) { self.init(count: items.count) { items[$0] } }
+        init(arrayLiteral items: Item...) { self.init(items) }
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { count }
+        subscript(position: Int) -> Item { item(position) }
+    }
+
     var title: Line
     var header: Line?
     /// The lines, made on demand: a panel of a thousand rows formats only those on screen.
@@ -19,7 +38,7 @@ struct PanelContent: Sendable {
     /// Shown in place of the lines when there are none.
     var empty: Line?
     /// What Enter opens for each selectable item, and the line each item is on.
-    var items: [Item] = []
+    var items: Items = []
     var itemLines: [Int] = []
     /// Whether the selected item's whole line is shown reversed (tables), or the builder
     /// marks the selection itself (the etcd member cells).
@@ -34,7 +53,7 @@ struct PanelContent: Sendable {
     var countsRows = false
 
     init(
-        title: Line, header: Line? = nil, lines: [Line], empty: Line? = nil, items: [Item] = [], itemLines: [Int] = [],
+        title: Line, header: Line? = nil, lines: [Line], empty: Line? = nil, items: Items = [], itemLines: [Int] = [],
         highlightsLine: Bool = true, wanted: Int, minimum: Int, faded: Bool = false
     ) {
         self.init(
@@ -44,7 +63,7 @@ struct PanelContent: Sendable {
 
     init(
         title: Line, header: Line? = nil, lineCount: Int, line: @escaping @Sendable (Int) -> Line, empty: Line? = nil,
-        items: [Item] = [], itemLines: [Int] = [], highlightsLine: Bool = true, wanted: Int, minimum: Int,
+        items: Items = [], itemLines: [Int] = [], highlightsLine: Bool = true, wanted: Int, minimum: Int,
         faded: Bool = false, countsRows: Bool = false
     ) {
         self.title = title

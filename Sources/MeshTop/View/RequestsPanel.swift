@@ -35,7 +35,7 @@ enum RequestsPanel {
         if let note = model.logNotes.last, feed.lines == 0 { empty.append(Segment("  " + note, .warn)) }
         return PanelContent(
             title: title, lineCount: shown.count, line: { line(feed[shown[$0]], width: width) }, empty: empty,
-            items: shown.map { .request(feed.serial(at: $0)) }, itemLines: Array(shown.indices),
+            items: .init(count: shown.count) { .request(feed.serial(at: shown[$0])) }, itemLines: Array(shown.indices),
             wanted: max(3, shown.count), minimum: 1)
     }
 

@@ -9,7 +9,7 @@ enum Screen {
         var grid: Grid
         var rowCounts: [UIState.Panel: Int] = [:]
         var pageRows: [UIState.Panel: Int] = [:]
-        var items: [UIState.Panel: [PanelContent.Item]] = [:]
+        var items: [UIState.Panel: PanelContent.Items] = [:]
     }
 
     static func render(_ model: ScreenModel, _ state: UIState, width: Int, height: Int) -> Rendered {

@@ -37,13 +37,23 @@ enum TrafficPanel {
         if state.errorsOnly { title.append(Segment("  errors only", .warn)) }
         if let filter = state.filters[.traffic] { title.append(Segment("  filter " + filter.text, .warn)) }
 
-        // The mTLS mark's column only when some reporter knows an edge's policy.
-        let layout = self.layout(width: width, marks: snapshot.edges.contains { $0.mutualTLS != nil })
         let clusters = EdgeKey.spanClusters(snapshot.edges)
-        // Positions in the snapshot's edges, not copies: an edge is a dozen references to
-        // retain and release, and a thousand of them every frame was most of a frame's time.
+        // One pass over the edges by position, their fields read in place: an edge is a
+        // dozen references to retain and release, and copying a thousand of them every frame
+        // was most of a frame's time.
         let all = snapshot.edges
-        let order = sorted(all, all.indices.filter { keep(all[$0], state) }, state)
+        var kept: [Int] = []
+        kept.reserveCapacity(all.count)
+        var marks = false
+        var longest = 0
+        for index in all.indices where keep(all, index, state) {
+            kept.append(index)
+            // The mTLS mark's column only when some reporter knows an edge's policy.
+            if all[index].mutualTLS != nil { marks = true }
+            longest = max(longest, nameWidth(all[index].key, clusters: clusters))
+        }
+        let order = sorted(all, kept, state)
+        let layout = self.layout(width: width, marks: marks, longestName: longest)
         let header: Line = layout.map { column in
             var text = column.title
             if let sort = column.sort, sort == state.sort { text += state.descending ? "▼" : "▲" }
@@ -71,7 +81,7 @@ enum TrafficPanel {
         let thresholds = model.thresholds
         return PanelContent(
             title: title, header: header, lineCount: order.count, line: { row(all[order[$0]], layout, history, thresholds, clusters: clusters) },
-            empty: empty, items: order.map { .edge(all[$0].key) }, itemLines: Array(order.indices), wanted: 1 + max(1, order.count), minimum: 2,
+            empty: empty, items: .init(count: order.count) { .edge(all[order[$0]].key) }, itemLines: Array(order.indices), wanted: 1 + max(1, order.count), minimum: 2,
             faded: prometheus?.ok == false && !snapshot.edges.isEmpty, countsRows: true)
     }
 
@@ -84,7 +94,8 @@ enum TrafficPanel {
     static func reporterTitle(_ reporter: IstioQueries.Reporter, _ edges: [EdgeStats]) -> String {
         let title = "reporter=\(reporter.rawValue)"
         guard reporter == .auto else { return title }
-        let waypoint = edges.reduce(0) { $1.reporter == "waypoint" ? $0 + 1 : $0 }
+        var waypoint = 0
+        for index in edges.indices where edges[index].reporter == "waypoint" { waypoint += 1 }
         return waypoint == 0 ? title : title + " (\(waypoint) by waypoint)"
     }
 
@@ -122,11 +133,23 @@ enum TrafficPanel {
         return seen.filter { !$0.isEmpty }.sorted()
     }
 
-    private static func keep(_ edge: EdgeStats, _ state: UIState) -> Bool {
-        if let scope = state.scope, edge.key.sourceNamespace != scope, edge.key.destinationNamespace != scope { return false }
-        if state.errorsOnly, !isError(edge) { return false }
-        if let filter = state.filters[.traffic], !filter.matches(name(edge.key) + " " + edge.key.destinationService) { return false }
+    private static func keep(_ edges: [EdgeStats], _ index: Int, _ state: UIState) -> Bool {
+        if let scope = state.scope, edges[index].key.sourceNamespace != scope, edges[index].key.destinationNamespace != scope { return false }
+        if state.errorsOnly, !isError(edges[index]) { return false }
+        if let filter = state.filters[.traffic], !filter.matches(name(edges[index].key) + " " + edges[index].key.destinationService) {
+            return false
+        }
         return true
+    }
+
+    /// At least the columns `name` takes on screen, without making it: UTF-8 bytes are never
+    /// fewer than the columns a character fills.
+    private static func nameWidth(_ key: EdgeKey, clusters: Bool) -> Int {
+        func side(_ namespace: String, _ workload: String, _ cluster: String) -> Int {
+            namespace.utf8.count + 1 + workload.utf8.count + (clusters ? cluster.utf8.count + 1 : 0)
+        }
+        return side(key.sourceNamespace, key.sourceWorkload, key.sourceCluster) + 3
+            + side(key.destinationNamespace, key.destinationWorkload, key.destinationCluster)
     }
 
     /// Some of the edge's requests are `RequestOutcome` errors: a 5xx or 0 code, or a flag.
@@ -169,32 +192,31 @@ enum TrafficPanel {
         return order.map { kept[$0] }
     }
 
-    /// The columns that fit `width`, the name column taking what is left.
-    private static func layout(width: Int, marks: Bool) -> [Column] {
+    /// The columns that fit `width`. Wide terminals give the name column what its longest
+    /// name needs, up to 64 columns (Istio's names are long:
+    /// `istio-system/istio-ingressgateway → default/proxy-etcd-storage` is 63), then the codes
+    /// (a gRPC edge's `UNAVAILABLE 3.2/s OK`), then a longer trend, then the codes again.
+    private static func layout(width: Int, marks: Bool, longestName: Int) -> [Column] {
         var chosen = marks ? columns : columns.filter { $0.field != .tls }
         func used(_ set: [Column]) -> Int { set.reduce(0) { $0 + $1.width + 1 } }
         while used(chosen) > width, let drop = chosen.filter({ $0.field != .name && $0.field != .tls }).max(by: { $0.priority < $1.priority }) {
             chosen.removeAll { $0.field == drop.field }
         }
         var spare = max(0, width - used(chosen))
-        // Wide terminals: the name first, up to 64 columns (Istio's names are long:
-        // `istio-system/istio-ingressgateway → default/proxy-etcd-storage` is 63), then the codes
-        // (a gRPC edge's `UNAVAILABLE 3.2/s OK`), then a longer trend.
-        let grow = min(spare, 36)
-        if let at = chosen.firstIndex(where: { $0.field == .name }) { chosen[at].width += grow }
-        spare -= grow
-        if let at = chosen.firstIndex(where: { $0.field == .codes }) {
-            let more = min(spare, 18)
+        func grow(_ field: Field, upTo most: Int) {
+            guard let at = chosen.firstIndex(where: { $0.field == field }) else { return }
+            let more = min(spare, max(0, most))
             chosen[at].width += more
             spare -= more
         }
-        if let at = chosen.firstIndex(where: { $0.field == .trend }) {
-            let more = min(spare, 52)
-            chosen[at].width += more
-            spare -= more
-        }
+        let name = columns.first { $0.field == .name }?.width ?? 0
+        grow(.name, upTo: min(36, longestName - name))
+        grow(.codes, upTo: 18)
+        grow(.trend, upTo: 52)
+        grow(.codes, upTo: spare)
         if let at = chosen.firstIndex(where: { $0.field == .name }) {
-            // Narrower than every column but the name: the name gives up what is missing.
+            // Narrower than every column but the name: the name gives up what is missing;
+            // without a codes column, it takes what is left.
             chosen[at].width = max(1, chosen[at].width + spare - max(0, used(chosen) - width))
         }
         return chosen

@@ -6,6 +6,9 @@ import HummingbirdTesting
 import Testing
 
 @Suite struct CurlEasyTests {
+    /// The transfers that do not test a timeout wait long enough for a loaded machine.
+    static let patient = 10_000
+
     private func makeApp() -> some ApplicationProtocol {
         let router = Router()
         router.get("/v2/keys/") { _, _ in
@@ -33,19 +36,20 @@ import Testing
     @Test func bearerAndBasicAuthAndConcurrentTransfersOfOneSource() async throws {
         try await makeApp().test(.live) { client in
             let port = try #require(client.port)
-            let bearer = CurlHTTPClient(baseURL: "http://127.0.0.1:\(port)/", auth: .bearer("t0ken"))
+            let bearer = CurlHTTPClient(baseURL: "http://127.0.0.1:\(port)/", auth: .bearer("t0ken"), totalTimeoutMilliseconds: Self.patient)
             #expect(try await bearer.send("GET", "/auth").response.text == "Bearer t0ken")
-            let basic = CurlHTTPClient(baseURL: "http://127.0.0.1:\(port)", auth: .basic(user: "meshtop", password: "p:w"))
+            let basic = CurlHTTPClient(baseURL: "http://127.0.0.1:\(port)", auth: .basic(user: "meshtop", password: "p:w"), totalTimeoutMilliseconds: Self.patient)
             #expect(try await basic.send("GET", "/auth").response.text == "Basic " + Data("meshtop:p:w".utf8).base64EncodedString())
-            // Ten transfers at once on one source: none waits for another's slow answer.
-            let source = CurlHTTPClient(baseURL: "http://127.0.0.1:\(port)", totalTimeoutMilliseconds: 5_000)
+            // Ten transfers at once on one source: none waits for another's slow answer (one
+            // after another would take 20 s).
+            let source = CurlHTTPClient(baseURL: "http://127.0.0.1:\(port)", totalTimeoutMilliseconds: 15_000)
             let start = ContinuousClock.now
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<10 { group.addTask { try await source.send("GET", "/slow").response.status } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(statuses == Array(repeating: 200, count: 10))
-            #expect(ContinuousClock.now - start < .seconds(6))
+            #expect(ContinuousClock.now - start < .seconds(12))
         }
     }
 
@@ -53,7 +57,7 @@ import Testing
         try await makeApp().test(.live) { client in
             let port = try #require(client.port)
             let response = try await OffPool.run {
-                try CurlEasy().perform(CurlRequest(url: "http://127.0.0.1:\(port)/v2/keys/"))
+                try CurlEasy().perform(CurlRequest(url: "http://127.0.0.1:\(port)/v2/keys/", totalTimeoutMilliseconds: Self.patient))
             }
             #expect(response.status == 200)
             #expect(response.header("x-etcd-index") == "15")
@@ -72,7 +76,7 @@ import Testing
                     let response = try curl.perform(
                         CurlRequest(
                             url: "http://127.0.0.1:\(port)/echo", method: "POST", headers: [("x-request-id", "id-\(n)")],
-                            body: Array("payload \(n) 中".utf8)))
+                            body: Array("payload \(n) 中".utf8), totalTimeoutMilliseconds: Self.patient))
                     seen.append((response.status, response.header("x-seen-id"), String(decoding: response.body, as: UTF8.self)))
                 }
                 return seen

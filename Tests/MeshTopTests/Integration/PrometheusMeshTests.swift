@@ -59,9 +59,11 @@ struct PrometheusMeshTests {
         #expect(snapshot.health.first { $0.name == "scrape targets" }?.message == targetsUp)
         #expect(snapshot.health.first { $0.name == "mesh success rate" }?.status == .ok)
 
-        // The percentiles computed here equal Prometheus's own histogram_quantile at one instant.
+        // The percentiles computed here equal Prometheus's own histogram_quantile at one instant,
+        // a few seconds back: a scrape started before "now" may still be appended between the
+        // queries, and would change the later answers.
         let client = PrometheusClient(url: mesh.prometheus)
-        let instant = Date()
+        let instant = Date().addingTimeInterval(-3)
         let buckets = try await client.query(config.queries.promql("buckets"), at: instant)
         let edges = IstioEdges.edges(from: [
             "traffic": try await client.query(config.queries.promql("traffic"), at: instant), "buckets": buckets,
