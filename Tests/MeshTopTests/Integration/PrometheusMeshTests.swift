@@ -62,13 +62,20 @@ struct PrometheusMeshTests {
         // The percentiles computed here equal Prometheus's own histogram_quantile at one instant,
         // a few seconds back: a scrape started before "now" may still be appended between the
         // queries, and would change the later answers.
+        // The edge is young: until its window holds two scrapes at that instant, ask again.
         let client = PrometheusClient(url: mesh.prometheus)
-        let instant = Date().addingTimeInterval(-3)
-        let buckets = try await client.query(config.queries.promql("buckets"), at: instant)
-        let edges = IstioEdges.edges(from: [
-            "traffic": try await client.query(config.queries.promql("traffic"), at: instant), "buckets": buckets,
-        ])
-        let local = try #require(edges.first { $0.key == busy.key })
+        var instant = Date()
+        var found: EdgeStats?
+        try await Tool.waitUntil("the edge with percentiles 3 s back", within: 30, log: logTail) {
+            instant = Date().addingTimeInterval(-3)
+            let buckets = try await client.query(config.queries.promql("buckets"), at: instant)
+            let edges = IstioEdges.edges(from: [
+                "traffic": try await client.query(config.queries.promql("traffic"), at: instant), "buckets": buckets,
+            ])
+            found = edges.first { $0.key == busy.key && $0.p99 != nil }
+            return found != nil
+        }
+        let local = try #require(found)
         for (q, mine) in [(0.5, local.p50), (0.9, local.p90), (0.99, local.p99)] {
             let promql = "histogram_quantile(\(q), \(config.queries.promql("buckets")))"
             let theirs = try await client.query(promql, at: instant).result.series.first { EdgeKey(labels: $0.labels) == busy.key }?.value
