@@ -44,12 +44,10 @@ struct FirstMinuteRateTests {
         let edge = try #require(first)
         let age = try #require(edge.rateSeconds, "the edge's series are younger than the window: \(edge)")
         #expect(age < 60)
-        #expect(abs(edge.rps - Self.rate) <= 0.25 * Self.rate, "\(edge.rps) req/s over \(age) s, \(Self.rate) sent")
         // What the window's rate alone said at that moment: the defect this guards against.
         let profileQueries = profile == .istio ? MetricsProfile.istio(IstioQueries()) : .envoy(EnvoyQueries())
         let plain = try await client.query(profileQueries.promql(profileQueries.rateQuery))
         let unscaled = plain.result.series.filter { profileQueries.key($0.labels) == edge.key }.compactMap(\.value).reduce(0, +)
-        #expect(unscaled < 0.75 * Self.rate, "rate(...[1m]) read \(unscaled) req/s")
 
         // Later in the first minute too: the rate stays the sent one while the window fills.
         var later: EdgeStats?
@@ -59,12 +57,16 @@ struct FirstMinuteRateTests {
         }
         let older = try #require(later)
         #expect((older.rateSeconds ?? 60) < 60)
-        #expect(abs(older.rps - Self.rate) <= 0.25 * Self.rate, "\(older.rps) req/s over \(older.rateSeconds ?? -1) s")
 
-        // The load sent what it was asked to.
+        // Both read the rate the load sent. That is the asked 20 req/s on a quiet machine; on a
+        // loaded one the gateway answers slower and four connections send less, so the
+        // measure is what the load reports it sent.
         let run = try await load.value
         #expect(run.status == 0, "\(run.stderr)")
-        let report = try run.json()
-        #expect(abs((report["rps"] as? Double ?? 0) - Self.rate) <= 0.05 * Self.rate, "\(report)")
+        let sent = try #require(try run.json()["rps"] as? Double)
+        #expect(sent > 0 && sent <= Self.rate * 1.05, "\(sent) req/s sent")
+        #expect(unscaled < 0.75 * sent, "rate(...[1m]) read \(unscaled) req/s")
+        #expect(abs(edge.rps - sent) <= 0.25 * sent, "\(edge.rps) req/s over \(age) s, \(sent) sent")
+        #expect(abs(older.rps - sent) <= 0.25 * sent, "\(older.rps) req/s over \(older.rateSeconds ?? -1) s, \(sent) sent")
     }
 }
