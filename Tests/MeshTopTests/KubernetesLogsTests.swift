@@ -57,7 +57,6 @@ import Testing
     /// Waits for a run's exit on a thread of its own: a test that blocks one of Swift's few
     /// pool threads in `waitUntilExit` can starve the very tests whose servers it waits on.
     static func exit(of process: Process) async {
-        nonisolated(unsafe) let process = process
         await OffPool.run { process.waitUntilExit() }
     }
 
