@@ -44,12 +44,12 @@ enum TrafficPanel {
         let all = snapshot.edges
         var kept: [Int] = []
         kept.reserveCapacity(all.count)
-        var marks = false
+        // The mTLS mark's column when some reporter knows any edge's policy, filtered or not,
+        // so a filter does not make the column come and go.
+        let marks = all.indices.contains { all[$0].mutualTLS != nil }
         var longest = 0
         for index in all.indices where keep(all, index, state) {
             kept.append(index)
-            // The mTLS mark's column only when some reporter knows an edge's policy.
-            if all[index].mutualTLS != nil { marks = true }
             longest = max(longest, nameWidth(all[index].key, clusters: clusters))
         }
         let order = sorted(all, kept, state)

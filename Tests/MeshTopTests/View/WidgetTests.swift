@@ -56,6 +56,21 @@ import Testing
             "● shop/web@east → shop/cart@east    10.0   68.0 %       -       -       - UNAVAILABLE 3.2/s OK                                              ",
             "○ shop/cart@west → shop/db@east        -        -       -       -       - TCP 2.0 conn/s                                                    ",
         ])
+        // The mark column stays when a filter hides every edge with a known policy.
+        grpc.mutualTLS = nil
+        tcp.mutualTLS = nil
+        var unknown = EdgeStats(key: key("web", "search", "east"))
+        unknown.rps = 1
+        model.snapshot.edges = [grpc, tcp, unknown]
+        model.snapshot.edges[0].mutualTLS = 1
+        var state = UIState()
+        state.filters[.traffic] = try! TextFilter("search")
+        let filtered = draw(TrafficPanel.content(model, state, width: 140), width: 140)
+        #expect(filtered.count == 3)
+        #expect(filtered.last?.hasPrefix("  shop/web@east → shop/search@east") == true, "\(filtered)")
+        model.snapshot.edges[0].mutualTLS = nil
+        let noPolicy = draw(TrafficPanel.content(model, state, width: 140), width: 140)
+        #expect(noPolicy.last?.hasPrefix("shop/web@east → shop/search@east") == true, "\(noPolicy)")
     }
 
     @Test func trafficTableDropsColumnsWhenNarrow() {
