@@ -13,6 +13,10 @@
 #   RSS     the dashboard's resident memory after SECONDS_TOP s in a 200x50 tmux pane, polling
 #           every second (bench/panes.py)
 #   render  one 240x70 frame with that many edges (RenderBenchmark, no terminal)
+#   backfill  the dashboard's start-up back-fill (120 s at a 1 s step, the PromQL printed by the
+#           PollQueries test) fetched by curl: its answers' megabytes and the slowest's seconds
+#   trend   the longest sparkline of a Traffic row after SECONDS_TOP s: more points than the
+#           live polls could draw in that time only if the back-fill filled it
 # meshtop runs with --max-answer-size 64MiB: the buckets answer of 5,000 edges is 32 MB, past the
 # default bound of 16 MiB.
 #   bash bench/scale.sh          (env SIZES="10 100 1000 5000" RUNS=5 HISTORY=3600 STEP=15 SAMPLES=5000000 FEED=5
@@ -54,8 +58,13 @@ def swift_test(filter, env):
     return run.stdout.splitlines()
 
 # The queries as meshtop fills them in, so the raw fetch asks exactly what a poll asks.
-QUERIES = dict(line.split(" ", 2)[1:] for line in swift_test("PollQueries", {"MESHTOP_PRINT_QUERIES": "1"}) if line.startswith("query "))
-assert len(QUERIES) == 5, QUERIES
+PRINTED = swift_test("PollQueries", {"MESHTOP_PRINT_QUERIES": "1"})
+QUERIES = dict(line.split(" ", 2)[1:] for line in PRINTED if line.startswith("query "))
+BACKFILL = dict(line.split(" ", 2)[1:] for line in PRINTED if line.startswith("backfill "))
+assert len(QUERIES) == 5 and len(BACKFILL) == 2, PRINTED
+# The dashboard back-fills 120 s at its interval's step (1 s here): 121 points a series.
+BACKFILL_SPAN = 120
+SPARK = set("▁▂▃▄▅▆▇█")
 
 class Series:
     """One counter: its labels in the text format, its rate a second, its value now."""
@@ -180,6 +189,18 @@ def raw_fetch(url):
     with ThreadPoolExecutor(len(QUERIES)) as pool:
         return max(pool.map(one, QUERIES.values()))
 
+def backfill_fetch(url):
+    """The back-fill's range queries as the dashboard asks them: their answers' bytes summed, the slowest's time_total."""
+    end = int(time.time()); sizes, times = [], []
+    for promql in BACKFILL.values():
+        out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download} %{time_total}",
+                              "--data-urlencode", f"query={promql}", "--data-urlencode", f"start={end - BACKFILL_SPAN}",
+                              "--data-urlencode", f"end={end}", "--data-urlencode", "step=1s", url + "/api/v1/query_range"],
+                             check=True, capture_output=True, text=True).stdout.split()
+        assert out[0] == "200", out
+        sizes.append(int(out[1])); times.append(float(out[2]))
+    return sum(sizes) / 1e6, max(times)
+
 def poll(url, edges):
     cmd = [f"{bin_dir}/meshtop", "snapshot", "--json", "--polls", "3", "--interval", "100ms", "--prometheus", url,
            "--profile", "istio", "--prometheus-kind", "victoriametrics", "--max-answer-size", ANSWER]
@@ -194,16 +215,19 @@ def poll(url, edges):
     return source["latency_ms"] / 1000
 
 def dashboard(url, edges):
-    """Max RSS of the dashboard over SECONDS_TOP s, and the Traffic panel's title."""
+    """Max RSS of the dashboard over SECONDS_TOP s, the Traffic panel's title, and the longest
+    sparkline drawn: longer than SECONDS_TOP points only when the back-fill arrived."""
     command = f"exec {bin_dir}/meshtop --prometheus {url} --profile istio --prometheus-kind victoriametrics --interval 1s --max-answer-size {ANSWER}"
     pid = start_dashboard(command, "Traffic")
     try:
         peak, end = 0, time.time() + int(os.environ["SECONDS_TOP"])
         while time.time() < end:
             peak = max(peak, rss_kib(pid)); time.sleep(0.5)
-        title = next((line for line in tmux("capture-pane", "-p", "-t", "main").splitlines() if "Traffic" in line), "")
+        screen = tmux("capture-pane", "-p", "-t", "main").splitlines()
+        title = next((line for line in screen if "Traffic" in line), "")
+        trend = max((sum(c in SPARK for c in line) for line in screen if "→" in line), default=0)
         tmux("send-keys", "-t", "main", "q")
-        return peak / 1024, title
+        return peak / 1024, title, trend
     finally:
         kill_tmux()
 
@@ -225,19 +249,22 @@ for edges in map(int, os.environ["SIZES"].split()):
         polls, raws = [], []
         for _ in range(runs):
             polls.append(poll(vm.url, edges)); raws.append(raw_fetch(vm.url))
-        rss, title = dashboard(vm.url, edges)
+        backfill_mb, backfill_s = backfill_fetch(vm.url)
+        rss, title, trend = dashboard(vm.url, edges)
         stop.set(); feeder.join()
     finally:
         stop.set(); vm.stop()
     polls = [p for p in polls if p is not None]
     row = dict(edges=edges, series=len(series), poll=statistics.median(polls) * 1000 if polls else math.nan, raw=statistics.median(raws) * 1000,
-               rss=rss, render=render(edges))
+               rss=rss, render=render(edges), backfill=backfill_mb, backfill_s=backfill_s, trend=trend)
     rows.append(row)
     print(f"{edges} edges: {len(series)} series, {span // 60} min of history loaded in {loaded:.0f} s; {len(polls)}/{runs} polls answered; "
           f"pane title: {title.strip('┌┐─│ ')}", file=sys.stderr, flush=True)
     # Each row as soon as it is measured: the largest size takes minutes.
-    if len(rows) == 1: print(f"{'edges':>6} {'series':>7} {'poll ms':>8} {'raw ms':>8} {'ratio':>6} {'RSS MB':>7} {'render ms':>9}", flush=True)
-    print(f"{row['edges']:6} {row['series']:7} {row['poll']:8.1f} {row['raw']:8.1f} {row['poll'] / row['raw']:6.2f} {row['rss']:7.1f} {row['render']:9.3f}", flush=True)
+    if len(rows) == 1:
+        print(f"{'edges':>6} {'series':>7} {'poll ms':>8} {'raw ms':>8} {'ratio':>6} {'RSS MB':>7} {'render ms':>9} {'backfill MB':>11} {'backfill s':>10} {'trend':>5}", flush=True)
+    print(f"{row['edges']:6} {row['series']:7} {row['poll']:8.1f} {row['raw']:8.1f} {row['poll'] / row['raw']:6.2f} {row['rss']:7.1f} {row['render']:9.3f}"
+          f" {row['backfill']:11.2f} {row['backfill_s']:10.2f} {row['trend']:5}", flush=True)
 
 for a, b in zip(rows, rows[1:]):
     k = b["edges"] / a["edges"]

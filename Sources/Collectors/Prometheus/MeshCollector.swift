@@ -54,21 +54,25 @@ public struct MeshCollector: Sendable {
         return (profile.edges(from: answers), Array(Set(answers.values.flatMap(\.warnings))).sorted(), empty)
     }
 
+    /// The back-fill's range queries. One series an edge, not one per code, flag and status:
+    /// at a thousand edges the traffic query's range answer alone would be tens of megabytes.
+    /// The istio profile's P99 is Prometheus's own (its rules are HistogramQuantile's), one
+    /// series an edge instead of one per bucket; Envoy's buckets are asked as a poll asks them.
+    public static func backfillQueries(_ profile: MetricsProfile) -> (rate: String, p99: String?) {
+        let rate = "sum by (\(profile.edgeLabels)) (\(profile.promql(profile.rateQuery)))"
+        return (rate, profile.name == .istio ? "histogram_quantile(0.99, \(profile.promql("buckets")))" : nil)
+    }
+
     /// The request rate and P99 of each edge over the last `span`, for the sparklines
     /// the dashboard shows from its first frame.
     public func backfill(span: Duration, step: Duration, now: Date = Date()) async throws(PrometheusError) -> MeshHistory {
         let start = now.addingTimeInterval(-Double(span.components.seconds))
-        // One series an edge, not one per code, flag and status: at a thousand edges the
-        // traffic query's range answer alone would be tens of megabytes. Both reporters of
-        // one edge (auto) would count its requests twice.
-        let rateQuery = "sum by (\(profile.edgeLabels)) (\(profile.promql(profile.rateQuery)))"
-        let traffic = IstioEdges.oneReporterPerEdge(try await client.queryRange(rateQuery, start: start, end: now, step: step))
+        let queries = Self.backfillQueries(profile)
+        // Both reporters of one edge (auto) would count its requests twice.
+        let traffic = IstioEdges.oneReporterPerEdge(try await client.queryRange(queries.rate, start: start, end: now, step: step))
         var history = MeshHistory()
-        if profile.name == .istio {
-            // The P99 computed by Prometheus (its rules are HistogramQuantile's): one series an
-            // edge instead of one per bucket.
-            let p99 = IstioEdges.oneReporterPerEdge(
-                try await client.queryRange("histogram_quantile(0.99, \(profile.promql("buckets")))", start: start, end: now, step: step))
+        if let p99Query = queries.p99 {
+            let p99 = IstioEdges.oneReporterPerEdge(try await client.queryRange(p99Query, start: start, end: now, step: step))
             for series in p99.result.series {
                 guard let key = profile.key(series.labels) else { continue }
                 for point in series.points where point.value.isFinite { history.append(key, time: point.time, p99: point.value) }
