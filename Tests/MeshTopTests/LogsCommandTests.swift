@@ -33,6 +33,27 @@ import Testing
         #expect((pair["client"] as? [String: Any])?["user_agent"] is NSNull)
     }
 
+    /// The original app's hop: client 6 ms (its upstream 5), server 4 ms (its upstream 1).
+    @Test func hopsSplitsTheHopsTime() async throws {
+        let path = try file([Self.clientLine, Self.serverLine, "junk"])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let json = try await meshtop(["logs", "--no-follow", "--hops", "--json", path])
+        #expect(json.status == 0, "\(json.stderr)")
+        let hop = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(hop["hop"] as? String == "etcd-service:2379")
+        #expect(hop["depth"] as? Int == 0 && hop["requests"] as? Int == 1)
+        func p50(_ part: String) -> Int? { (hop[part] as? [String: Any])?["p50"] as? Int }
+        #expect(p50("own_ms") == 6)
+        #expect(p50("client_proxy_ms") == 1 && p50("network_ms") == 1 && p50("server_proxy_ms") == 3 && p50("upstream_ms") == 1)
+        #expect(hop["share_of_p99"] as? Double == 1)
+        let text = try await meshtop(["logs", "--no-follow", "--hops", path])
+        #expect(text.stdout.contains("requests    1  end to end p50 6 ms"), "\(text.stdout)")
+        #expect(text.stdout.contains("etcd-service:2379"))
+        let both = try await meshtop(["logs", "--no-follow", "--hops", "--summary", path])
+        #expect(both.status == 2)
+        #expect(both.stderr.contains("give one"))
+    }
+
     @Test func summaryCountsMalformedLinesAndNothingReachesTheTerminalRaw() async throws {
         let path = try file([Self.clientLine, "junk \u{1B}[2J\u{07} \u{9B}31m", Self.serverLine, "\u{1B}]0;title\u{07}"])
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -15,7 +15,8 @@ public struct LinePairer<Line: PairableLine>: Sendable {
 
     public enum Event: Sendable {
         case pair(Hop)
-        /// Every hop of one id, in chain order (`PairableLine.startsBefore`).
+        /// Every hop of one id, in chain order (`PairableLine.startsBefore`); of an id with
+        /// one hop only when the pairer was made with `chainsOfOne`.
         case chain([Hop])
     }
 
@@ -51,6 +52,9 @@ public struct LinePairer<Line: PairableLine>: Sendable {
     public let maxOpenIDs: Int
     public let maxBytes: Int
     public let windowMilliseconds: Int64
+    /// Whether an id with one hop is reported as a chain too when it leaves (per-hop time
+    /// takes every request from chains).
+    public let chainsOfOne: Bool
     /// 64 MiB: 100,000 ids of ordinary lines stay far below it; 650 lines with 100 KB user
     /// agents reach it.
     public static var defaultMaxBytes: Int { 64 << 20 }
@@ -73,7 +77,8 @@ public struct LinePairer<Line: PairableLine>: Sendable {
     /// What the open ids' lines cost now, never above `maxBytes` after `add` returns.
     public private(set) var heldBytes = 0
 
-    public init(maxOpenIDs: Int = 100_000, maxBytes: Int = defaultMaxBytes, window: Duration = .seconds(60)) {
+    public init(maxOpenIDs: Int = 100_000, maxBytes: Int = defaultMaxBytes, window: Duration = .seconds(60), chainsOfOne: Bool = false) {
+        self.chainsOfOne = chainsOfOne
         self.maxOpenIDs = max(1, maxOpenIDs)
         self.maxBytes = max(1, maxBytes)
         self.windowMilliseconds = window.wholeMilliseconds
@@ -147,7 +152,10 @@ public struct LinePairer<Line: PairableLine>: Sendable {
         // Read in place through a pointer (a borrow, not a copy of the entry: this runs for
         // every id of the summary's hot path), then let go of its lines.
         var counts = unpaired
-        heldBytes -= slab.withUnsafeBufferPointer { Self.settle($0.baseAddress![Int(place)], unpaired: &counts, emit: emit) }
+        let chainsOfOne = chainsOfOne
+        heldBytes -= slab.withUnsafeBufferPointer {
+            Self.settle($0.baseAddress![Int(place)], unpaired: &counts, chainsOfOne: chainsOfOne, emit: emit)
+        }
         unpaired = counts
         // The slab keeps the place, not the lines: a 100 KB line must not outlive its id.
         // A digest owns no memory (and is the summary's hot path): its entry is left as is.
@@ -158,7 +166,7 @@ public struct LinePairer<Line: PairableLine>: Sendable {
     /// every line added to an entry is waiting or in a hop, so this is what `add` counted
     /// for them (summed again rather than stored, to keep the entry as small as it was).
     private static func settle(
-        _ entry: borrowing Entry, unpaired: inout UnpairedCounts, emit: (Event) -> Void
+        _ entry: borrowing Entry, unpaired: inout UnpairedCounts, chainsOfOne: Bool, emit: (Event) -> Void
     ) -> Int {
         var freed = 0
         if let waiting = entry.waiting {
@@ -175,6 +183,8 @@ public struct LinePairer<Line: PairableLine>: Sendable {
                 for hop in entry.moreHops { freed += hop.client.pairingBytes + hop.server.pairingBytes }
                 let hops = ([first] + entry.moreHops).sorted { Line.startsBefore($0.client, $1.client) }
                 emit(.chain(hops))
+            } else if chainsOfOne {
+                emit(.chain([first]))
             }
         }
         return freed

@@ -25,9 +25,9 @@ public struct RequestPairer: Sendable {
 
     public init(
         maxOpenIDs: Int = 100_000, maxBytes: Int = LinePairer<LoggedLine>.defaultMaxBytes, window: Duration = .seconds(60),
-        reportsWaiting: Bool = false
+        reportsWaiting: Bool = false, chainsOfOne: Bool = false
     ) {
-        pairer = LinePairer(maxOpenIDs: maxOpenIDs, maxBytes: maxBytes, window: window)
+        pairer = LinePairer(maxOpenIDs: maxOpenIDs, maxBytes: maxBytes, window: window, chainsOfOne: chainsOfOne)
         self.reportsWaiting = reportsWaiting
     }
 

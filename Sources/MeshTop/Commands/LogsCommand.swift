@@ -6,13 +6,13 @@ import Foundation
 struct LogsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs",
-        abstract: "Read istio-proxy access logs: records, client/server pairs, or a summary.",
+        abstract: "Read istio-proxy access logs: records, client/server pairs, per-hop time, or a summary.",
         discussion: """
             SOURCE is a file, - for stdin (the default when stdin is not a terminal), or \
             k8s:[NAMESPACE/]SELECTOR for the istio-proxy logs of matching pods (kubectl on PATH). \
             Formats: auto (default), istio, istio-1.8, istio-1.3, istio-1.2, istio-1.1, istio-1.0, envoy, json, \
             or an Envoy format string. Files are followed (tail -F) unless --no-follow is given; \
-            with --follow --summary the summary is printed every 5 seconds. Kubernetes sources are \
+            with --follow --summary (or --hops) the aggregate is printed every 5 seconds. Kubernetes sources are \
             followed too, pods joining and leaving reported on stderr; with --no-follow they print what \
             the running pods have logged so far and exit.
             """)
@@ -35,6 +35,13 @@ struct LogsCommand: ParsableCommand {
     @Flag(help: "Print only the aggregate: at the end, or every 5 s with --follow.")
     var summary = false
 
+    @Flag(
+        help: """
+            Print where the requests' time went, hop by hop (each proxy's own time, the network between \
+            proxies, the app's time outside its calls): at the end, or every 5 s with --follow.
+            """)
+    var hops = false
+
     @Option(help: "Only lines matching this POSIX extended regular expression (no back-references).")
     var grep: String?
 
@@ -53,6 +60,10 @@ struct LogsCommand: ParsableCommand {
     var following: Bool { follow ?? sources.contains { $0 != "-" } }
 
     func validate() throws {
+        // --summary with --pairs has always meant the summary; --hops is a third output.
+        if hops, pairs || summary {
+            throw ValidationError("--hops is an output of its own, not one with --pairs or --summary: give one")
+        }
         for source in sources where source.hasPrefix("k8s:") && KubernetesSource.Target(source) == nil {
             throw ValidationError("'\(source)' is not k8s:[NAMESPACE/]SELECTOR")
         }
@@ -81,7 +92,7 @@ struct LogsCommand: ParsableCommand {
         }
         let output = StdoutWriter()
         defer { output.flush() }
-        let printer = LogsPrinter(output: output, pairs: pairs, json: json, quiet: summary)
+        let printer = LogsPrinter(output: output, mode: summary ? .summary : hops ? .hops : pairs ? .pairs : .records, json: json)
         if following {
             try followSources(choice: choice, filter: filter, printer: printer, output: output)
             return
@@ -122,6 +133,7 @@ struct LogsCommand: ParsableCommand {
                     printer.add(record)
                 }
                 printer.finish()
+                printer.printHops()
             }
         } catch {
             output.flush()
@@ -161,41 +173,46 @@ extension LogsCommand {
                 case .waitingForWriter, .writerConnected, .failed: Stderr.line("meshtop: " + note.text)
                 }
             }
-            if summary, ContinuousClock.now - lastSummary >= .seconds(5) {
-                try printer.printSummary(malformed: inputs.malformed, samples: inputs.malformedSamples)
+            if summary || hops, ContinuousClock.now - lastSummary >= .seconds(5) {
+                try printer.printAggregate(malformed: inputs.malformed, samples: inputs.malformedSamples)
                 lastSummary = ContinuousClock.now
             }
             output.flush()
             if read.lines == 0 {
                 // Until an input changes; with --summary, no later than the next summary.
-                inputs.wait(upTo: summary ? max(.milliseconds(10), .seconds(5) - (ContinuousClock.now - lastSummary)) : .seconds(1))
+                inputs.wait(upTo: summary || hops ? max(.milliseconds(10), .seconds(5) - (ContinuousClock.now - lastSummary)) : .seconds(1))
             }
         }
         // Interrupted: what is still open leaves the window, and a last summary says so.
         printer.finish()
-        if summary { try printer.printSummary(malformed: inputs.malformed, samples: inputs.malformedSamples) }
+        if summary || hops { try printer.printAggregate(malformed: inputs.malformed, samples: inputs.malformedSamples) }
     }
 }
 
 /// The state of one `meshtop logs` run: what gets printed, and only the work it needs.
 ///
-/// Records are printed as they come; --pairs keeps records in the pairer; --summary
-/// counts lines as they are parsed and pairs them as `LineDigest`s (`AccessLogTally`).
+/// Records are printed as they come; --pairs keeps records in the pairer; --hops adds each
+/// request's chain, one hop or more, to a `HopTable`; --summary counts lines as they are
+/// parsed and pairs them as `LineDigest`s (`AccessLogTally`).
 final class LogsPrinter {
+    enum Mode { case records, pairs, hops, summary }
+
     private let output: StdoutWriter
-    private let pairs: Bool
+    private let mode: Mode
     private let json: Bool
     private let text: RecordText
-    /// --summary: only the aggregate is printed.
-    private let quiet: Bool
-    private var recordPairer = RequestPairer()
+    private var recordPairer: RequestPairer
     private var tally = AccessLogTally()
+    private var hopTable = HopTable()
 
-    init(output: StdoutWriter, pairs: Bool, json: Bool, quiet: Bool) {
+    init(output: StdoutWriter, mode: Mode, json: Bool) {
         self.output = output
-        self.quiet = quiet
-        self.pairs = pairs
+        self.mode = mode
         self.json = json
+        // --hops takes a request once its id leaves the window: 10 s of log time, not 60, so
+        // that a followed table is at most that far behind (a hop's two lines are written
+        // within its flush interval of each other).
+        recordPairer = mode == .hops ? RequestPairer(window: .seconds(10), chainsOfOne: true) : RequestPairer()
         self.text = RecordText(color: output.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
     }
 
@@ -205,12 +222,12 @@ final class LogsPrinter {
         guard var record = decoder.decode(bytes: line) else { return nil }
         record.origin = source
         // The log time orders several sources; one source is read in its own order.
-        return (record, pairs ? record.pairingTime : nil)
+        return (record, mode == .pairs || mode == .hops ? record.pairingTime : nil)
     }
 
     /// A line from a followed source.
     func consume(_ line: UnsafeBufferPointer<UInt8>, source: String, decoder: inout AccessLogDecoder) {
-        if quiet {
+        if mode == .summary {
             tally.add(line, decoder: &decoder)
         } else if let (record, _) = record(&decoder, line, source: source) {
             add(record)
@@ -218,7 +235,7 @@ final class LogsPrinter {
     }
 
     func add(_ record: AccessLogRecord) {
-        guard pairs else {
+        guard mode == .pairs || mode == .hops else {
             if json { output.line(writing: record.writeJSON) } else { output.line(colored: text.line(for: record)) }
             return
         }
@@ -227,10 +244,26 @@ final class LogsPrinter {
 
     /// End of input: the pairing window lets go of everything.
     func finish() {
-        if quiet {
-            tally.finish()
-        } else if pairs {
-            print(recordPairer.flush())
+        switch mode {
+        case .summary: tally.finish()
+        case .pairs, .hops: print(recordPairer.flush())
+        case .records: break
+        }
+    }
+
+    /// --summary's or --hops' figures so far.
+    func printAggregate(malformed: Int, samples: [String]) throws {
+        if mode == .hops { printHops() } else { try printSummary(malformed: malformed, samples: samples) }
+    }
+
+    /// --hops: the table, or one JSON object per hop.
+    func printHops() {
+        guard mode == .hops else { return }
+        let report = HopReport(table: hopTable)
+        if json {
+            for line in report.jsonLines() { output.line(line) }
+        } else {
+            for line in report.textLines() { output.line(line) }
         }
     }
 
@@ -251,6 +284,9 @@ final class LogsPrinter {
     private func print(_ events: [PairingEvent]) {
         for event in events {
             switch event {
+            case .chain(let chain) where mode == .hops:
+                hopTable.add(HopTimes(chain.hops))
+            case .paired where mode == .hops: break
             case .paired(let pair):
                 if json { output.line(writing: pair.writeJSON) } else { output.line(colored: text.line(for: pair)) }
             case .chain(let chain):
