@@ -10,7 +10,10 @@ struct LoadCommand: ParsableCommand {
         discussion: """
             With --rps, requests start on schedule even when answers are slow, and each latency counts from \
             when its request was due (no coordinated omission). Without it, -c connections send back to back. \
-            Stops after -n requests or -d duration (default 10s when neither is given).
+            Stops after -n requests or -d duration (default 10s when neither is given). \
+            --ramp START:END:STEP:DURATION steps the rate instead (e.g. 10:400:10:5s) and reports each step; \
+            with --slo 'p99<50ms,errors<0.1%' the first step that breaks it is the knee, and the ramp stops there. \
+            Exit status: 0 when the SLO held (to END with --ramp), 1 when it broke or every request failed, 2 for bad usage.
             """)
 
     @Argument(help: "The URL to load, e.g. http://127.0.0.1:9080/storage/demo.")
@@ -30,7 +33,22 @@ struct LoadCommand: ParsableCommand {
     @Flag(help: "Print the result as one JSON object.")
     var json = false
 
+    @Option(help: "Step the rate: START:END:STEP:DURATION in req/s, e.g. 10:400:10:5s (instead of --rps, -n and -d).")
+    var ramp: String?
+
+    @Option(help: "What the run, or each ramp step, must stay under: pNN<DURATION, errors<PERCENT, rate>PERCENT, comma-separated.")
+    var slo: String?
+
     func validate() throws {
+        if let ramp {
+            if traffic.rps != nil || requests != nil || traffic.duration != nil {
+                throw ValidationError("--ramp sets the rate and the duration of each step: give it without --rps, -n or -d")
+            }
+            do { _ = try LoadRamp(ramp) } catch { throw ValidationError("--ramp \(error.description)") }
+        }
+        if let slo {
+            do { _ = try LoadSLO(slo) } catch { throw ValidationError("--slo \(error.description)") }
+        }
         if requests != nil, traffic.duration != nil { throw ValidationError("give -n or -d, not both") }
         if let requests, requests < 1 { throw ValidationError("-n must be at least 1") }
         if (DurationText.parse(timeout) ?? .zero) <= .zero { throw ValidationError("--timeout '\(timeout)' is not a duration such as 10s") }
@@ -44,6 +62,11 @@ struct LoadCommand: ParsableCommand {
     }
 
     func run() throws {
+        let slo = try slo.map { text in try LoadSLO(text) }
+        if let ramp {
+            try runRamp(try LoadRamp(ramp), slo: slo)
+            return
+        }
         let engine: LoadEngine
         do {
             engine = try LoadEngine(plan: try plan())
@@ -74,5 +97,43 @@ struct LoadCommand: ParsableCommand {
             Stderr.line("meshtop: every request failed")
             throw ExitCode(1)
         }
+        if let broken = slo?.broken(by: result), !broken.isEmpty {
+            Stderr.line("meshtop: the SLO broke: " + broken.joined(separator: ", "))
+            throw ExitCode(1)
+        }
+    }
+
+    /// One engine a step, each at its rate for the step's duration; the ramp stops at the
+    /// first step that breaks the SLO.
+    private func runRamp(_ ramp: LoadRamp, slo: LoadSLO?) throws {
+        StopSignal.install()
+        let live = isatty(STDERR_FILENO) != 0
+        let rates = ramp.rates
+        var report = RampReport(ramp: ramp, slo: slo)
+        for (index, rate) in rates.enumerated() {
+            var plan = try plan()
+            plan.rate = rate
+            plan.count = nil
+            plan.duration = ramp.stepDuration
+            let engine: LoadEngine
+            do { engine = try LoadEngine(plan: plan) } catch { throw ValidationError("\(error)") }
+            let result = try engine.run(stop: { StopSignal.requested }) { progress in
+                guard live else { return }
+                var line = "\rstep \(index + 1)/\(rates.count)  target \(Format.rate(rate)) req/s  \(Format.rate(progress.rate)) req/s"
+                line += "  p99 \(Format.milliseconds(progress.p99))  \(progress.errors) errors   "
+                FileHandle.standardError.write(Data(line.utf8))  // meshtop's own numbers only
+            }
+            report.steps.append(.init(number: index + 1, target: rate, result: result, broken: slo?.broken(by: result) ?? []))
+            if StopSignal.requested {
+                report.interrupted = index + 1 < rates.count
+                break
+            }
+            if report.knee != nil { break }
+        }
+        if live { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
+        let output = StdoutWriter()
+        if json { output.line(try report.json()) } else { report.text().forEach { output.line($0) } }
+        try output.finish()
+        if !report.heldToTarget { throw ExitCode(1) }
     }
 }

@@ -1,0 +1,50 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `meshtop load --ramp --slo` through the local mesh's real gateway: a clean ramp holds its
+/// SLO (exit 0); with the gateway's fault filter holding each request 50 ms and two
+/// connections (at most 40 req/s), the ramp breaks p99 at the first step past that
+/// capacity, says so, and exits 1. The steps are far from the capacity on either side, so a
+/// busy machine moves no step across it.
+@Suite(.serialized, .enabled(if: LocalMesh.shouldRun, "envoy, etcd or prometheus is not installed"))
+struct MeshRampTests {
+    @Test func theKneeIsWhereTheGatewaysCapacityEnds() async throws {
+        let mesh = try await LocalMesh(prometheus: false)
+        defer { mesh.stop() }
+        #expect(await MeshLogs.put(mesh.gateway, key: "ramp") == 201)
+        let url = mesh.gateway + "/storage/ramp"
+
+        let clean = try await BinaryRun.run("meshtop", ["load", url, "-c", "4", "--ramp", "10:30:10:1s", "--slo", "p99<1s,errors<1%", "--json"])
+        #expect(clean.status == 0, "\(clean.stdout) \(clean.stderr)")
+        let held = try clean.json()
+        #expect(held["held_to_target"] as? Bool == true)
+        #expect((held["steps"] as? [[String: Any]])?.map { $0["target_rps"] as? Double } == [10, 20, 30])
+        #expect(held["knee_step"] is NSNull)
+
+        _ = try await mesh.fault("delay", "100", "50")
+        // Steps of 10, 45 and 80 req/s on two connections held 50 ms each: 10 fits four times
+        // over, 45 queues for the whole step (5 req/s more than fit: 10 requests behind by its end).
+        let run = try await BinaryRun.run("meshtop", ["load", url, "-c", "2", "--ramp", "10:80:35:2s", "--slo", "p99<150ms", "--json"])
+        #expect(run.status == 1, "\(run.stdout) \(run.stderr)")
+        let broke = try run.json()
+        #expect(broke["held_to_target"] as? Bool == false)
+        #expect(broke["knee_step"] as? Int == 2, "\(run.stdout)")
+        #expect(broke["knee_rps"] as? Double == 45)
+        let steps = try #require(broke["steps"] as? [[String: Any]])
+        #expect(steps.count == 2, "the ramp stops at the knee")
+        // Below the knee the delay is the latency; at it, the queue.
+        let p50 = try #require((steps[0]["latency_ms"] as? [String: Any])?["p50"] as? Double)
+        #expect(p50 >= 50 && p50 < 150, "\(steps[0])")
+        #expect((steps[1]["broken"] as? [String])?.first?.hasPrefix("p99 ") == true, "\(steps[1])")
+
+        let text = try await BinaryRun.run("meshtop", ["load", url, "-c", "2", "--ramp", "80:80:10:1s", "--slo", "p99<150ms"])
+        #expect(text.status == 1)
+        #expect(text.stdout.contains("Knee: 80.0 req/s (step 1): p99 "), "\(text.stdout)")
+        #expect(text.stdout.contains("no step held"))
+
+        let usage = try await BinaryRun.run("meshtop", ["load", url, "--ramp", "10:70:20:2s", "--rps", "5"])
+        #expect(usage.status == 2)
+        #expect(usage.stderr.contains("--ramp sets the rate"))
+    }
+}
