@@ -83,6 +83,7 @@ enum DetailView {
         let pairs = block.rows.filter { $0.kind == .pair }.count
         lines.append(
             field("hops", "\(block.rows.count) (\(pairs) paired)" + (block.complete ? "" : ", more may come")))
+        if !isConnection { lines += waterfall(block, width: width) }
         for row in block.rows {
             lines.append([])
             let route = ConnectionText.route(row.main) + "  " + (row.main?.authority ?? "")
@@ -115,6 +116,46 @@ enum DetailView {
         }
         let first = block.rows.first?.main
         return (ConnectionText.route(first), lines)
+    }
+
+    /// The paired hops on one time line, each bar from its client side's start to its end,
+    /// and where its time went (`HopTimes`): the calling proxy, the network, the called proxy,
+    /// the upstream (the app outside its calls, or the data store).
+    static func waterfall(_ block: RequestBlock, width: Int) -> [Line] {
+        let paired = block.rows.compactMap { row -> (hop: Int, pair: RequestPair)? in
+            guard case .pair(let pair) = row.content else { return nil }
+            return (row.hop, pair)
+        }
+        let times = HopTimes(paired.map(\.pair))
+        let starts = paired.map { $0.pair.client.pairingTime }
+        guard !paired.isEmpty, let total = times.total, let origin = starts.compactMap({ $0 }).min() else { return [] }
+        let track = max(10, min(60, width - nameWidth - 2 - 56))
+        var lines: [Line] = [[]]
+        lines.append([
+            Segment(Format.fit("time", nameWidth) + "  ", .dimmed), Segment("\(total) ms end to end, \(paired.count) paired hops", .heading),
+        ])
+        for ((hop, _), (times, start)) in zip(paired, zip(times.hops, starts)) {
+            let offset = Double((start ?? origin) - origin) / Double(max(total, 1))
+            let length = Double(times.total ?? 0) / Double(max(total, 1))
+            let from = min(track - 1, Int((offset * Double(track)).rounded(.down)))
+            let cells = max(1, min(track - from, Int((length * Double(track)).rounded())))
+            let bar = String(repeating: " ", count: from) + String(repeating: "█", count: cells)
+                + String(repeating: " ", count: track - from - cells)
+            func part(_ name: String, _ value: Int?) -> String { "\(name) " + (value.map { "\($0)" } ?? "-") }
+            let parts = [
+                part("proxy", times.clientProxy), part("net", times.network), part("peer", times.serverProxy),
+                part("upstream", times.upstream),
+            ].joined(separator: " · ")
+            lines.append([
+                Segment(Format.fit(String(repeating: "  ", count: times.depth) + "hop \(hop)", nameWidth) + "  ", .dimmed),
+                Segment(bar, .heading), Segment("  " + Format.milliseconds(times.total) + "  " + parts),
+            ])
+        }
+        lines.append([
+            Segment(Format.fit("", nameWidth) + "  ", .dimmed),
+            Segment("ms · proxy: the caller's own · net: to the peer · peer: its own · upstream: behind the peer less the hops below", .dimmed),
+        ])
+        return lines
     }
 
     /// A number field with its unit: Envoy logs durations in milliseconds, sizes in bytes.

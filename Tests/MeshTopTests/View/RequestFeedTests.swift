@@ -203,12 +203,14 @@ import Testing
         for index in 0..<(RequestFeed.capacity + 10) { reader.add(record("new\(index)", inbound: true), line: "") }
         model.requests = reader.feed
         #expect(reader.feed.block(requestID: "held") == nil)
-        let detail = Screen.render(model, state, width: 120, height: 60).grid.lines.joined(separator: "\n")
+        let detail = Screen.render(model, state, width: 120, height: 70).grid.lines.joined(separator: "\n")
         #expect(!detail.contains("left the list"))
         #expect(detail.contains("x-request-id                held"))
         // The whole chain: both hops, each with its two raw lines, durations with their unit.
         #expect(detail.contains("hop 1") && detail.contains("hop 2"))
         for raw in ["gateway out", "gateway in", "etcd out", "etcd in"] { #expect(detail.contains(raw), "no raw line \(raw)") }
         #expect(detail.contains("duration                    5 ms"))
+        // Both hops on the waterfall: the etcd hop starts 2 ms in and ends at 7.
+        #expect(detail.contains("7 ms end to end, 2 paired hops"), "\(detail)")
     }
 }
