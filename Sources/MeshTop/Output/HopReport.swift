@@ -23,14 +23,17 @@ struct HopReport {
         table.rows.compactMap { try? JSONLine.encode(HopObject(row: $0)) }
     }
 
-    func textLines() -> [String] {
+    /// - Parameter width: the columns there are (the dashboard's view): names are cut to fit.
+    func textLines(width: Int? = nil) -> [String] {
         let rows = table.rows
         var lines = [
             "requests    \(table.requests)" + (table.endToEnd.map { "  end to end " + Self.percentiles($0) } ?? "")
         ]
         if table.droppedHops > 0 { lines.append("            \(table.droppedHops) hops past the first \(HopTable.maxHops) not shown") }
         guard !rows.isEmpty else { return lines + ["no paired hops: per-hop time needs both lines of each hop"] }
-        let names = rows.map { String(repeating: "  ", count: $0.depth) + ControlBytes.sanitize($0.name) }
+        var names = rows.map { String(repeating: "  ", count: $0.depth) + ControlBytes.sanitize($0.name) }
+        // The other columns take 83.
+        if let width { names = names.map { Format.fit($0, max(12, width - 83)) } }
         let width = max(3, names.map(\.count).max() ?? 0)
         func cell(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
         func pad(_ text: String) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }

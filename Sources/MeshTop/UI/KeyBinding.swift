@@ -4,7 +4,7 @@
 struct KeyBinding: Sendable {
     enum Action: Sendable, CaseIterable {
         case quit, nextPanel, previousPanel, up, down, pageUp, pageDown, top, bottom, details, filter, errorsOnly
-        case reporter, profile, sort, reverseSort, window, namespace, pause, help, clear
+        case reporter, profile, sort, reverseSort, window, namespace, pause, help, clear, hops
         /// In the details view.
         case back
     }
@@ -46,6 +46,9 @@ struct KeyBinding: Sendable {
         KeyBinding(
             keys: [.character("N")], label: "N", footer: ("N", "ns"), help: "Traffic of one namespace (from or to it), the next, all",
             action: .namespace),
+        KeyBinding(
+            keys: [.character("H")], label: "H", footer: ("H", "hops"),
+            help: "per-hop time of the listed requests; Esc back", action: .hops),
         KeyBinding(keys: [.character("p")], label: "p", footer: ("p", "pause"), help: "pause the screen (polling goes on)", action: .pause),
         KeyBinding(keys: [.character("?")], label: "?", footer: ("?", "help"), help: "this help; any key closes it", action: .help),
     ]

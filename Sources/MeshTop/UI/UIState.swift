@@ -13,6 +13,8 @@ struct UIState: Equatable, Sendable {
         case member(String)
         /// The request as it was when Enter was pressed (it may leave the list meanwhile).
         case request(RequestBlock)
+        /// `H`: the per-hop table of the requests in the list, as they are now.
+        case hops
     }
 
     /// What the rest of the dashboard must do after a key.
@@ -114,6 +116,9 @@ struct UIState: Equatable, Sendable {
             filters[focus] = nil
             errorsOnly = false
         case .back: detail = nil
+        case .hops:
+            detail = .hops
+            detailScroll = 0
         }
         return nil
     }

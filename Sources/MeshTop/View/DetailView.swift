@@ -8,7 +8,30 @@ enum DetailView {
         case .edge(let key): return edge(key, model)
         case .member(let endpoint): return member(endpoint, model)
         case .request(let block): return request(block, model, width: width)
+        case .hops: return hops(model, width: width)
         }
+    }
+
+    /// `H`: the requests in the Requests panel's list (its last 1,000 rows), their paired
+    /// hops split as `logs --hops` splits them, one row a hop.
+    private static func hops(_ model: ScreenModel, width: Int) -> (String, [Line]) {
+        var table = HopTable()
+        for block in model.requests?.blocks ?? [] {
+            let pairs = block.rows.compactMap { row -> RequestPair? in
+                guard case .pair(let pair) = row.content, pair.client.connection == nil else { return nil }
+                return pair
+            }
+            if !pairs.isEmpty { table.add(HopTimes(pairs)) }
+        }
+        let title = "Hops  \(table.requests) requests in the list"
+        guard model.requests != nil else { return (title, [[Segment("no access logs: --logs FILE, - or k8s:NAMESPACE/SELECTOR", .dimmed)]]) }
+        let text = HopReport(table: table).textLines(width: width)
+        var lines: [Line] = text.map { line in
+            [Segment(line, line.hasPrefix("HOP ") ? .title : line.hasPrefix("(") ? .dimmed : .plain)]
+        }
+        lines.append([])
+        lines.append([Segment("requests whose hops are still pairing count with the hops they have; Esc back", .dimmed)])
+        return (title, lines)
     }
 
     /// Names take this many columns; a longer one (`upstream_transport_failure_reason`) is

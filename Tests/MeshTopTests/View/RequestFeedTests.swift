@@ -184,6 +184,30 @@ import Testing
         #expect(reader.rows.first?.requestID == "id\(RequestFeed.capacity + 49)")
     }
 
+    /// `H` opens the per-hop table of the listed requests; Esc goes back.
+    @Test func hopsViewTablesTheListedRequests() {
+        var reader = Reader()
+        for id in ["r1", "r2", "r3"] {
+            for (authority, inbound, time) in [("gateway", false, "24.000"), ("gateway", true, "24.000"), ("etcd", false, "24.001"), ("etcd", true, "24.001")] {
+                reader.add(record(id, inbound: inbound, authority: authority, time: time), line: "")
+            }
+        }
+        var model = ScreenFixture.model()
+        model.requests = reader.feed
+        var state = UIState()
+        #expect(state.handle(.character("H")) == nil)
+        #expect(state.detail == .hops)
+        let screen = Screen.render(model, state, width: 140, height: 30).grid.lines.joined(separator: "\n")
+        #expect(screen.contains("Hops  3 requests in the list"), "\(screen)")
+        #expect(screen.contains("HOP "))
+        // Each request's two hops, 5 ms each on the client side: the table's rows by authority.
+        for hop in ["gateway", "etcd"] {
+            #expect(screen.split(separator: "\n").contains { $0.contains(hop) && $0.contains("       3 ") }, "\(hop) row: \(screen)")
+        }
+        _ = state.handle(.escape)
+        #expect(state.detail == nil)
+    }
+
     /// Enter copies the request: it stays open, whole, while newer requests push it out.
     @Test func anOpenRequestOutlivesTheList() throws {
         var reader = Reader()
