@@ -39,6 +39,14 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "What the run, or each ramp step, must stay under: pNN<DURATION, errors<PERCENT, rate>PERCENT, comma-separated.")
     var slo: String?
 
+    @Option(
+        name: .customLong("logs"),
+        help: "With --ramp: a proxy's access-log file (repeatable), read after the ramp for each step's per-hop time.")
+    var logs: [String] = []
+
+    @Option(help: "With --logs: how long the files must stop growing before they are read (the proxies' flush interval).")
+    var logsQuiet = "1s"
+
     func validate() throws {
         if let ramp {
             if traffic.rps != nil || requests != nil || traffic.duration != nil {
@@ -48,6 +56,15 @@ struct LoadCommand: ParsableCommand {
         }
         if let slo {
             do { _ = try LoadSLO(slo) } catch { throw ValidationError("--slo \(error.description)") }
+        }
+        if !logs.isEmpty {
+            guard ramp != nil else { throw ValidationError("--logs goes with --ramp: each step's per-hop time") }
+            if let source = logs.first(where: { $0 == "-" || $0.hasPrefix("k8s:") }) {
+                throw ValidationError("--logs '\(source)': a ramp reads files (the dashboard follows stdin and k8s: sources)")
+            }
+            if (DurationText.parse(logsQuiet) ?? .zero) <= .zero {
+                throw ValidationError("--logs-quiet '\(logsQuiet)' is not a duration such as 1s")
+            }
         }
         if requests != nil, traffic.duration != nil { throw ValidationError("give -n or -d, not both") }
         if let requests, requests < 1 { throw ValidationError("-n must be at least 1") }
@@ -110,7 +127,11 @@ struct LoadCommand: ParsableCommand {
         let live = isatty(STDERR_FILENO) != 0
         let rates = ramp.rates
         var report = RampReport(ramp: ramp, slo: slo)
+        let logFiles: RampLogs?
+        do { logFiles = logs.isEmpty ? nil : try RampLogs(paths: logs) } catch { throw ValidationError("--logs \(error.description)") }
+        var starts: [Int64] = []
         for (index, rate) in rates.enumerated() {
+            starts.append(Int64(Date().timeIntervalSince1970 * 1_000))
             var plan = try plan()
             plan.rate = rate
             plan.count = nil
@@ -129,6 +150,14 @@ struct LoadCommand: ParsableCommand {
                 break
             }
             if report.knee != nil { break }
+        }
+        if let logFiles {
+            let end = Int64(Date().timeIntervalSince1970 * 1_000)
+            if live { FileHandle.standardError.write(Data("\r\u{1b}[Kreading the proxies' logs…".utf8)) }
+            logFiles.settle(quiet: DurationText.parse(logsQuiet) ?? .seconds(1))
+            let (tables, truncated) = logFiles.tables(starts: starts, end: end)
+            for index in report.steps.indices { report.steps[index].hops = tables[index] }
+            report.logsTruncated = truncated
         }
         if live { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
         let output = StdoutWriter()

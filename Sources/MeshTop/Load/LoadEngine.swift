@@ -91,6 +91,7 @@ final class LoadEngine {
                 let latency = finished - flight.due
                 let micros = latency.wholeMicroseconds
                 _ = result.latency.record(UInt64(max(0, micros)))
+                _ = result.queueing.record(UInt64(max(0, (flight.started - flight.due).wholeMicroseconds)))
                 log?.write(
                     start: flight.wallStart, status: status, failure: failure, bytes: transfer.bytesReceived,
                     duration: finished - flight.started, requestID: flight.requestID)

@@ -11,6 +11,9 @@ struct LoadResult: Sendable {
     /// Microseconds, from each request's intended start (open model) or its start.
     var latency = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
     var targetRate: Double?
+    /// Microseconds each request waited for a free connection past its intended start (open
+    /// model): the load's own queue, the first "hop" of a request.
+    var queueing = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
 
     var seconds: Double { elapsed.inSeconds }
     var rate: Double { seconds > 0 ? Double(requests) / seconds : 0 }
@@ -24,6 +27,11 @@ struct LoadResult: Sendable {
     }
 
     var maxMilliseconds: Double? { latency.totalCount == 0 ? nil : Double(latency.max) / 1_000 }
+
+    /// The load's queue at a percentile, in whole milliseconds as Envoy's fields are.
+    func queueMilliseconds(atPercentile percentile: Double) -> UInt64? {
+        queueing.totalCount == 0 ? nil : queueing.valueAtPercentile(percentile) / 1_000
+    }
 
     func text() -> [String] {
         var lines = ["Summary:"]

@@ -25,7 +25,9 @@ struct MeshRampTests {
         _ = try await mesh.fault("delay", "100", "50")
         // Steps of 10, 45 and 80 req/s on two connections held 50 ms each: 10 fits four times
         // over, 45 queues for the whole step (5 req/s more than fit: 10 requests behind by its end).
-        let run = try await BinaryRun.run("meshtop", ["load", url, "-c", "2", "--ramp", "10:80:35:2s", "--slo", "p99<150ms", "--json"])
+        // With the proxies' logs, each step's requests hop by hop.
+        let logs = mesh.description.accessLogs.values.sorted().flatMap { ["--logs", $0] }
+        let run = try await BinaryRun.run("meshtop", ["load", url, "-c", "2", "--ramp", "10:80:35:2s", "--slo", "p99<150ms", "--json"] + logs)
         #expect(run.status == 1, "\(run.stdout) \(run.stderr)")
         let broke = try run.json()
         #expect(broke["held_to_target"] as? Bool == false)
@@ -37,6 +39,20 @@ struct MeshRampTests {
         let p50 = try #require((steps[0]["latency_ms"] as? [String: Any])?["p50"] as? Double)
         #expect(p50 >= 50 && p50 < 150, "\(steps[0])")
         #expect((steps[1]["broken"] as? [String])?.first?.hasPrefix("p99 ") == true, "\(steps[1])")
+        // Every request of a step is in its logs, each a gateway hop holding the delay and an
+        // etcd call under it; what grew at the knee is the load's wait for one of its two
+        // connections, not any proxy.
+        for step in steps {
+            #expect(step["logged_requests"] as? Int == step["requests"] as? Int, "\(step)")
+            let hops = try #require(step["hops"] as? [[String: Any]])
+            let gateway = try #require(hops.first { $0["hop"] as? String == MeshHopsTests.gatewayHop && $0["depth"] as? Int == 0 })
+            let etcd = try #require(hops.first { $0["hop"] as? String == MeshHopsTests.etcdHop && $0["depth"] as? Int == 1 })
+            let gatewayOwn = try #require((gateway["own_ms"] as? [String: Any])?["p50"] as? Int)
+            let etcdOwn = try #require((etcd["own_ms"] as? [String: Any])?["p99"] as? Int)
+            #expect(gatewayOwn >= 50 && gatewayOwn < 100, "\(gateway)")
+            #expect(etcdOwn < 50, "\(etcd)")
+        }
+        #expect(broke["broke_hop"] as? String == "(load) queue", "\(run.stdout)")
 
         let text = try await BinaryRun.run("meshtop", ["load", url, "-c", "2", "--ramp", "80:80:10:1s", "--slo", "p99<150ms"])
         #expect(text.status == 1)

@@ -1,3 +1,4 @@
+import Collectors
 import Testing
 
 @testable import MeshTop
@@ -53,6 +54,42 @@ import Testing
         #expect(try LoadSLO("errors<1%").broken(by: result) == ["errors 1.98 % ≥ 1 %"])
         // Asked 200 req/s, sent 101: past the knee whatever the latency.
         #expect(try LoadSLO("rate>95%").broken(by: Self.result(rate: 200)) == ["rate 51 % of target ≤ 95 %"])
+    }
+
+    /// A step's table: `count` requests through one hop whose calling proxy holds each `own`
+    /// ms, the hop's own time 4 ms more (the network, the called proxy and its upstream).
+    static func hops(own: Int, count: Int = 100) -> HopTable {
+        func line(_ duration: Int, _ upstream: Int, inbound: Bool) -> AccessLogRecord {
+            var record = AccessLogRecord()
+            record.startTime = EnvoyTimestamp.format(seconds: 1_780_000_000, milliseconds: 0)
+            record.duration = duration
+            record.upstreamServiceTime = upstream
+            record.direction = inbound ? .inbound : .outbound
+            record.upstreamCluster = inbound ? "inbound|9080||" : "outbound|9080||storage"
+            return record
+        }
+        var table = HopTable()
+        for _ in 0..<count {
+            table.add(HopTimes([RequestPair(requestID: "r", client: line(own + 4, 4, inbound: false), server: line(3, 2, inbound: true))]))
+        }
+        return table
+    }
+
+    /// At the knee the hop whose own p99 grew most since the last held step broke first;
+    /// the load's queue is a hop too.
+    @Test func theHopThatBrokeFirst() throws {
+        var report = RampReport(ramp: try LoadRamp("10:20:10:1s"), slo: try LoadSLO("p99<50ms"))
+        report.steps = [
+            .init(number: 1, target: 10, result: Self.result(rate: 10), broken: [], hops: Self.hops(own: 5)),
+            .init(number: 2, target: 20, result: Self.result(rate: 20), broken: ["p99 300 ms ≥ 50 ms"], hops: Self.hops(own: 300)),
+        ]
+        #expect(report.brokeHop?.name == "outbound|9080||storage")
+        #expect(report.brokeHop?.before == 9 && report.brokeHop?.after == 304)
+        #expect(report.text().contains("The hop that broke first: outbound|9080||storage (own p99 9 → 304 ms)"))
+        // Requests waiting 400 ms for a connection at the knee: the queue grew more.
+        _ = report.steps[1].result.queueing.record(400_000)
+        for _ in 0..<10 { _ = report.steps[1].result.queueing.record(400_000) }
+        #expect(report.brokeHop?.name == RampReport.queueHop)
     }
 
     @Test func theKneeIsTheFirstStepThatBroke() throws {

@@ -1,0 +1,97 @@
+import Collectors
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The proxies' access logs of a ramp (`load --ramp --logs FILE…`): where each file ended
+/// when the ramp began, and afterwards what they logged since, paired and split hop by hop
+/// (`HopTimes`), one `HopTable` a step by each request's start time.
+///
+/// Files are read after the ramp, not followed during it: a step's figures need every line
+/// of its requests, which proxies write when a request ends and flush on their own schedule.
+struct RampLogs {
+    let paths: [String]
+    private let offsets: [Int]
+    /// At most this much of the logs is read after a ramp (about 1.5 M lines).
+    static let maxBytes = 512 << 20
+
+    init(paths: [String]) throws(LoadRampError) {
+        self.paths = paths
+        var offsets: [Int] = []
+        for path in paths {
+            var info = stat()
+            guard stat(path, &info) == 0 else { throw LoadRampError("\(path): \(String(cString: strerror(errno)))") }
+            guard (info.st_mode & S_IFMT) == S_IFREG else { throw LoadRampError("\(path): is not a regular file") }
+            offsets.append(Int(info.st_size))
+        }
+        self.offsets = offsets
+    }
+
+    private func sizes() -> [Int] {
+        paths.map { path in
+            var info = stat()
+            return stat(path, &info) == 0 ? Int(info.st_size) : 0
+        }
+    }
+
+    /// Waits until no file has grown for `quiet` (the proxies have flushed the ramp's last
+    /// lines), `limit` at most.
+    func settle(quiet: Duration, limit: Duration = .seconds(30)) {
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
+        var last = sizes()
+        var since = clock.now
+        while clock.now < deadline, clock.now - since < quiet {
+            Thread.sleep(forTimeInterval: 0.1)  // polling a file's size; nothing to wait on
+            let now = sizes()
+            if now != last {
+                last = now
+                since = clock.now
+            }
+        }
+    }
+
+    /// Per step, the requests that started in it: step i runs from `starts[i]` to the next
+    /// step's start (the last to `end`), in milliseconds since 1970. Lines a format does not
+    /// read are skipped, as `logs` counts them; `truncated` says whether the byte bound cut
+    /// the reading short.
+    func tables(starts: [Int64], end: Int64) -> (tables: [HopTable], truncated: Bool) {
+        var records: [AccessLogRecord] = []
+        var budget = Self.maxBytes
+        for (path, offset) in zip(paths, offsets) where budget > 0 {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            // A file rotated or truncated since is read from its start.
+            var info = stat()
+            let from = fstat(fd, &info) == 0 && Int(info.st_size) >= offset ? offset : 0
+            guard lseek(fd, off_t(from), SEEK_SET) >= 0 else {
+                close(fd)
+                continue
+            }
+            let reader = LineReader(name: path, descriptor: fd)
+            var decoder = AccessLogDecoder()
+            while budget > 0, let line = try? reader.nextLine() {
+                budget -= line.count + 1
+                guard var record = decoder.decode(bytes: line) else { continue }
+                record.origin = path
+                records.append(record)
+            }
+        }
+        // One log time order across the files, as `logs` merges them.
+        records.sort { ($0.pairingTime ?? 0) < ($1.pairingTime ?? 0) }
+        var pairer = RequestPairer(window: .seconds(10), chainsOfOne: true)
+        var tables = [HopTable](repeating: HopTable(), count: starts.count)
+        func take(_ events: [PairingEvent]) {
+            for case .chain(let chain) in events {
+                guard let start = chain.hops.first?.client.pairingTime, start >= (starts.first ?? .max), start <= end else { continue }
+                let step = (starts.lastIndex { $0 <= start }) ?? 0
+                tables[step].add(HopTimes(chain.hops))
+            }
+        }
+        for record in records { take(pairer.add(record)) }
+        take(pairer.flush())
+        return (tables, budget <= 0)
+    }
+}
