@@ -34,7 +34,7 @@ struct MeshHopsTests {
         #expect(gateway["depth"] as? Int == 0 && etcd["depth"] as? Int == 1)
         // The gateway's own time: its duration less its upstream's, where Envoy's fault filter holds a request.
         let held = try p50(gateway, "client_proxy_ms")
-        #expect(held >= Self.delay && held <= Self.delay + 15, "gateway's own time \(held) ms with a \(Self.delay) ms delay")
+        #expect(held >= Self.delay && held <= Self.delay + 30, "gateway's own time \(held) ms with a \(Self.delay) ms delay")
         #expect(try p50(cleanGateway, "client_proxy_ms") < 15)
         // Nowhere else: every other part of every hop stays near the clean run's.
         for (name, hop) in delayed {
@@ -42,7 +42,7 @@ struct MeshHopsTests {
             for part in Self.parts where !(name == Self.gatewayHop && (part == "client_proxy_ms" || part == "own_ms")) {
                 let was = try p99(before, part)
                 let now = try p50(hop, part)
-                #expect(now <= was + 10, "\(name) \(part): p50 \(now) ms delayed, p99 \(was) ms clean")
+                #expect(now <= was + 25, "\(name) \(part): p50 \(now) ms delayed, p99 \(was) ms clean")
             }
         }
         // The slowest requests' time is mostly the gateway's.
