@@ -76,7 +76,8 @@ struct EnvoyProfileMeshTests {
         for batch in 1...2 {
             try await send(gateway.url, count: 20, dead: 3)
             try await send(route.url, count: 5)
-            try await Tool.waitUntil("batch \(batch) of Envoy's counters in Prometheus", within: 30, log: prometheus.logTail) {
+            var seen = ""
+            try await Tool.waitUntil("batch \(batch) of Envoy's counters in Prometheus", within: 30, log: { seen + "\n" + prometheus.logTail() }) {
                 let storage = try? await value(
                     client, #"sum(envoy_cluster_upstream_rq{cluster_name="\#(Self.storageCluster)",response_code_class=""})"#)
                 let failed = try? await value(client, #"sum(envoy_cluster_upstream_rq{cluster_name="\#(Self.deadCluster)",response_code="503"})"#)
@@ -87,7 +88,12 @@ struct EnvoyProfileMeshTests {
                 let routed = try? await value(
                     client, #"sum(envoy_cluster_upstream_rq{envoy_cluster_name="\#(Self.routeCluster)",envoy_response_code=~"20."})"#)
                 let n = Double(batch)
-                return storage == 40 * n && failed == 3 * n && connects == 3 * n && timed == 40 * n && routed == 10 * n
+                seen = "storage \(storage ?? -1) failed \(failed ?? -1) connects \(connects ?? -1) timed \(timed ?? -1) routed \(routed ?? -1)"
+                // At least, not exactly: this waits only for the batch to be in (the checks
+                // below hold meshtop to Prometheus's own figures, whatever the counts), and an
+                // exact count would wait forever for a request counted once more.
+                return (storage ?? 0) >= 40 * n && (failed ?? 0) >= 3 * n && (connects ?? 0) >= 3 * n && (timed ?? 0) >= 40 * n
+                    && (routed ?? 0) >= 10 * n
             }
         }
 
