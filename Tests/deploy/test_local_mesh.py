@@ -21,6 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -489,6 +490,38 @@ class TestFaults:
         assert status == 200
         assert "DI" not in flags(lines_with(log_of(faulty, GATEWAY), request_id)[0])
 
+
+    def test_fault_logs_off_then_sampled_then_clear(self, faulty: Supervised):
+        serving(faulty)
+        try:
+            result = faulty.fault("logs", "0", STORAGE)
+            assert result.returncode == 0 and "access log off" in result.stdout
+            status, silent = requested(faulty, "unlogged")
+            assert status == 200
+            lines_with(log_of(faulty, GATEWAY), silent)  # the gateway still logs it
+            assert faulty.fault("logs", "50", STORAGE).returncode == 0
+            # Envoy samples by the x-request-id's UUID bits: ids that are UUIDs, as Envoy makes them.
+            ids = [str(uuid.uuid4()) for _ in range(40)]
+            for request_id in ids:
+                assert call(faulty.description["gateway"] + "/storage/f", headers={"x-request-id": request_id})[0] == 200
+            for request_id in ids:
+                lines_with(log_of(faulty, GATEWAY), request_id)
+        finally:
+            assert faulty.fault("clear").returncode == 0
+        # Logged whole again; the sidecar writes its lines in order, so once this one's are in,
+        # the earlier requests' lines are in too, if they were written at all.
+        status, logged = requested(faulty, "logged-again")
+        assert status == 200
+        lines_with(log_of(faulty, STORAGE), logged, count=2)
+        storage = records(log_of(faulty, STORAGE))
+        by_id = {request_id: [r for r in storage if r["request_id"] == request_id] for request_id in [silent, *ids]}
+        assert by_id[silent] == [], "neither the inbound nor the outbound line while the log was off"
+        # Half the ids, by x-request-id: a kept request has both of the sidecar's lines.
+        kept = [request_id for request_id in ids if by_id[request_id]]
+        assert 0 < len(kept) < len(ids), f"{len(kept)} of {len(ids)} kept at 50 %"
+        assert all(len(by_id[request_id]) == 2 for request_id in kept)
+        assert faulty.fault("logs", "101", STORAGE).returncode == 2
+        assert faulty.fault("logs", "0", "nobody").returncode == 2
 
     def test_fault_overflow_with_concurrent_requests(self, faulty: Supervised):
         serving(faulty)

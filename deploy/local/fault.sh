@@ -2,6 +2,8 @@
 # Faults in the running local mesh (`make demo`), caused by real Envoy means, from a second terminal:
 #   fault.sh abort PERCENT [CODE]     the gateway answers CODE (503) itself: flag FI
 #   fault.sh delay PERCENT MS         the gateway holds requests MS ms first: flag DI
+#   fault.sh logs PERCENT PROXY       PROXY's access log keeps PERCENT of requests (by x-request-id;
+#                                     0: off), as an Istio Telemetry filter or sampling would
 #   fault.sh overflow                 a circuit breaker of 1 connection and 1 pending request on
 #                                     proxy-etcd-storage's etcd cluster: flag UO
 #   fault.sh etcd stop|start [MEMBER] kill a member and keep it down / let it start again: UF on

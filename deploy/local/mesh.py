@@ -73,6 +73,8 @@ STORAGE = "proxy-etcd-storage"
 GATEWAY = "istio-ingressgateway"
 STORAGE_CLUSTER = f"outbound|9080||{STORAGE}.{NAMESPACE}.svc.cluster.local"
 ETCD_CLUSTER = f"outbound|2379||etcd-service.{NAMESPACE}.svc.cluster.local"
+# The runtime key of each proxy's access-log sampling (fault.sh logs).
+ACCESS_LOG_KEY = "access_log.percent"
 # What the storage sidecar does when etcd misbehaves, as a VirtualService timeout and Istio's
 # default retries would; the service's own etcd timeout (2 s) is longer, so the sidecar's UT shows.
 ETCD_ROUTE_TIMEOUT = "1s"
@@ -252,6 +254,11 @@ def envoy_bootstrap(
         encoding = {"text_format_source": {"inline_string": ISTIO_TEXT_FORMAT + "\n"}}
     logger = {
         "name": "envoy.access_loggers.file",
+        # Every request is logged until the runtime says otherwise: `fault.sh logs PERCENT NAME`
+        # sets access_log.percent, as a Telemetry resource's filter or sampling would. Sampled by
+        # x-request-id, so the proxies of one request keep or drop its lines alike.
+        "filter": {"runtime_filter": {"runtime_key": ACCESS_LOG_KEY,
+                                      "percent_sampled": {"numerator": 100, "denominator": "HUNDRED"}}},
         "typed_config": _typed("envoy.extensions.access_loggers.file.v3.FileAccessLog", path=str(access_log),
                                log_format=encoding),
     }  # fmt: skip
@@ -639,7 +646,7 @@ def fault(description: dict, args: list[str]) -> str:
     storage = admin.get(STORAGE)
     cb = f"circuit_breakers.{ETCD_CLUSTER}.default"
     if not args:
-        raise MeshError("usage: fault.sh abort PERCENT [CODE] | delay PERCENT MS | overflow | clear | "
+        raise MeshError("usage: fault.sh abort PERCENT [CODE] | delay PERCENT MS | overflow | logs PERCENT PROXY | clear | "
                         "etcd stop|start|pause|resume [MEMBER] | stop|start NAME")
     what, rest = args[0], args[1:]
 
@@ -660,13 +667,21 @@ def fault(description: dict, args: list[str]) -> str:
         _runtime(gateway, **{"fault.http.delay.fixed_delay_percent": percent(rest[0]),
                              "fault.http.delay.fixed_duration_ms": rest[1]})  # fmt: skip
         return f"gateway: {rest[0]} % of requests delayed by {rest[1]} ms (flag DI)"
+    if what == "logs" and len(rest) == 2:
+        share, proxy = percent(rest[0]), rest[1]
+        if proxy not in admin:
+            raise MeshError(f"no proxy '{proxy}' (proxies: {', '.join(sorted(admin))})")
+        _runtime(admin[proxy], **{ACCESS_LOG_KEY: share})
+        return f"{proxy}: access log {'off' if share == 0 else f'{share} % of requests (by x-request-id)'}"
     if what == "overflow" and not rest:
         _runtime(storage, **{f"{cb}.max_connections": 1, f"{cb}.max_pending_requests": 1, f"{cb}.max_requests": 1})
         return "proxy-etcd-storage: 1 connection and 1 pending request to etcd-service; the rest overflow (flag UO)"
     if what == "clear" and not rest:
         _runtime(gateway, **{"fault.http.abort.abort_percent": 0, "fault.http.delay.fixed_delay_percent": 0})
         _runtime(storage, **{f"{cb}.max_connections": 1024, f"{cb}.max_pending_requests": 1024, f"{cb}.max_requests": 1024})
-        said = ["gateway faults off, circuit breaker back to 1024"]
+        for proxy_admin in admin.values():
+            _runtime(proxy_admin, **{ACCESS_LOG_KEY: 100})
+        said = ["gateway faults off, circuit breaker back to 1024, every access log whole"]
         for name, proc in description["processes"].items():
             held = Path(description["directory"]) / "held" / name.replace("/", "_")
             if held.exists():
