@@ -164,7 +164,7 @@ public struct AccessLogSummary: Sendable {
         return Double(records) * 1_000 / Double(lastTime - firstTime)
     }
 
-    private static func percentiles(_ histogram: Histogram<UInt64>) -> Percentiles? {
+    static func percentiles(_ histogram: Histogram<UInt64>) -> Percentiles? {
         guard histogram.totalCount > 0 else { return nil }
         return Percentiles(
             p50: histogram.valueAtPercentile(50), p90: histogram.valueAtPercentile(90),

@@ -57,7 +57,7 @@ public struct HopTable: Sendable {
         requests += 1
         let bucket = times.total.map(Self.bucket)
         if let total = times.total {
-            record(&totals, total)
+            Self.record(&totals, total)
             totalByBucket[bucket!, default: 0] += total
         }
         for hop in times.hops {
@@ -70,15 +70,8 @@ public struct HopTable: Sendable {
                 parts[key] = Parts()
                 order.append(key)
             }
-            parts[key]!.requests += 1
-            if let own = hop.own {
-                record(&parts[key]!.own, own)
-                if let bucket { parts[key]!.ownByBucket[bucket, default: 0] += own }
-            }
-            hop.clientProxy.map { record(&parts[key]!.clientProxy, $0) }
-            hop.network.map { record(&parts[key]!.network, $0) }
-            hop.serverProxy.map { record(&parts[key]!.serverProxy, $0) }
-            hop.upstream.map { record(&parts[key]!.upstream, $0) }
+            // One lookup, the entry changed in place.
+            Self.add(hop, bucket: bucket, to: &parts[key]!)
         }
     }
 
@@ -111,14 +104,23 @@ public struct HopTable: Sendable {
         Histogram<UInt64>(highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: .three)
     }
 
-    private func record(_ histogram: inout Histogram<UInt64>, _ milliseconds: Int) {
+    private static func add(_ hop: HopTimes.Hop, bucket: Int?, to entry: inout Parts) {
+        entry.requests += 1
+        if let own = hop.own {
+            record(&entry.own, own)
+            if let bucket { entry.ownByBucket[bucket, default: 0] += own }
+        }
+        hop.clientProxy.map { record(&entry.clientProxy, $0) }
+        hop.network.map { record(&entry.network, $0) }
+        hop.serverProxy.map { record(&entry.serverProxy, $0) }
+        hop.upstream.map { record(&entry.upstream, $0) }
+    }
+
+    private static func record(_ histogram: inout Histogram<UInt64>, _ milliseconds: Int) {
         histogram.record(UInt64(min(max(0, milliseconds), 3_600_000)))
     }
 
     private static func percentiles(_ histogram: Histogram<UInt64>) -> Percentiles? {
-        guard histogram.totalCount > 0 else { return nil }
-        return Percentiles(
-            p50: histogram.valueAtPercentile(50), p90: histogram.valueAtPercentile(90), p99: histogram.valueAtPercentile(99),
-            max: histogram.max)
+        AccessLogSummary.percentiles(histogram)
     }
 }
