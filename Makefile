@@ -35,12 +35,17 @@ test: deps
 # Swift Testing prints a line per test; on success keep the failures (none) and the totals.
 # A test process that crashes can leave a server it started holding swift-test's output
 # pipe open, and swift-test then waits for it forever: the time limit makes that a failure.
+# Line-buffered, so that after a time-out the log holds every line up to it, and the tests
+# that started and never ended are named.
 test-swift:
 	@$(call QUIET_BUILD,--build-tests)
-	@if timeout --kill-after=30s 45m $(SWIFT) test --skip-build >$(TEST_LOG) 2>&1; then \
+	@if timeout --kill-after=30s 25m stdbuf -oL -eL $(SWIFT) test --skip-build >$(TEST_LOG) 2>&1; then \
 		grep -E '^✔ Test run' $(TEST_LOG) || tail -n 3 $(TEST_LOG); \
 	else \
-		grep -E '✘|error:|Fatal|fatal' $(TEST_LOG) | head -n 60; tail -n 5 $(TEST_LOG); exit 1; \
+		grep -E '✘|error:|Fatal|fatal' $(TEST_LOG) | head -n 60; tail -n 5 $(TEST_LOG); \
+		sed -nE 's/^◇ Test (.*) started\.$$/\1/p' $(TEST_LOG) | sort > $(TEST_LOG).started; \
+		sed -nE 's/^[✔✘] Test (.*) (passed|failed|skipped).*/\1/p' $(TEST_LOG) | sort > $(TEST_LOG).ended; \
+		comm -23 $(TEST_LOG).started $(TEST_LOG).ended | sed 's/^/still running: /' | head -n 20; exit 1; \
 	fi
 
 test-web:

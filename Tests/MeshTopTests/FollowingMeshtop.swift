@@ -1,3 +1,4 @@
+import Collectors
 import Foundation
 import TestSupport
 
@@ -8,7 +9,7 @@ final class FollowingMeshtop: @unchecked Sendable {
     let process = Process()
     private let out = Pipe()
     let err = Pipe()
-    private var watchdog: Task<Void, any Error>?
+    private var watchdog: DispatchWorkItem?
 
     init(_ arguments: [String], killAfter limit: Duration) throws {
         process.executableURL = BuiltBinary.url("meshtop")
@@ -17,10 +18,14 @@ final class FollowingMeshtop: @unchecked Sendable {
         process.standardError = err
         try process.run()
         let pid = process.processIdentifier
-        watchdog = Task.detached {
-            try await Task.sleep(for: limit)
-            Glibc.kill(pid, SIGKILL)
-        }
+        // On a Dispatch thread, not a task: with the pool's few threads blocked, a task
+        // watchdog would never run and a stuck test would hang the whole run.
+        let watchdog = DispatchWorkItem { Glibc.kill(pid, SIGKILL) }
+        let (seconds, attoseconds) = limit.components
+        DispatchQueue.global().asyncAfter(
+            deadline: .now() + .milliseconds(Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)),
+            execute: watchdog)
+        self.watchdog = watchdog
     }
 
     var pid: Int32 { process.processIdentifier }
@@ -28,7 +33,8 @@ final class FollowingMeshtop: @unchecked Sendable {
     /// What meshtop printed next, once it holds `count` lines (less if meshtop ended).
     func read(lines count: Int = 1) async -> String {
         let reader = out.fileHandleForReading
-        return await Task.detached { () -> String in
+        // The read blocks until meshtop writes: off the pool, which the tests share.
+        return await OffPool.run { () -> String in
             var seen = ""
             while seen.split(separator: "\n").count < count {
                 let data = reader.availableData
@@ -36,19 +42,19 @@ final class FollowingMeshtop: @unchecked Sendable {
                 seen += String(decoding: data, as: UTF8.self)
             }
             return seen
-        }.value
+        }
     }
 
     /// SIGTERM, as Ctrl-C's cousin, and the exit status.
     func terminate() -> Int32 {
         process.terminate()
-        process.waitUntilExit()
-        return process.terminationStatus
+        process.waitForExit(within: 20)
+        return process.isRunning ? -1 : process.terminationStatus
     }
 
     func kill() {
         watchdog?.cancel()
         if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        process.waitForExit()
     }
 }

@@ -48,7 +48,7 @@ import Testing
 
         deinit {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+            process.waitForExit()
             pipes.out.fileHandleForReading.readabilityHandler = nil
             pipes.err.fileHandleForReading.readabilityHandler = nil
         }
@@ -57,7 +57,7 @@ import Testing
     /// Waits for a run's exit on a thread of its own: a test that blocks one of Swift's few
     /// pool threads in `waitUntilExit` can starve the very tests whose servers it waits on.
     static func exit(of process: Process) async {
-        await OffPool.run { process.waitUntilExit() }
+        await OffPool.run { process.waitForExit(within: 60) }
     }
 
     private func workDirectory(copying fixture: String?) throws -> URL {

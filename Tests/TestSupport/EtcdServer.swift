@@ -83,7 +83,7 @@ public final class EtcdServer: @unchecked Sendable {
     public func stop() {
         guard let process, process.isRunning else { return }
         process.terminate()
-        process.waitUntilExit()
+        process.waitForExit()
         self.process = nil
     }
 

@@ -6,6 +6,9 @@
 /// What stays the same for every request to one target is filled in once; `record` adds
 /// one exchange's outcome.
 public struct OutboundRecord: Sendable {
+    /// `meshtop load`'s user agent, by which the ledger knows the load's own lines.
+    public static let loadUserAgent = "meshtop-load"
+
     private var template = AccessLogRecord()
 
     /// - Parameters:

@@ -36,6 +36,8 @@ public struct HealthThresholds: Sendable, Equatable {
     public var p99Milliseconds = 500.0
     /// Raft index spread across members above this warns.
     public var raftLag: UInt64 = 100
+    /// Two counts of one hop in the telemetry ledger disagreeing by more than this share warns.
+    public var ledgerGap = 0.01
 
     public init() {}
 }

@@ -143,6 +143,24 @@ public enum HealthEvaluator {
         return [HealthCheck("storage service", facts.problem == nil ? .ok : .fail, facts.problem ?? "answers GET /", latency: facts.latency)]
     }
 
+    /// The telemetry ledger: warn when a hop's counts disagree by more than the threshold,
+    /// naming the hop and the likely cause of the worst disagreement.
+    public static func ledger(_ ledger: TelemetryLedger?, thresholds: HealthThresholds) -> HealthCheck {
+        guard let ledger, !ledger.rows.isEmpty else {
+            return HealthCheck("telemetry ledger", .skipped, "no requests counted (metrics or --logs) in the window")
+        }
+        let hops = ledger.rows.count
+        guard let (row, gap) = ledger.rows.flatMap({ row in row.gaps.map { (row, $0) } }).max(by: { $0.1.share < $1.1.share }),
+            gap.share > thresholds.ledgerGap
+        else {
+            let within = ledger.balanced ? "balance to the request" : "agree within \(percent(thresholds.ledgerGap))"
+            return HealthCheck("telemetry ledger", .ok, "load, metrics and logs \(within) on \(hops) hop\(hops == 1 ? "" : "s")")
+        }
+        return HealthCheck(
+            "telemetry ledger", .warn,
+            "\(ControlBytes.sanitize(row.hop)): \(gap.count) of \(gap.of) (\(percent(gap.share))) \(gap.kind.rawValue): \(ControlBytes.sanitize(gap.cause))")
+    }
+
     static func percent(_ rate: Double) -> String {
         let value = rate * 100
         return value >= 99.95 && value < 100 ? "99.9%" : "\((value * 10).rounded() / 10)%"

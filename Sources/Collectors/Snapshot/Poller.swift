@@ -18,6 +18,9 @@ public struct PollerConfig: Sendable {
     /// Kubernetes is asked less often: each check is two kubectl runs.
     public var kubeInterval: Duration = .seconds(10)
     public var thresholds = HealthThresholds()
+    /// The telemetry ledger's mark: its metrics count from this moment (`snapshot --since`);
+    /// nil counts from the first poll on (the dashboard's start).
+    public var countsSince: Date?
 
     public init() {}
 }
@@ -55,6 +58,9 @@ public actor Poller {
     private var etcdView: EtcdClusterView?
     private var serviceFacts: HealthEvaluator.ServiceFacts?
     private var kubeChecks: [HealthCheck] = []
+    /// The counters at the ledger's mark, for the profile they were read with.
+    private var countMark: (profile: MetricsProfile.Name, totals: RequestCounts.Totals, since: Date)?
+    private var requestCounts: RequestCounts?
 
     public init(_ config: PollerConfig) {
         self.config = config
@@ -135,6 +141,8 @@ public actor Poller {
 
     private func restart() async {
         edges = []
+        countMark = nil
+        requestCounts = nil
         history = MeshHistory()
         observer?(snapshot())
         await pollOnceIfConfigured(.prometheus)
@@ -156,7 +164,7 @@ public actor Poller {
         health += config.kube == nil ? [HealthCheck("kubernetes", .skipped, config.kubeSkipped)] : kubeChecks
         return Snapshot(
             time: Date(), backends: freshness, edges: edges, history: history, prometheusWarnings: warnings, etcd: etcdView,
-            health: health, profile: profileStatus)
+            health: health, profile: profileStatus, requestCounts: requestCounts)
     }
 
     // MARK: one source
@@ -205,7 +213,12 @@ public actor Poller {
         async let ready = prometheus.notReadyReason(kind: kind ?? .prometheus)
         async let targets: (up: Int, total: Int)? = askTargets ? prometheus.targets() : nil
         async let round = traffic(prometheus)
+        // The counters for the ledger, with the profile known before this round (auto's
+        // first round decides it: then they are read after it).
+        let known = config.profile.fixed ?? autoChosen
+        async let counted: Void = countRequests(prometheus, profile: known)
         let notReady = await ready
+        await counted
         var facts = HealthEvaluator.PrometheusFacts(notReady: notReady, readyLatency: clock.now - start, window: config.queries.window)
         facts.kind = kind
         do {
@@ -219,6 +232,7 @@ public actor Poller {
         } catch {
             facts.queryError = (error as? PrometheusError)?.message ?? "\(error)"
         }
+        if known == nil, let decided = autoChosen { await countRequests(prometheus, profile: decided) }
         do {
             let answer = try await targets
             if askTargets, answer == nil { noTargetsAPI = true }
@@ -229,6 +243,24 @@ public actor Poller {
         facts.noTargetsAPI = noTargetsAPI
         prometheusFacts = facts
         return notReady ?? facts.queryError
+    }
+
+    /// The ledger's metrics: the counters now minus the counters at the mark, read at the
+    /// first poll (or at `countsSince`, Prometheus's value then). A failed read keeps the last counts.
+    private func countRequests(_ prometheus: PrometheusClient, profile name: MetricsProfile.Name?) async {
+        guard let name else { return }
+        let query = RequestCounts.query(name)
+        if countMark?.profile != name {
+            let since = config.countsSince ?? Date()
+            guard let answer = try? await prometheus.query(query, at: config.countsSince) else { return }
+            countMark = (name, RequestCounts.totals(from: answer, profile: name), since)
+            if config.countsSince == nil {
+                requestCounts = RequestCounts(since: since)
+                return
+            }
+        }
+        guard let mark = countMark, let answer = try? await prometheus.query(query) else { return }
+        requestCounts = RequestCounts.between(mark.totals, RequestCounts.totals(from: answer, profile: name), since: mark.since)
     }
 
     private func profile(_ name: MetricsProfile.Name) -> MetricsProfile {

@@ -36,11 +36,13 @@ public struct Snapshot: Sendable, Equatable {
     public var etcd: EtcdClusterView?
     public var health: [HealthCheck]
     public var profile: ProfileStatus
+    /// Requests the metrics counted since the ledger's mark, per hop.
+    public var requestCounts: RequestCounts?
 
     public init(
         time: Date, backends: [Backend: BackendFreshness], edges: [EdgeStats] = [], history: MeshHistory = MeshHistory(),
         prometheusWarnings: [String] = [], etcd: EtcdClusterView? = nil, health: [HealthCheck] = [],
-        profile: ProfileStatus = ProfileStatus(choice: .istio)
+        profile: ProfileStatus = ProfileStatus(choice: .istio), requestCounts: RequestCounts? = nil
     ) {
         self.time = time
         self.backends = backends
@@ -50,6 +52,7 @@ public struct Snapshot: Sendable, Equatable {
         self.etcd = etcd
         self.health = health
         self.profile = profile
+        self.requestCounts = requestCounts
     }
 
     /// No check failed (skipped and warnings do not count).

@@ -9,6 +9,7 @@ struct HealthCommand: AsyncParsableCommand {
         abstract: "Check Prometheus, etcd, the storage service and Kubernetes; exit 0 when none failed, 1 when one did.")
 
     @OptionGroup var endpoints: EndpointOptions
+    @OptionGroup(title: "Telemetry ledger") var ledger: LedgerOptions
 
     @Flag(help: "{\"healthy\": bool, \"checks\": [...]}")
     var json = false
@@ -19,7 +20,11 @@ struct HealthCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let snapshot = try await endpoints.resolve().snapshot()
+        let since = Date().addingTimeInterval(-(try ledger.window().inSeconds))
+        var snapshot = try await endpoints.resolve().snapshot(countsSince: since)
+        var thresholds = HealthThresholds()
+        thresholds.ledgerGap = try ledger.threshold()
+        snapshot.health.append(HealthEvaluator.ledger(ledger.ledger(snapshot, since: since), thresholds: thresholds))
         let output = StdoutWriter()
         if json {
             output.line(try JSONLine.encode(Report(healthy: snapshot.healthy, checks: snapshot.health.map(SnapshotReport.CheckJSON.init))))

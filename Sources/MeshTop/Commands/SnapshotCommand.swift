@@ -9,6 +9,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         abstract: "Poll every source once and print what meshtop sees: sources, edges, etcd members, health.")
 
     @OptionGroup var endpoints: EndpointOptions
+    @OptionGroup(title: "Telemetry ledger") var ledger: LedgerOptions
 
     @Flag(help: "One JSON object.")
     var json = false
@@ -21,12 +22,17 @@ struct SnapshotCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let snapshot = try await endpoints.resolve().snapshot(polls: polls)
+        let since = Date().addingTimeInterval(-(try ledger.window().inSeconds))
+        var snapshot = try await endpoints.resolve().snapshot(polls: polls, countsSince: since)
+        let counted = ledger.ledger(snapshot, since: since)
+        var thresholds = HealthThresholds()
+        thresholds.ledgerGap = try ledger.threshold()
+        snapshot.health.append(HealthEvaluator.ledger(counted, thresholds: thresholds))
         let output = StdoutWriter()
         if json {
-            output.line(try JSONLine.encode(SnapshotReport(snapshot: snapshot)))
+            output.line(try JSONLine.encode(SnapshotReport(snapshot: snapshot, ledger: counted)))
         } else {
-            SnapshotText(snapshot: snapshot).lines().forEach { output.line($0) }
+            SnapshotText(snapshot: snapshot, ledger: counted).lines().forEach { output.line($0) }
         }
         try output.finish()
     }

@@ -50,18 +50,18 @@ struct TopCommand: AsyncParsableCommand {
         defer { forwards.forEach { $0.stop() } }
 
         let events = EventQueue()
+        let plan = try load.map { try traffic.plan(url: $0, count: nil, duration: nil, timeout: .seconds(10), accessLog: nil) }
         // With --load and no --logs the Requests panel shows the load's own lines.
         let tail =
             logs.isEmpty
             ? nil
             : LogTail(
                 sources: logs.map { $0 == "-" ? "/dev/stdin" : $0 }, format: choice, context: endpoints.context,
-                namespace: endpoints.namespace, events: events)
+                namespace: endpoints.namespace, events: events, loadAuthority: plan?.authority)
         try tail?.start(fromStart: fromStart || logs.contains("-"))
         defer { tail?.stop() }
         var monitor: LoadMonitor?
-        if let load {
-            let plan = try traffic.plan(url: load, count: nil, duration: nil, timeout: .seconds(10), accessLog: nil)
+        if let plan {
             monitor = LoadMonitor(plan: plan, events: events)
             do {
                 // The load's own lines fill the Requests panel only when no log is tailed: with

@@ -73,8 +73,10 @@ extension Endpoints {
 
     /// Opens, polls every source `times` times an interval apart, and returns what was seen;
     /// port-forwards are stopped before it returns.
-    func snapshot(polls times: Int = 1) async throws -> Snapshot {
-        let (config, forwards) = try open()
+    /// `countsSince`: the telemetry ledger's metrics count from then on.
+    func snapshot(polls times: Int = 1, countsSince: Date? = nil) async throws -> Snapshot {
+        var (config, forwards) = try open()
+        config.countsSince = countsSince
         defer { forwards.forEach { $0.stop() } }
         let poller = Poller(config)
         for round in 1...times {

@@ -24,7 +24,7 @@ final class ClientLog {
         self.sink = sink
         outbound = OutboundRecord(
             method: plan.method, path: plan.path, authority: plan.authority, host: plan.host, port: plan.port,
-            userAgent: "meshtop-load", requestBytes: plan.body?.count ?? 0, origin: "meshtop load")
+            userAgent: OutboundRecord.loadUserAgent, requestBytes: plan.body?.count ?? 0, origin: "meshtop load")
     }
 
     deinit { flush() }

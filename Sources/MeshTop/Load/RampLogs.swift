@@ -14,8 +14,6 @@ import Glibc
 struct RampLogs {
     let paths: [String]
     private let offsets: [Int]
-    /// At most this much of the logs is read after a ramp (about 1.5 M lines).
-    static let maxBytes = 512 << 20
 
     init(paths: [String]) throws(LoadRampError) {
         self.paths = paths
@@ -58,29 +56,7 @@ struct RampLogs {
     /// read are skipped, as `logs` counts them; `truncated` says whether the byte bound cut
     /// the reading short.
     func tables(starts: [Int64], end: Int64) -> (tables: [HopTable], truncated: Bool) {
-        var records: [AccessLogRecord] = []
-        var budget = Self.maxBytes
-        for (path, offset) in zip(paths, offsets) where budget > 0 {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { continue }
-            // A file rotated or truncated since is read from its start.
-            var info = stat()
-            let from = fstat(fd, &info) == 0 && Int(info.st_size) >= offset ? offset : 0
-            guard lseek(fd, off_t(from), SEEK_SET) >= 0 else {
-                close(fd)
-                continue
-            }
-            let reader = LineReader(name: path, descriptor: fd)
-            var decoder = AccessLogDecoder()
-            while budget > 0, let line = try? reader.nextLine() {
-                budget -= line.count + 1
-                guard var record = decoder.decode(bytes: line) else { continue }
-                record.origin = path
-                records.append(record)
-            }
-        }
-        // One log time order across the files, as `logs` merges them.
-        records.sort { ($0.pairingTime ?? 0) < ($1.pairingTime ?? 0) }
+        let (records, truncated) = LogFileRecords.read(paths, from: offsets)
         var pairer = RequestPairer(window: .seconds(10), chainsOfOne: true)
         var tables = [HopTable](repeating: HopTable(), count: starts.count)
         func take(_ events: [PairingEvent]) {
@@ -92,6 +68,6 @@ struct RampLogs {
         }
         for record in records { take(pairer.add(record)) }
         take(pairer.flush())
-        return (tables, budget <= 0)
+        return (tables, truncated)
     }
 }

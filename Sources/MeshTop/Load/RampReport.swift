@@ -108,7 +108,7 @@ struct RampReport {
             let change = broke.before.map { "\($0) → \(broke.after) ms" } ?? "\(broke.after) ms, the most of the knee's p99"
             lines.append("The hop that broke first: \(ControlBytes.sanitize(broke.name)) (own p99 \(change))")
         }
-        if logsTruncated { lines.append("(the logs were read up to \(RampLogs.maxBytes >> 20) MiB)") }
+        if logsTruncated { lines.append("(the logs were read up to \(LogFileRecords.maxBytes >> 20) MiB)") }
         lines.append("")
         return lines
     }

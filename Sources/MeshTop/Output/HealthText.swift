@@ -27,6 +27,7 @@ struct HealthText {
         if check.name.hasPrefix("mesh") { return "mesh traffic" }
         if check.name.hasPrefix("etcd") { return "etcd" }
         if check.name.hasPrefix("storage") { return "storage service" }
+        if check.name.hasPrefix("telemetry") { return "telemetry" }
         return "kubernetes"
     }
 

@@ -4,8 +4,9 @@ import Foundation
 /// `meshtop snapshot`: one JSON object (its keys are in the README), or readable tables.
 struct SnapshotReport: Encodable {
     let snapshot: Snapshot
+    var ledger: TelemetryLedger?
 
-    private enum Keys: String, CodingKey { case time, sources, profile, edges, etcd, health, warnings }
+    private enum Keys: String, CodingKey { case time, sources, profile, edges, etcd, health, warnings, ledger }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -18,6 +19,44 @@ struct SnapshotReport: Encodable {
         try c.encode(snapshot.etcd.map(EtcdJSON.init), forKey: .etcd)
         try c.encode(snapshot.health.map(CheckJSON.init), forKey: .health)
         try c.encode(snapshot.prometheusWarnings, forKey: .warnings)
+        try c.encode(ledger.map(LedgerJSON.init), forKey: .ledger)
+    }
+
+    /// `{since, balanced, counter_resets, overflow, rows: [{hop, sent, metrics, client_lines,
+    /// server_lines, paired, gaps: [{kind, count, of, cause}]}]}`, every key present.
+    struct LedgerJSON: Encodable {
+        let ledger: TelemetryLedger
+        init(_ ledger: TelemetryLedger) { self.ledger = ledger }
+
+        func encode(to encoder: any Encoder) throws {
+            try encoder.encodeFields([
+                "since": ledger.since.map(SnapshotReport.iso), "balanced": ledger.balanced, "counter_resets": ledger.counterResets,
+                "overflow": ledger.overflow, "rows": ledger.rows.map(RowJSON.init),
+            ])
+        }
+    }
+
+    struct RowJSON: Encodable {
+        let row: TelemetryLedger.Row
+        init(_ row: TelemetryLedger.Row) { self.row = row }
+
+        func encode(to encoder: any Encoder) throws {
+            try encoder.encodeFields([
+                "hop": row.hop, "sent": row.sent,
+                "metrics": Dictionary(uniqueKeysWithValues: row.metrics.map { ($0.key.rawValue, $0.value) }),
+                "client_lines": row.clientLines, "server_lines": row.serverLines, "paired": row.paired,
+                "gaps": row.gaps.map(GapJSON.init),
+            ])
+        }
+    }
+
+    struct GapJSON: Encodable {
+        let gap: TelemetryLedger.Gap
+        init(_ gap: TelemetryLedger.Gap) { self.gap = gap }
+
+        func encode(to encoder: any Encoder) throws {
+            try encoder.encodeFields(["kind": gap.kind.rawValue, "count": gap.count, "of": gap.of, "cause": gap.cause])
+        }
     }
 
     static func iso(_ date: Date) -> String {

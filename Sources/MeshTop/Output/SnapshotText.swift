@@ -4,6 +4,7 @@ import Foundation
 /// `meshtop snapshot` without --json: the sources, the edges and the etcd members as tables.
 struct SnapshotText {
     let snapshot: Snapshot
+    var ledger: TelemetryLedger?
 
     func lines() -> [String] {
         var lines: [String] = []
@@ -45,6 +46,13 @@ struct SnapshotText {
             lines.append(ControlBytes.sanitize(header))
             let rows = etcd.members.map(memberRow)
             lines += table(["ID", "NAME", "ENDPOINT", "STATE", "RAFT INDEX", "TERM", "REVISION", "DB", "VERSION", "ERROR"], rows)
+        }
+        if let ledger, !ledger.rows.isEmpty {
+            let text = LedgerText(ledger: ledger)
+            lines.append("")
+            lines.append(text.title)
+            lines += table(LedgerText.header, text.rows)
+            lines += text.causes
         }
         if !snapshot.prometheusWarnings.isEmpty {
             lines.append("")

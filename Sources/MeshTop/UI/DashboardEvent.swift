@@ -19,6 +19,8 @@ struct RequestBatch: Sendable {
     var events: [PairingEvent] = []
     var counts = PairingCounts()
     var malformed = 0
+    /// The lines since the start, per hop and side, for the telemetry ledger.
+    var ledger: LedgerLines?
     /// The latest notes about the inputs (a FIFO waiting for a writer, pods joining), newest last.
     var notes: [String] = []
 }

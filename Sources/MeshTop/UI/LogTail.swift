@@ -17,9 +17,15 @@ final class LogTail: Sendable {
     private let context: String?
     private let namespace: String?
     let sources: [String]
+    /// Where the dashboard's own load sends, so the ledger knows the first proxy's lines.
+    private let loadAuthority: String?
 
-    init(sources: [String], format: AccessLogDecoder.Choice, context: String?, namespace: String?, events: EventQueue) {
+    init(
+        sources: [String], format: AccessLogDecoder.Choice, context: String?, namespace: String?, events: EventQueue,
+        loadAuthority: String? = nil
+    ) {
         self.sources = sources
+        self.loadAuthority = loadAuthority
         self.format = format
         self.context = context
         self.namespace = namespace
@@ -47,12 +53,16 @@ final class LogTail: Sendable {
         defer { inputs.stop() }
         var pairer = RequestPairer(maxOpenIDs: Self.maxOpenIDs, window: .seconds(60), reportsWaiting: true)
         var notes: [String] = []
+        var ledger = LedgerLines(loadAuthority: loadAuthority)
         while !stopping.load(ordering: .relaxed) {
             var batch = RequestBatch()
             let read = inputs.read { bytes, source, decoder in
                 guard var record = decoder.decode(bytes: bytes) else { return }
                 record.origin = source
+                ledger.add(record)
+                let before = batch.events.count
                 pairer.add(record, text: String(decoding: bytes, as: UTF8.self), into: &batch.events)
+                for case .paired(let pair) in batch.events[before...] { ledger.addPaired(pair) }
             }
             notes = Array((notes + read.notes.map(\.text)).suffix(5))
             let malformed = inputs.malformed
@@ -64,6 +74,7 @@ final class LogTail: Sendable {
             }
             batch.counts = pairer.counts
             batch.malformed = malformed
+            batch.ledger = ledger
             batch.notes = notes
             events.post(.requests(batch))
         }

@@ -48,8 +48,8 @@ struct GracefulShutdownTests {
             #expect(answer.status == 504, "\(answer.body)")
 
             let exited = await OffPool.run { () -> Int32 in
-                service.waitUntilExit()
-                return service.terminationStatus
+                service.waitForExit(within: 20)
+                return service.isRunning ? -1 : service.terminationStatus
             }
             #expect(exited == 0)
         } catch {

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Collectors
+import Foundation
+
+/// The telemetry ledger's inputs for the one-shot commands (`snapshot`, `health`): the
+/// proxies' access-log files and the window both the logs and the metrics are counted over.
+struct LedgerOptions: ParsableArguments {
+    @Option(
+        name: .customLong("logs"),
+        help: "A proxy's access-log file (repeatable): its lines in the window join the telemetry ledger.")
+    var logFiles: [String] = []
+
+    @Option(help: "The telemetry ledger's window: what the metrics and the logs counted since this long ago, e.g. 2m.")
+    var since = "1m"
+
+    @Option(help: "health warns when two counts of one hop in the ledger disagree by more than this share, e.g. 1%.")
+    var ledgerThreshold = "1%"
+
+    func validate() throws {
+        _ = try window()
+        _ = try threshold()
+        for path in logFiles {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                throw ValidationError("--logs \(path): no such file")
+            }
+        }
+    }
+
+    func window() throws -> Duration {
+        guard let window = DurationText.parse(since), window > .zero, window <= .seconds(86_400) else {
+            throw ValidationError("--since '\(since)' is not a duration from 1s to 24h, e.g. 2m")
+        }
+        return window
+    }
+
+    func threshold() throws -> Double {
+        guard ledgerThreshold.hasSuffix("%"), let percent = Double(ledgerThreshold.dropLast()), percent.isFinite,
+            (0...100).contains(percent)
+        else { throw ValidationError("--ledger-threshold '\(ledgerThreshold)' is not a percentage, e.g. 1%") }
+        return percent / 100
+    }
+
+    /// The files' lines that started in the window ending `now`, counted per hop and paired.
+    func lines(since start: Date, until now: Date) -> LedgerLines? {
+        guard !logFiles.isEmpty else { return nil }
+        let from = Int64(start.timeIntervalSince1970 * 1_000)
+        let to = Int64(now.timeIntervalSince1970 * 1_000)
+        let (records, _) = LogFileRecords.read(logFiles) { record in
+            guard let time = record.pairingTime else { return false }
+            return time >= from && time <= to
+        }
+        var lines = LedgerLines()
+        var pairer = RequestPairer(window: .seconds(60))
+        func take(_ events: [PairingEvent]) {
+            for case .paired(let pair) in events { lines.addPaired(pair) }
+        }
+        for record in records {
+            lines.add(record)
+            take(pairer.add(record))
+        }
+        take(pairer.flush())
+        return lines
+    }
+
+    /// The ledger of a snapshot taken with `countsSince` at the window's start.
+    func ledger(_ snapshot: Snapshot, since start: Date) -> TelemetryLedger {
+        TelemetryLedger(lines: lines(since: start, until: snapshot.time), counts: snapshot.requestCounts)
+    }
+}
