@@ -49,6 +49,9 @@ struct StorageServiceCommand: AsyncParsableCommand {
     @Option(help: "The workload name those metrics and the access log give this service (Kubernetes: the Deployment's).")
     var workload = "storage-service"
 
+    @Option(help: "The etcd service's name in the mesh (its destination_service in those metrics), when --etcd is the sidecar's own address; default: the URL's host.")
+    var etcdService: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -95,6 +98,12 @@ struct StorageServiceCommand: AsyncParsableCommand {
             throw ValidationError("--workload '\(workload)' is not a Kubernetes name (lower-case letters, digits, '-' and '.')")
         }
         config.identity.workload = workload
+        if let etcdService {
+            guard PeerIdentity.isName(etcdService) else {
+                throw ValidationError("--etcd-service '\(etcdService)' is not a host name (lower-case letters, digits, '-' and '.')")
+            }
+            config.identity.etcdService = etcdService
+        }
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error")
         }

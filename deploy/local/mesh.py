@@ -495,6 +495,8 @@ class Mesh:
                         "--etcd", ",".join(etcd_for_service), "--log-level", "error", "--workload", STORAGE]  # fmt: skip
         if self.istio_metrics:
             service_argv.append("--istio-metrics")
+            if self.proxies:  # the app calls its sidecar's address; Istio names the service behind it
+                service_argv += ["--etcd-service", ETCD_CLUSTER.split("|")[3]]
         service_argv += list(self.service_args)
         if not Path(service_argv[0]).exists():
             raise MissingTool(f"{service_argv[0]} does not exist (run `swift build`, or set MESHTOP_BIN)")

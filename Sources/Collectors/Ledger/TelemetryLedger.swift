@@ -67,7 +67,9 @@ public struct TelemetryLedger: Sendable, Equatable {
             let logged = lines?.rows[hop]
             var row = Row(
                 hop: hop, sent: hop == loadHop ? sent : logged?.isLoad == true ? logged?.client : nil, metrics: [:],
-                clientLines: lines == nil ? nil : logged?.client ?? 0, serverLines: lines == nil ? nil : logged?.server ?? 0,
+                // The dashboard's load counts its requests itself; its lines are not tailed.
+                clientLines: lines == nil || (hop == loadHop && sent != nil && (logged?.client ?? 0) == 0) ? nil : logged?.client ?? 0,
+                serverLines: lines == nil ? nil : logged?.server ?? 0,
                 paired: lines == nil || hop == loadHop || logged?.isLoad == true ? nil : logged?.paired ?? 0, gaps: [])
             for counter in RequestCounts.Counter.allCases {
                 if let count = counts?[hop, counter] { row.metrics[counter] = count }

@@ -85,6 +85,8 @@ struct TopCommand: AsyncParsableCommand {
         model.logSources = logs.isEmpty && load != nil ? ["meshtop load"] : logs
         if tail != nil || load != nil { model.requests = RequestFeed() }
         model.load = monitor?.initialStatus
+        model.loadAuthority = plan?.authority
+        if tail != nil { model.ledgerLines = LedgerLines(loadAuthority: plan?.authority) }
         model.context = endpoints.context
         model.namespace = endpoints.namespace
         model.interval = config.interval

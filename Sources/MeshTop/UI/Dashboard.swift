@@ -73,6 +73,7 @@ final class Dashboard: @unchecked Sendable {
                 if model.requests == nil { model.requests = RequestFeed() }
                 model.requests?.apply(batch)
                 model.logNotes = batch.notes
+                if let ledger = batch.ledger { model.ledgerLines = ledger }
             case .load(let status):
                 model.load = status
             case .tick(let now):

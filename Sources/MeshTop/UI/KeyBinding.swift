@@ -4,7 +4,7 @@
 struct KeyBinding: Sendable {
     enum Action: Sendable, CaseIterable {
         case quit, nextPanel, previousPanel, up, down, pageUp, pageDown, top, bottom, details, filter, errorsOnly
-        case reporter, profile, sort, reverseSort, window, namespace, pause, help, clear, hops
+        case reporter, profile, sort, reverseSort, window, namespace, pause, help, clear, hops, ledger
         /// In the details view.
         case back
     }
@@ -49,6 +49,9 @@ struct KeyBinding: Sendable {
         KeyBinding(
             keys: [.character("H")], label: "H", footer: ("H", "hops"),
             help: "per-hop time of the listed requests; Esc back", action: .hops),
+        KeyBinding(
+            keys: [.character("L")], label: "L", footer: ("L", "ledger"),
+            help: "telemetry ledger: load, metrics and logs counted per hop, and why they differ; Esc back", action: .ledger),
         KeyBinding(keys: [.character("p")], label: "p", footer: ("p", "pause"), help: "pause the screen (polling goes on)", action: .pause),
         KeyBinding(keys: [.character("?")], label: "?", footer: ("?", "help"), help: "this help; any key closes it", action: .help),
     ]

@@ -15,6 +15,8 @@ struct UIState: Equatable, Sendable {
         case request(RequestBlock)
         /// `H`: the per-hop table of the requests in the list, as they are now.
         case hops
+        /// `L`: the telemetry ledger since the dashboard started.
+        case ledger
     }
 
     /// What the rest of the dashboard must do after a key.
@@ -118,6 +120,9 @@ struct UIState: Equatable, Sendable {
         case .back: detail = nil
         case .hops:
             detail = .hops
+            detailScroll = 0
+        case .ledger:
+            detail = .ledger
             detailScroll = 0
         }
         return nil

@@ -9,7 +9,33 @@ enum DetailView {
         case .member(let endpoint): return member(endpoint, model)
         case .request(let block): return request(block, model, width: width)
         case .hops: return hops(model, width: width)
+        case .ledger: return ledger(model, width: width)
         }
+    }
+
+    /// `L`: per hop, what the load sent, the metrics counted and the logs hold since the
+    /// dashboard started, then each gap with its likely cause.
+    private static func ledger(_ model: ScreenModel, width: Int) -> (String, [Line]) {
+        let text = LedgerText(ledger: model.ledger)
+        var lines: [Line] = []
+        let rows = text.rows
+        if rows.isEmpty {
+            lines.append([Segment("nothing counted yet: the metrics' counters, --logs and --load fill it", .dimmed)])
+        } else {
+            var widths = LedgerText.header.map(\.count)
+            for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+            func line(_ cells: [String]) -> String {
+                zip(cells, widths).map { Format.fit($0, $1) }.joined(separator: "  ")
+            }
+            lines.append([Segment(line(LedgerText.header), .title)])
+            for row in rows { lines.append([Segment(line(row), row.last == "ok" ? .plain : .warn)]) }
+            lines.append([])
+            for cause in text.causes { lines += wrap(cause, width: width).map { [Segment($0)] } }
+        }
+        if model.ledgerLines == nil { lines.append([Segment("no access logs: the log columns need --logs", .dimmed)]) }
+        lines.append([])
+        lines.append([Segment("metrics trail the logs by a scrape interval; lines come when a request ends; Esc back", .dimmed)])
+        return (text.title, lines)
     }
 
     /// `H`: the requests in the Requests panel's list (its last 1,000 rows), their paired

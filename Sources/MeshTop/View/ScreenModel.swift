@@ -17,6 +17,15 @@ struct ScreenModel: Sendable {
     var now: Date
     var timeZone: TimeZone = .current
     var load: LoadStatus?
+    /// The log lines counted per hop since the start, for the `L` view.
+    var ledgerLines: LedgerLines?
+    /// Where `--load` sends, to put its count on its hop.
+    var loadAuthority: String?
+
+    /// The telemetry ledger of this moment: the logs' lines, the metrics' counts and the load's.
+    var ledger: TelemetryLedger {
+        TelemetryLedger(lines: ledgerLines, counts: snapshot.requestCounts, sent: load?.requests, loadAuthority: loadAuthority)
+    }
 
     /// The name meshtop shows for a member: its own name, or its id in hex.
     static func memberName(_ member: EtcdMemberStatus) -> String {

@@ -4,6 +4,9 @@
 struct ServiceIdentity: Sendable {
     var workload = "storage-service"
     var namespace = "default"
+    /// What the etcd calls' metrics name as their destination service, when the app calls
+    /// etcd at its sidecar's address: nil names the URL's host.
+    var etcdService: String?
 
     var serviceHost: String { "\(workload).\(namespace).svc.cluster.local" }
 }

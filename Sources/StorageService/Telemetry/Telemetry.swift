@@ -12,6 +12,12 @@ final class Telemetry: EtcdCallObserver, Sendable {
         0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000,
     ]
 
+    /// Routes that istio-proxy's stats filter never sees called from outside the mesh:
+    /// Prometheus scrapes the agent's merged metrics port and kubelet's probes are rewritten
+    /// to the agent, both around Envoy. Without a caller's peer metadata they are not counted
+    /// in the stand-in's Istio metrics, or the ledger would find requests no proxy logged.
+    static let aroundTheProxy: Set<String> = ["/metrics", "/healthz", "/readyz"]
+
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let accessLog: AccessLogSink?
@@ -80,7 +86,7 @@ final class Telemetry: EtcdCallObserver, Sendable {
         http.timer?.recordNanoseconds(Int64(request.durationSeconds * 1e9))
 
         let milliseconds = Int(request.durationSeconds * 1_000)
-        if istioMetrics {
+        if istioMetrics, request.peer != nil || !Self.aroundTheProxy.contains(request.route) {
             let labels = istioLabels(
                 reporter: "destination", source: request.peer.map { ($0.workload, $0.namespace) }, destination: identity.workload,
                 destinationNamespace: identity.namespace, service: identity.serviceHost, serviceName: identity.workload,
@@ -133,7 +139,8 @@ final class Telemetry: EtcdCallObserver, Sendable {
         if istioMetrics {
             let labels = istioLabels(
                 reporter: "source", source: (identity.workload, identity.namespace), destination: nil, destinationNamespace: nil,
-                service: call.endpoint.host, serviceName: call.endpoint.host, code: String(status),
+                service: identity.etcdService ?? call.endpoint.host,
+                serviceName: identity.etcdService.map { String($0.prefix { $0 != "." }) } ?? call.endpoint.host, code: String(status),
                 flags: failure?.responseFlag ?? "-")
             recordIstio(labels, milliseconds: call.durationSeconds * 1_000)
         }
