@@ -79,7 +79,8 @@ public struct TelemetryLedger: Sendable, Equatable {
         }
         // The load's row first, then by the hop's name: the order a request travels is not
         // known here, and a stable order keeps the view from jumping.
-        if let index = rows.firstIndex(where: { $0.hop == loadHop }) { rows.insert(rows.remove(at: index), at: 0) }
+        let loads = rows.filter { $0.hop == loadHop || lines?.rows[$0.hop]?.isLoad == true }
+        rows = loads + rows.filter { row in !loads.contains { $0.hop == row.hop } }
     }
 
     /// The largest disagreement of any hop, as a share of its larger side.

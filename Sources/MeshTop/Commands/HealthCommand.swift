@@ -20,7 +20,7 @@ struct HealthCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let since = Date().addingTimeInterval(-(try ledger.window().inSeconds))
+        let since = try ledger.start()
         var snapshot = try await endpoints.resolve().snapshot(countsSince: since)
         var thresholds = HealthThresholds()
         thresholds.ledgerGap = try ledger.threshold()

@@ -10,14 +10,15 @@ struct LedgerOptions: ParsableArguments {
         help: "A proxy's access-log file (repeatable): its lines in the window join the telemetry ledger.")
     var logFiles: [String] = []
 
-    @Option(help: "The telemetry ledger's window: what the metrics and the logs counted since this long ago, e.g. 2m.")
+    @Option(
+        help: "The telemetry ledger's window: what the metrics and the logs counted since this long ago (e.g. 2m) or since a time (RFC 3339, e.g. 2026-12-02T10:31:02.500Z).")
     var since = "1m"
 
     @Option(help: "health warns when two counts of one hop in the ledger disagree by more than this share, e.g. 1%.")
     var ledgerThreshold = "1%"
 
     func validate() throws {
-        _ = try window()
+        _ = try start()
         _ = try threshold()
         for path in logFiles {
             var isDirectory: ObjCBool = false
@@ -27,11 +28,19 @@ struct LedgerOptions: ParsableArguments {
         }
     }
 
-    func window() throws -> Duration {
-        guard let window = DurationText.parse(since), window > .zero, window <= .seconds(86_400) else {
-            throw ValidationError("--since '\(since)' is not a duration from 1s to 24h, e.g. 2m")
+    /// When the window starts: `since` ago, or the time it names.
+    func start(now: Date = Date()) throws -> Date {
+        if let window = DurationText.parse(since) {
+            guard window > .zero, window <= .seconds(86_400) else { throw ValidationError("--since '\(since)' is not from 1ms to 24h") }
+            return now.addingTimeInterval(-window.inSeconds)
         }
-        return window
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let plain = ISO8601DateFormatter()
+        guard let time = formatter.date(from: since) ?? plain.date(from: since), time <= now else {
+            throw ValidationError("--since '\(since)' is neither a duration (2m) nor a past time (2026-12-02T10:31:02Z)")
+        }
+        return time
     }
 
     func threshold() throws -> Double {

@@ -22,7 +22,7 @@ struct SnapshotCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let since = Date().addingTimeInterval(-(try ledger.window().inSeconds))
+        let since = try ledger.start()
         var snapshot = try await endpoints.resolve().snapshot(polls: polls, countsSince: since)
         let counted = ledger.ledger(snapshot, since: since)
         var thresholds = HealthThresholds()
