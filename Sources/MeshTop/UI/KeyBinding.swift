@@ -51,7 +51,7 @@ struct KeyBinding: Sendable {
             help: "per-hop time of the listed requests; Esc back", action: .hops),
         KeyBinding(
             keys: [.character("L")], label: "L", footer: ("L", "ledger"),
-            help: "telemetry ledger: load, metrics and logs counted per hop, and why they differ; Esc back", action: .ledger),
+            help: "telemetry ledger: load, metrics, logs per hop; Esc back", action: .ledger),
         KeyBinding(keys: [.character("p")], label: "p", footer: ("p", "pause"), help: "pause the screen (polling goes on)", action: .pause),
         KeyBinding(keys: [.character("?")], label: "?", footer: ("?", "help"), help: "this help; any key closes it", action: .help),
     ]

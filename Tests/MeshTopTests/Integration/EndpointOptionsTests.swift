@@ -35,7 +35,9 @@ import Testing
                       ["snapshot", "--prometheus-header", "X-Scope-OrgID"], ["snapshot", "--prometheus-header", ": tenant"],
                       ["health", "--prometheus-header", "X-Scope\nOrgID: t"], ["top", "--prometheus-header", "X-Scope-OrgID: t\r\nX: y"],
                       ["health", "--prometheus-header", "X-Scope-OrgID: t\u{1B}[2J"], ["snapshot", "--prometheus-kind", "cortex"],
-                      ["snapshot", "--prometheus", "http://127.0.0.1:9/prometheus#x"]])
+                      ["snapshot", "--prometheus", "http://127.0.0.1:9/prometheus#x"], ["snapshot", "--since", "yesterday"],
+                      ["health", "--since", "2999-01-01T00:00:00Z"], ["snapshot", "--since", "0s"], ["health", "--ledger-threshold", "5"],
+                      ["snapshot", "--logs", "/nonexistent/proxy.log"]])
     func badFlagsAreOneLineAndExit2(_ arguments: [String]) async throws {
         let run = try await BinaryRun.run("meshtop", arguments, environment: environment())
         #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
