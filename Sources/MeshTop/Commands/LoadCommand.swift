@@ -33,12 +33,6 @@ struct LoadCommand: ParsableCommand {
     @Flag(help: "Print the result as one JSON object.")
     var json = false
 
-    @Option(help: "Step the rate: START:END:STEP:DURATION in req/s, e.g. 10:400:10:5s (instead of --rps, -n and -d).")
-    var ramp: String?
-
-    @Option(help: "What the run, or each ramp step, must stay under: pNN<DURATION, errors<PERCENT, rate>PERCENT, comma-separated.")
-    var slo: String?
-
     @Option(
         name: .customLong("logs"),
         help: "With --ramp: a proxy's access-log file (repeatable), read after the ramp for each step's per-hop time.")
@@ -48,17 +42,11 @@ struct LoadCommand: ParsableCommand {
     var logsQuiet = "1s"
 
     func validate() throws {
-        if let ramp {
-            if traffic.rps != nil || requests != nil || traffic.duration != nil {
-                throw ValidationError("--ramp sets the rate and the duration of each step: give it without --rps, -n or -d")
-            }
-            do { _ = try LoadRamp(ramp) } catch { throw ValidationError("--ramp \(error.description)") }
-        }
-        if let slo {
-            do { _ = try LoadSLO(slo) } catch { throw ValidationError("--slo \(error.description)") }
+        if traffic.ramp != nil, requests != nil {
+            throw ValidationError("--ramp sets the rate and the duration of each step: give it without --rps, -n or -d")
         }
         if !logs.isEmpty {
-            guard ramp != nil else { throw ValidationError("--logs goes with --ramp: each step's per-hop time") }
+            guard traffic.ramp != nil else { throw ValidationError("--logs goes with --ramp: each step's per-hop time") }
             if let source = logs.first(where: { $0 == "-" || $0.hasPrefix("k8s:") }) {
                 throw ValidationError("--logs '\(source)': a ramp reads files (the dashboard follows stdin and k8s: sources)")
             }
@@ -79,9 +67,9 @@ struct LoadCommand: ParsableCommand {
     }
 
     func run() throws {
-        let slo = try slo.map { text in try LoadSLO(text) }
+        let (ramp, slo) = try traffic.steps()
         if let ramp {
-            try runRamp(try LoadRamp(ramp), slo: slo)
+            try runRamp(ramp, slo: slo)
             return
         }
         let engine: LoadEngine
@@ -129,34 +117,34 @@ struct LoadCommand: ParsableCommand {
         var report = RampReport(ramp: ramp, slo: slo)
         let logFiles: RampLogs?
         do { logFiles = logs.isEmpty ? nil : try RampLogs(paths: logs) } catch { throw ValidationError("--logs \(error.description)") }
-        var starts: [Int64] = []
-        for (index, rate) in rates.enumerated() {
-            starts.append(Int64(Date().timeIntervalSince1970 * 1_000))
-            var plan = try plan()
-            plan.rate = rate
-            plan.count = nil
-            plan.duration = ramp.stepDuration
-            let engine: LoadEngine
-            do { engine = try LoadEngine(plan: plan) } catch { throw ValidationError("\(error)") }
-            let result = try engine.run(stop: { StopSignal.requested }) { progress in
+        let runner = RampRunner(ramp: ramp, slo: slo, plan: try plan())
+        let outcome: RampRunner.Outcome
+        do {
+            outcome = try runner.run(stop: { StopSignal.requested }) { index, rate, progress in
                 guard live else { return }
                 var line = "\rstep \(index + 1)/\(rates.count)  target \(Format.rate(rate)) req/s  \(Format.rate(progress.rate)) req/s"
                 line += "  p99 \(Format.milliseconds(progress.p99))  \(progress.errors) errors   "
                 FileHandle.standardError.write(Data(line.utf8))  // meshtop's own numbers only
             }
-            report.steps.append(.init(number: index + 1, target: rate, result: result, broken: slo?.broken(by: result) ?? []))
-            if StopSignal.requested {
-                report.interrupted = index + 1 < rates.count
-                break
-            }
-            if report.knee != nil { break }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw ValidationError("\(error)")
         }
+        report.steps = outcome.steps
+        report.interrupted = outcome.interrupted
+        let starts = outcome.starts
         if let logFiles {
             let end = Int64(Date().timeIntervalSince1970 * 1_000)
             if live { FileHandle.standardError.write(Data("\r\u{1b}[Kreading the proxies' logs…".utf8)) }
             logFiles.settle(quiet: DurationText.parse(logsQuiet) ?? .seconds(1))
-            let (tables, truncated) = logFiles.tables(starts: starts, end: end)
-            for index in report.steps.indices { report.steps[index].hops = tables[index] }
+            let authority = try plan().authority
+            let (tables, ledgers, truncated) = logFiles.steps(starts: starts, end: end, loadAuthority: authority)
+            for index in report.steps.indices {
+                report.steps[index].hops = tables[index]
+                report.steps[index].ledger = TelemetryLedger(
+                    lines: ledgers[index], counts: nil, sent: report.steps[index].result.requests, loadAuthority: authority)
+            }
             report.logsTruncated = truncated
         }
         if live { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }

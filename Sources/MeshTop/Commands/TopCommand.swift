@@ -37,8 +37,9 @@ struct TopCommand: AsyncParsableCommand {
         if logs.filter({ $0 == "-" }).count > 1 { throw ValidationError("--logs - may be given once") }
         if let load {
             try traffic.validate(url: load, flag: "--load")
+            if traffic.slo != nil, traffic.ramp == nil { throw ValidationError("--slo goes with --ramp in the dashboard: it marks the knee") }
         } else if traffic.isSet {
-            throw ValidationError("--rps, -c, -d, -X, -H and --body go with --load URL")
+            throw ValidationError("--rps, -c, -d, -X, -H, --body, --ramp and --slo go with --load URL")
         }
     }
 
@@ -67,7 +68,8 @@ struct TopCommand: AsyncParsableCommand {
                 // The load's own lines fill the Requests panel only when no log is tailed: with
                 // the proxies' lines there, the load's line would be a second client side of
                 // the gateway's hop (an ingress gateway writes one outbound line, no inbound).
-                try monitor?.start(postsLines: logs.isEmpty)
+                let (ramp, slo) = try traffic.steps()
+                try monitor?.start(postsLines: logs.isEmpty, ramp: ramp, slo: slo)
             } catch {
                 throw ValidationError("--load: \(error)")
             }

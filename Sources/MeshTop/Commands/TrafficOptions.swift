@@ -24,16 +24,34 @@ struct TrafficOptions: ParsableArguments {
     @Option(help: "Request body: text, or @FILE.")
     var body: String?
 
+    @Option(help: "Step the rate: START:END:STEP:DURATION in req/s, e.g. 10:400:10:5s (instead of --rps, -n and -d).")
+    var ramp: String?
+
+    @Option(help: "What the run, or each ramp step, must stay under: pNN<DURATION, errors<PERCENT, rate>PERCENT, comma-separated.")
+    var slo: String?
+
     /// Requests per second accepted: below one per 100 s a run is a wait, not a load.
     static let rates = 0.01...1_000_000
 
     /// Whether any of these flags was given (the dashboard takes them only with --load).
-    var isSet: Bool { rps != nil || duration != nil || body != nil || !header.isEmpty || method != "GET" || concurrency != 10 }
+    var isSet: Bool {
+        rps != nil || duration != nil || body != nil || !header.isEmpty || method != "GET" || concurrency != 10 || ramp != nil
+            || slo != nil
+    }
 
     /// - Parameter flag: the flag that gave the URL, named in its error (`--load`), or nil.
     func validate(url: String, flag: String?) throws {
         if let problem = URLCheck.problem(url) { throw ValidationError((flag.map { $0 + " " } ?? "") + problem) }
         if let rps, !Self.rates.contains(rps) { throw ValidationError("--rps must be a number from 0.01 to 1000000") }
+        if let ramp {
+            if rps != nil || duration != nil {
+                throw ValidationError("--ramp sets the rate and the duration of each step: give it without --rps, -n or -d")
+            }
+            do { _ = try LoadRamp(ramp) } catch { throw ValidationError("--ramp \(error.description)") }
+        }
+        if let slo {
+            do { _ = try LoadSLO(slo) } catch { throw ValidationError("--slo \(error.description)") }
+        }
         guard HTTPSyntax.isToken(method) else { throw ValidationError("-X must be a method name such as GET (letters, no spaces or line breaks)") }
         guard (1...10_000).contains(concurrency) else { throw ValidationError("-c must be 1 to 10000") }
         if let duration, (DurationText.parse(duration) ?? .zero) <= .zero {
@@ -48,6 +66,11 @@ struct TrafficOptions: ParsableArguments {
                 throw ValidationError("-H '\(parts[0])': a header value cannot hold a line break or another control byte")
             }
         }
+    }
+
+    /// `--ramp` and `--slo`, parsed (validate has checked them).
+    func steps() throws -> (ramp: LoadRamp?, slo: LoadSLO?) {
+        (try ramp.map { try LoadRamp($0) }, try slo.map { try LoadSLO($0) })
     }
 
     /// The plan; `duration` is the default when -d is not given.

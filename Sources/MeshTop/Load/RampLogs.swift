@@ -52,22 +52,35 @@ struct RampLogs {
     }
 
     /// Per step, the requests that started in it: step i runs from `starts[i]` to the next
-    /// step's start (the last to `end`), in milliseconds since 1970. Lines a format does not
-    /// read are skipped, as `logs` counts them; `truncated` says whether the byte bound cut
-    /// the reading short.
-    func tables(starts: [Int64], end: Int64) -> (tables: [HopTable], truncated: Bool) {
+    /// step's start (the last to `end`), in milliseconds since 1970; their hops (`tables`),
+    /// and their lines counted for the step's telemetry ledger (`ledgers`, with `loadAuthority`
+    /// where the load sends). Lines a format does not read are skipped, as `logs` counts them;
+    /// `truncated` says whether the byte bound cut the reading short.
+    func steps(starts: [Int64], end: Int64, loadAuthority: String) -> (tables: [HopTable], ledgers: [LedgerLines], truncated: Bool) {
         let (records, truncated) = LogFileRecords.read(paths, from: offsets)
         var pairer = RequestPairer(window: .seconds(10), chainsOfOne: true)
         var tables = [HopTable](repeating: HopTable(), count: starts.count)
+        var ledgers = [LedgerLines](repeating: LedgerLines(loadAuthority: loadAuthority), count: starts.count)
+        func step(_ time: Int64?) -> Int? {
+            guard let time, time >= (starts.first ?? .max), time <= end else { return nil }
+            return (starts.lastIndex { $0 <= time }) ?? 0
+        }
         func take(_ events: [PairingEvent]) {
-            for case .chain(let chain) in events {
-                guard let start = chain.hops.first?.client.pairingTime, start >= (starts.first ?? .max), start <= end else { continue }
-                let step = (starts.lastIndex { $0 <= start }) ?? 0
-                tables[step].add(HopTimes(chain.hops))
+            for event in events {
+                switch event {
+                case .chain(let chain):
+                    if let index = step(chain.hops.first?.client.pairingTime) { tables[index].add(HopTimes(chain.hops)) }
+                case .paired(let pair):
+                    if let index = step(pair.client.pairingTime) { ledgers[index].addPaired(pair) }
+                case .waiting, .alone: break
+                }
             }
         }
-        for record in records { take(pairer.add(record)) }
+        for record in records {
+            if let index = step(record.pairingTime) { ledgers[index].add(record) }
+            take(pairer.add(record))
+        }
         take(pairer.flush())
-        return (tables, truncated)
+        return (tables, ledgers, truncated)
     }
 }

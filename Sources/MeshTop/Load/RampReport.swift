@@ -11,6 +11,8 @@ struct RampReport {
         var broken: [String]
         /// The step's requests hop by hop, from the proxies' logs (`--logs`).
         var hops: HopTable? = nil
+        /// The load's count against the proxies' lines of the step's requests (`--logs`).
+        var ledger: TelemetryLedger? = nil
     }
 
     let ramp: LoadRamp
@@ -72,6 +74,7 @@ struct RampReport {
                     + Self.cell(Format.milliseconds(result.milliseconds(atPercentile: 99)), 9) + "  " + verdict)
         }
         lines += hopLines()
+        lines += ledgerLines()
         if let knee {
             let held = steps.last { $0.number < knee.number && $0.broken.isEmpty }
             lines.append(
@@ -82,6 +85,23 @@ struct RampReport {
         } else if slo != nil {
             lines.append("The SLO held up to \(Format.rate(ramp.end)) req/s")
         }
+        return lines
+    }
+
+    /// Whether each step's count and lines agree, and the worst gap where not.
+    private func ledgerLines() -> [String] {
+        guard steps.contains(where: { $0.ledger != nil }) else { return [] }
+        var lines = ["Telemetry ledger per step (the load's count against the proxies' lines):"]
+        for step in steps {
+            guard let ledger = step.ledger else { continue }
+            let gaps = ledger.rows.flatMap { row in row.gaps.map { (row.hop, $0) } }
+            let worst = gaps.max { $0.1.share < $1.1.share }
+            let text = worst.map { hop, gap in
+                "\(gaps.count) gap\(gaps.count == 1 ? "" : "s"), worst \(hop): \(gap.kind.rawValue) \(gap.count) of \(gap.of)"
+            }
+            lines.append(Self.cell(String(step.number), 5) + "  " + ControlBytes.sanitize(text ?? "balanced"))
+        }
+        lines.append("")
         return lines
     }
 
@@ -124,6 +144,7 @@ struct RampReport {
                 "error_rate": result.requests > 0 ? Double(result.failedCount) / Double(result.requests) : nil,
                 "latency_ms": latency, "held": step.broken.isEmpty, "broken": step.broken,
                 "logged_requests": step.hops?.requests, "hops": step.hops.map { $0.rows.map(HopReport.HopObject.init) },
+                "ledger": step.ledger.map(SnapshotReport.LedgerJSON.init),
             ])
         }
     }

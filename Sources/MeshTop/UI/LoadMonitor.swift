@@ -20,13 +20,18 @@ final class LoadMonitor: Sendable {
     func stop() { stopping.store(true, ordering: .relaxed) }
 
     /// Starts sending; with `postsLines` every client line is paired and posted as well.
-    func start(postsLines: Bool) throws {
+    /// With `ramp`, the steps run one after another (stopping at the knee), as `load --ramp` runs them.
+    func start(postsLines: Bool, ramp: LoadRamp? = nil, slo: LoadSLO? = nil) throws {
         let lines = PairedLines()
         var sink: (@Sendable (AccessLogRecord, String) -> Void)?
         if postsLines {
             sink = { record, text in
                 lines.state.withLock { lines in lines.pairer.add(record, text: text, into: &lines.batch.events) }
             }
+        }
+        if let ramp {
+            startRamp(RampRunner(ramp: ramp, slo: slo, plan: plan, sink: sink), lines: lines)
+            return
         }
         let engine = try LoadEngine(plan: plan, sink: sink)
         nonisolated(unsafe) let owned = engine  // used by the load thread alone from here on
@@ -48,6 +53,57 @@ final class LoadMonitor: Sendable {
                 post(status(requests: result.requests, errors: result.failedCount, elapsed: result.elapsed, rate: result.rate,
                             p50: result.milliseconds(atPercentile: 50), p99: result.milliseconds(atPercentile: 99), done: true))
             }
+        }
+        thread.name = "meshtop-load"
+        thread.start()
+    }
+
+    private func startRamp(_ runner: RampRunner, lines: PairedLines) {
+        let thread = Thread { [self] in
+            let rates = runner.ramp.rates
+            var ramp = RampStatus(current: 1, total: rates.count, target: rates.first ?? 0, slo: runner.slo?.description)
+            // The steps' requests and errors add up: the ledger counts the load since the start.
+            var before = (requests: 0, errors: 0, elapsed: Duration.zero)
+            func post(_ status: LoadStatus) {
+                events.post(.load(status))
+                let batch = lines.state.withLock { lines in
+                    defer { lines.batch.events = [] }
+                    lines.batch.counts = lines.pairer.counts
+                    return lines.batch
+                }
+                if !batch.events.isEmpty { events.post(.requests(batch)) }
+            }
+            func status(_ progress: LoadEngine.Progress, done: Bool) -> LoadStatus {
+                let elapsed = before.elapsed + progress.elapsed
+                var status = self.status(
+                    requests: before.requests + progress.requests, errors: before.errors + progress.errors, elapsed: elapsed,
+                    rate: progress.rate, p50: progress.p50, p99: progress.p99, done: done)
+                status.targetRate = ramp.target
+                let left = rates.count - ramp.current
+                status.remaining = done ? 0 : max(0, runner.ramp.stepDuration.inSeconds * Double(left + 1) - progress.elapsed.inSeconds)
+                status.ramp = ramp
+                return status
+            }
+            _ = try? runner.run(stop: { self.stopping.load(ordering: .relaxed) }) { index, rate, progress in
+                ramp.current = index + 1
+                ramp.target = rate
+                post(status(progress, done: false))
+            } finished: { step in
+                let result = step.result
+                ramp.finished.append(
+                    RampStatus.Step(
+                        target: step.target, rate: result.rate, p50: result.milliseconds(atPercentile: 50),
+                        p99: result.milliseconds(atPercentile: 99),
+                        errors: result.requests > 0 ? Double(result.failedCount) / Double(result.requests) : 0,
+                        held: runner.slo == nil ? nil : step.broken.isEmpty))
+                before.requests += result.requests
+                before.errors += result.failedCount
+                before.elapsed += result.elapsed
+            }
+            // Every step is in `before` now; the figures shown are the last step's.
+            let lastStep = ramp.finished.last
+            post(status(LoadEngine.Progress(requests: 0, errors: 0, elapsed: .zero, rate: lastStep?.rate ?? 0, p50: lastStep?.p50, p99: lastStep?.p99),
+                    done: true))
         }
         thread.name = "meshtop-load"
         thread.start()

@@ -52,4 +52,30 @@ struct LoadStatus: Sendable, Equatable {
     var elapsed: Double
     var remaining: Double?
     var done = false
+    /// With `--ramp`: the steps so far.
+    var ramp: RampStatus? = nil
+}
+
+/// A ramp inside the dashboard: which step runs, and how each finished one went.
+struct RampStatus: Sendable, Equatable {
+    struct Step: Sendable, Equatable {
+        var target: Double
+        var rate: Double
+        var p50: Double?
+        var p99: Double?
+        /// Failed requests, as a share of the step's.
+        var errors: Double
+        /// Whether it held the SLO; nil without one.
+        var held: Bool?
+    }
+
+    /// The running step, from 1; `total` the ramp's planned steps.
+    var current: Int
+    var total: Int
+    var target: Double
+    var finished: [Step] = []
+    var slo: String?
+
+    /// The first step that broke the SLO, from 1.
+    var knee: Int? { finished.firstIndex { $0.held == false }.map { $0 + 1 } }
 }
