@@ -46,6 +46,9 @@ struct MeshRampTests {
         // connections, not any proxy.
         for step in steps {
             #expect(step["logged_requests"] as? Int == step["requests"] as? Int, "\(step)")
+            // The step's ledger: the load's count, the gateway's lines and both sidecars' agree.
+            let ledger = try #require(step["ledger"] as? [String: Any])
+            #expect(ledger["balanced"] as? Bool == true, "\(ledger)")
             let hops = try #require(step["hops"] as? [[String: Any]])
             let gateway = try #require(hops.first { $0["hop"] as? String == MeshHopsTests.gatewayHop && $0["depth"] as? Int == 0 })
             let etcd = try #require(hops.first { $0["hop"] as? String == MeshHopsTests.etcdHop && $0["depth"] as? Int == 1 })
