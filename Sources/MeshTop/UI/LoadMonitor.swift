@@ -36,15 +36,7 @@ final class LoadMonitor: Sendable {
         let engine = try LoadEngine(plan: plan, sink: sink)
         nonisolated(unsafe) let owned = engine  // used by the load thread alone from here on
         let thread = Thread { [self] in
-            func post(_ status: LoadStatus) {
-                events.post(.load(status))
-                let batch = lines.state.withLock { lines in
-                    defer { lines.batch.events = [] }
-                    lines.batch.counts = lines.pairer.counts
-                    return lines.batch
-                }
-                if !batch.events.isEmpty { events.post(.requests(batch)) }
-            }
+            func post(_ status: LoadStatus) { self.post(status, lines: lines) }
             let result = try? owned.run(stop: { self.stopping.load(ordering: .relaxed) }) { progress in
                 post(status(requests: progress.requests, errors: progress.errors, elapsed: progress.elapsed, rate: progress.rate,
                             p50: progress.p50, p99: progress.p99, done: false))
@@ -58,21 +50,24 @@ final class LoadMonitor: Sendable {
         thread.start()
     }
 
+    /// The progress, then the client lines paired since the last one.
+    private func post(_ status: LoadStatus, lines: PairedLines) {
+        events.post(.load(status))
+        let batch = lines.state.withLock { lines in
+            defer { lines.batch.events = [] }
+            lines.batch.counts = lines.pairer.counts
+            return lines.batch
+        }
+        if !batch.events.isEmpty { events.post(.requests(batch)) }
+    }
+
     private func startRamp(_ runner: RampRunner, lines: PairedLines) {
         let thread = Thread { [self] in
             let rates = runner.ramp.rates
             var ramp = RampStatus(current: 1, total: rates.count, target: rates.first ?? 0, slo: runner.slo?.description)
             // The steps' requests and errors add up: the ledger counts the load since the start.
             var before = (requests: 0, errors: 0, elapsed: Duration.zero)
-            func post(_ status: LoadStatus) {
-                events.post(.load(status))
-                let batch = lines.state.withLock { lines in
-                    defer { lines.batch.events = [] }
-                    lines.batch.counts = lines.pairer.counts
-                    return lines.batch
-                }
-                if !batch.events.isEmpty { events.post(.requests(batch)) }
-            }
+            func post(_ status: LoadStatus) { self.post(status, lines: lines) }
             func status(_ progress: LoadEngine.Progress, done: Bool) -> LoadStatus {
                 let elapsed = before.elapsed + progress.elapsed
                 var status = self.status(
