@@ -42,10 +42,10 @@ test-swift:
 	@if timeout --kill-after=30s 25m stdbuf -oL -eL $(SWIFT) test --skip-build >$(TEST_LOG) 2>&1; then \
 		grep -E '^✔ Test run' $(TEST_LOG) || tail -n 3 $(TEST_LOG); \
 	else \
-		grep -E '✘|error:|Fatal|fatal' $(TEST_LOG) | head -n 60; tail -n 5 $(TEST_LOG); \
-		sed -nE 's/^◇ Test (.*) started\.$$/\1/p' $(TEST_LOG) | sort > $(TEST_LOG).started; \
-		sed -nE 's/^[✔✘] Test (.*) (passed|failed|skipped).*/\1/p' $(TEST_LOG) | sort > $(TEST_LOG).ended; \
-		comm -23 $(TEST_LOG).started $(TEST_LOG).ended | sed 's/^/still running: /' | head -n 20; exit 1; \
+		grep -E '✘|error:|Fatal|fatal' $(TEST_LOG) | sed -n 1,60p; tail -n 5 $(TEST_LOG); \
+		sed -nE '/^◇ Test (case|run) /d; s/^◇ Test (.*) started\.$$/\1/p' $(TEST_LOG) | sort > $(TEST_LOG).started; \
+		sed -nE 's/^[✔✘] Test ([^ ]*)( with [0-9]+ test cases)? (passed|failed|skipped).*/\1/p' $(TEST_LOG) | sort > $(TEST_LOG).ended; \
+		comm -23 $(TEST_LOG).started $(TEST_LOG).ended | sed -n 's/^/still running: /; 1,20p'; exit 1; \
 	fi
 
 test-web:

@@ -150,15 +150,13 @@ public enum HealthEvaluator {
             return HealthCheck("telemetry ledger", .skipped, "no requests counted (metrics or --logs) in the window")
         }
         let hops = ledger.rows.count
-        guard let (row, gap) = ledger.rows.flatMap({ row in row.gaps.map { (row, $0) } }).max(by: { $0.1.share < $1.1.share }),
-            gap.share > thresholds.ledgerGap
-        else {
+        guard let (hop, gap) = ledger.worst, gap.share > thresholds.ledgerGap else {
             let within = ledger.balanced ? "balance to the request" : "agree within \(percent(thresholds.ledgerGap))"
             return HealthCheck("telemetry ledger", .ok, "load, metrics and logs \(within) on \(hops) hop\(hops == 1 ? "" : "s")")
         }
         return HealthCheck(
             "telemetry ledger", .warn,
-            "\(ControlBytes.sanitize(row.hop)): \(gap.count) of \(gap.of) (\(percent(gap.share))) \(gap.kind.rawValue): \(ControlBytes.sanitize(gap.cause))")
+            "\(ControlBytes.sanitize(hop)): \(gap.count) of \(gap.of) (\(percent(gap.share))) \(gap.kind.rawValue): \(ControlBytes.sanitize(gap.cause))")
     }
 
     static func percent(_ rate: Double) -> String {

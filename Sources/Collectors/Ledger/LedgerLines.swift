@@ -45,8 +45,8 @@ public struct LedgerLines: Sendable, Equatable {
     private var hopOfAuthority: [String: String] = [:]
     /// Authorities the load sent to: the first proxy's lines with one are the load hop's server side.
     private var loadAuthorities: [String: String] = [:]
-    /// Server lines waiting for a client line of their authority, by authority.
-    private var waitingServer: [String: String] = [:]
+    /// Rows of server lines waiting for a client line of their authority (one a source), by authority.
+    private var waitingServer: [String: Set<String>] = [:]
 
     /// `loadAuthority`: where a load sends whose own lines are not among the inputs (the
     /// dashboard's `--load`), so the first proxy's lines are known as its hop's other side.
@@ -88,7 +88,7 @@ public struct LedgerLines: Sendable, Equatable {
             update(hop, source: source, client: false, denied: denied)
         } else {
             let hop = "? \(authority) at \(source)"
-            waitingServer[authority] = hop
+            waitingServer[authority, default: []].insert(hop)
             update(hop, source: source, client: false, denied: denied) { $0.unattributed = true }
         }
     }
@@ -103,6 +103,11 @@ public struct LedgerLines: Sendable, Equatable {
         if rows[hop] != nil, rows[hop]?.isLoad == false { rows[hop]?.paired += 1 }
     }
 
+    /// The hops a pairer reported paired.
+    public mutating func addPaired(from events: some Sequence<PairingEvent>) {
+        for case .paired(let pair) in events { addPaired(pair) }
+    }
+
     /// The client side's name for its hop.
     public static func hop(of record: AccessLogRecord) -> String {
         if let cluster = record.upstreamCluster, case .upstream(let host) = EnvoyCluster(name: cluster) { return host }
@@ -112,12 +117,14 @@ public struct LedgerLines: Sendable, Equatable {
     /// An authority's client lines now name its hop: server lines kept apart under it join it.
     private mutating func adopt(_ authority: String, hop: String) {
         hopOfAuthority[authority] = hop
-        guard let waiting = waitingServer.removeValue(forKey: authority), let held = rows.removeValue(forKey: waiting) else { return }
+        guard let waiting = waitingServer.removeValue(forKey: authority) else { return }
         var row = rows[hop] ?? Row()
-        row.server += held.server
-        row.denied += held.denied
-        for source in held.serverSources where !row.serverSources.contains(source) && row.serverSources.count < Self.maxSources {
-            row.serverSources.append(source)
+        for held in waiting.sorted().compactMap({ rows.removeValue(forKey: $0) }) {
+            row.server += held.server
+            row.denied += held.denied
+            for source in held.serverSources where !row.serverSources.contains(source) && row.serverSources.count < Self.maxSources {
+                row.serverSources.append(source)
+            }
         }
         rows[hop] = row
     }

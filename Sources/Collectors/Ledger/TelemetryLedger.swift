@@ -83,8 +83,15 @@ public struct TelemetryLedger: Sendable, Equatable {
         rows = loads + rows.filter { row in !loads.contains { $0.hop == row.hop } }
     }
 
-    /// The largest disagreement of any hop, as a share of its larger side.
-    public var worstGap: Gap? { rows.flatMap(\.gaps).max { $0.share < $1.share } }
+    /// The largest disagreement of any hop, as a share of its larger side, and its hop.
+    public var worst: (hop: String, gap: Gap)? {
+        rows.flatMap { row in row.gaps.map { (hop: row.hop, gap: $0) } }.max { $0.gap.share < $1.gap.share }
+    }
+
+    public var worstGap: Gap? { worst?.gap }
+
+    /// Every gap of every hop.
+    public var gapCount: Int { rows.reduce(0) { $0 + $1.gaps.count } }
 
     /// Every input agrees to the request.
     public var balanced: Bool { rows.allSatisfy(\.gaps.isEmpty) }
@@ -96,15 +103,20 @@ public struct TelemetryLedger: Sendable, Equatable {
         func add(_ kind: Gap.Kind, _ a: Int, _ b: Int, _ cause: String) {
             if a != b { gaps.append(Gap(kind: kind, count: abs(a - b), of: max(a, b), cause: cause)) }
         }
+        /// A whole side missing: every request of it is the gap.
+        func missing(_ kind: Gap.Kind, _ count: Int, _ what: String, proxy: String) {
+            gaps.append(
+                Gap(
+                    kind: kind, count: count, of: count,
+                    cause: "\(what): the \(proxy) proxy's access log is off or filtered (a Telemetry filter, or access "
+                        + "logging off for that workload), or its log is not among the sources"))
+        }
         let clientSources = logged.map { Self.list($0.clientSources) } ?? "the caller's log"
         let serverSources = logged.map { Self.list($0.serverSources) } ?? "the callee's log"
         if logged?.unattributed == true, let server = row.serverLines {
-            gaps.append(
-                Gap(
-                    kind: .unattributed, count: server, of: server,
-                    cause: "server-side lines (in \(serverSources)) whose hop no client-side line names: "
-                        + "the calling proxy logs none of these requests (access logging off or filtered for that workload), "
-                        + "or its log is not among the sources"))
+            missing(
+                .unattributed, server, "server-side lines (in \(serverSources)) whose hop no client-side line names",
+                proxy: "calling")
             return gaps
         }
         if let sent = row.sent, let server = row.serverLines {
@@ -121,25 +133,17 @@ public struct TelemetryLedger: Sendable, Equatable {
             sideMissing = (client == 0) != (server == 0) || (client == 0 && counted > 0)
             if client == 0, server == 0, counted > 0 {
                 let counters = row.metrics.keys.sorted().map(\.rawValue).joined(separator: ", ")
-                gaps.append(
-                    Gap(
-                        kind: .clientLinesMissing, count: counted, of: counted,
-                        cause: "the metrics (\(counters)) count \(counted) requests and no log has a line of them: the calling "
-                            + "proxy's access log is off or filtered (a Telemetry filter, or access logging off for that workload), "
-                            + "or its log is not among the sources"))
+                missing(
+                    .clientLinesMissing, counted, "the metrics (\(counters)) count \(counted) requests and no log has a line of them",
+                    proxy: "calling")
             } else if client > 0, server == 0 {
-                gaps.append(
-                    Gap(
-                        kind: .serverLinesMissing, count: client, of: client,
-                        cause: "no server-side lines for the \(client) requests \(clientSources) logged: the called proxy's "
-                            + "access log is off or filtered (a Telemetry filter, or access logging off for that workload), "
-                            + "or its log is not among the sources"))
+                missing(
+                    .serverLinesMissing, client, "no server-side lines for the \(client) requests \(clientSources) logged",
+                    proxy: "called")
             } else if server > 0, client == 0 {
-                gaps.append(
-                    Gap(
-                        kind: .clientLinesMissing, count: server, of: server,
-                        cause: "no client-side lines for the \(server) requests \(serverSources) logged: the calling proxy's "
-                            + "access log is off or filtered, or its log is not among the sources"))
+                missing(
+                    .clientLinesMissing, server, "no client-side lines for the \(server) requests \(serverSources) logged",
+                    proxy: "calling")
             } else if server < client {
                 add(
                     .fewerServerLines, client, server,

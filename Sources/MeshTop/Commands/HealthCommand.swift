@@ -20,11 +20,7 @@ struct HealthCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let since = try ledger.start()
-        var snapshot = try await endpoints.resolve().snapshot(countsSince: since)
-        var thresholds = HealthThresholds()
-        thresholds.ledgerGap = try ledger.threshold()
-        snapshot.health.append(HealthEvaluator.ledger(ledger.ledger(snapshot, since: since), thresholds: thresholds))
+        let (snapshot, _) = try await ledger.snapshot(try endpoints.resolve())
         let output = StdoutWriter()
         if json {
             output.line(try JSONLine.encode(Report(healthy: snapshot.healthy, checks: snapshot.health.map(SnapshotReport.CheckJSON.init))))

@@ -61,19 +61,23 @@ struct LedgerOptions: ParsableArguments {
         }
         var lines = LedgerLines()
         var pairer = RequestPairer(window: .seconds(60))
-        func take(_ events: [PairingEvent]) {
-            for case .paired(let pair) in events { lines.addPaired(pair) }
-        }
         for record in records {
             lines.add(record)
-            take(pairer.add(record))
+            lines.addPaired(from: pairer.add(record))
         }
-        take(pairer.flush())
+        lines.addPaired(from: pairer.flush())
         return lines
     }
 
-    /// The ledger of a snapshot taken with `countsSince` at the window's start.
-    func ledger(_ snapshot: Snapshot, since start: Date) -> TelemetryLedger {
-        TelemetryLedger(lines: lines(since: start, until: snapshot.time), counts: snapshot.requestCounts)
+    /// One poll of every source with the metrics counted from the window's start, its
+    /// ledger, and the ledger's health check among the snapshot's.
+    func snapshot(_ endpoints: Endpoints, polls: Int = 1) async throws -> (snapshot: Snapshot, ledger: TelemetryLedger) {
+        let start = try start()
+        var snapshot = try await endpoints.snapshot(polls: polls, countsSince: start)
+        let ledger = TelemetryLedger(lines: lines(since: start, until: snapshot.time), counts: snapshot.requestCounts)
+        var thresholds = HealthThresholds()
+        thresholds.ledgerGap = try threshold()
+        snapshot.health.append(HealthEvaluator.ledger(ledger, thresholds: thresholds))
+        return (snapshot, ledger)
     }
 }

@@ -22,12 +22,7 @@ struct SnapshotCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let since = try ledger.start()
-        var snapshot = try await endpoints.resolve().snapshot(polls: polls, countsSince: since)
-        let counted = ledger.ledger(snapshot, since: since)
-        var thresholds = HealthThresholds()
-        thresholds.ledgerGap = try ledger.threshold()
-        snapshot.health.append(HealthEvaluator.ledger(counted, thresholds: thresholds))
+        let (snapshot, counted) = try await ledger.snapshot(try endpoints.resolve(), polls: polls)
         let output = StdoutWriter()
         if json {
             output.line(try JSONLine.encode(SnapshotReport(snapshot: snapshot, ledger: counted)))

@@ -94,10 +94,9 @@ struct RampReport {
         var lines = ["Telemetry ledger per step (the load's count against the proxies' lines):"]
         for step in steps {
             guard let ledger = step.ledger else { continue }
-            let gaps = ledger.rows.flatMap { row in row.gaps.map { (row.hop, $0) } }
-            let worst = gaps.max { $0.1.share < $1.1.share }
-            let text = worst.map { hop, gap in
-                "\(gaps.count) gap\(gaps.count == 1 ? "" : "s"), worst \(hop): \(gap.kind.rawValue) \(gap.count) of \(gap.of)"
+            let count = ledger.gapCount
+            let text = ledger.worst.map { hop, gap in
+                "\(count) gap\(count == 1 ? "" : "s"), worst \(hop): \(gap.kind.rawValue) \(gap.count) of \(gap.of)"
             }
             lines.append(Self.cell(String(step.number), 5) + "  " + ControlBytes.sanitize(text ?? "balanced"))
         }

@@ -21,6 +21,18 @@ struct LedgerText {
         }
     }
 
+    /// The header and the rows, each column as wide as its widest cell.
+    var table: [String] {
+        let rows = self.rows
+        var widths = Self.header.map(\.count)
+        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        return ([Self.header] + rows).map { row in
+            zip(row, widths).enumerated().map { index, pair in
+                index == row.count - 1 ? pair.0 : pair.0 + String(repeating: " ", count: max(0, pair.1 - pair.0.count))
+            }.joined(separator: "  ")
+        }
+    }
+
     /// One line a gap: the hop, how many of how many, and the likely cause.
     var causes: [String] {
         ledger.rows.flatMap { row in
@@ -33,7 +45,7 @@ struct LedgerText {
     /// "since 10:31:02, balanced" or "since 10:31:02, 2 gaps".
     var title: String {
         let since = ledger.since.map { " since \(Self.clock.string(from: $0))" } ?? ""
-        let gaps = ledger.rows.reduce(0) { $0 + $1.gaps.count }
+        let gaps = ledger.gapCount
         let state = ledger.rows.isEmpty ? "nothing counted yet" : gaps == 0 ? "balanced" : "\(gaps) gap\(gaps == 1 ? "" : "s")"
         return "TELEMETRY LEDGER\(since): \(state)"
             + (ledger.counterResets > 0 ? ", \(ledger.counterResets) counters reset" : "")

@@ -51,7 +51,7 @@ struct SnapshotText {
             let text = LedgerText(ledger: ledger)
             lines.append("")
             lines.append(text.title)
-            lines += table(LedgerText.header, text.rows)
+            lines += text.table
             lines += text.causes
         }
         if !snapshot.prometheusWarnings.isEmpty {

@@ -62,7 +62,7 @@ final class LogTail: Sendable {
                 ledger.add(record)
                 let before = batch.events.count
                 pairer.add(record, text: String(decoding: bytes, as: UTF8.self), into: &batch.events)
-                for case .paired(let pair) in batch.events[before...] { ledger.addPaired(pair) }
+                ledger.addPaired(from: batch.events[before...])
             }
             notes = Array((notes + read.notes.map(\.text)).suffix(5))
             let malformed = inputs.malformed

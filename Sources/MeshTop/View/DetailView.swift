@@ -18,17 +18,12 @@ enum DetailView {
     private static func ledger(_ model: ScreenModel, width: Int) -> (String, [Line]) {
         let text = LedgerText(ledger: model.ledger)
         var lines: [Line] = []
-        let rows = text.rows
-        if rows.isEmpty {
+        if text.ledger.rows.isEmpty {
             lines.append([Segment("nothing counted yet: the metrics' counters, --logs and --load fill it", .dimmed)])
         } else {
-            var widths = LedgerText.header.map(\.count)
-            for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
-            func line(_ cells: [String]) -> String {
-                zip(cells, widths).map { Format.fit($0, $1) }.joined(separator: "  ")
-            }
-            lines.append([Segment(line(LedgerText.header), .title)])
-            for row in rows { lines.append([Segment(line(row), row.last == "ok" ? .plain : .warn)]) }
+            let table = text.table
+            lines.append([Segment(table[0], .title)])
+            for row in table.dropFirst() { lines.append([Segment(row, row.hasSuffix(" ok") ? .plain : .warn)]) }
             lines.append([])
             for cause in text.causes { lines += wrap(cause, width: width).map { [Segment($0)] } }
         }
