@@ -45,9 +45,11 @@ public struct AccessLogSummary: Sendable {
         let duration = line.number(.duration)
         count(authority: authority, flags: flags, code: line.number(.responseCode), direction: direction, duration: duration, time: time)
         countUneven(extra: line.extraFields, missing: line.missingFields)
+        let isServerSide = direction == .inbound
         return LineDigest(
-            requestKey: line.value(.requestID).map(RequestKey.init(bytes:)), time: time, isServerSide: direction == .inbound,
-            authority: authority, duration: duration)
+            requestKey: line.value(.requestID).map(RequestKey.init(bytes:)), time: time, isServerSide: isServerSide,
+            isCaller: !isServerSide && line.value(.downstreamRemoteAddress) == nil && Self.isLoadAgent(line.value(.userAgent)),
+            isForwarded: isServerSide && line.value(.xForwardedFor) != nil, authority: authority, duration: duration)
     }
 
     @discardableResult
@@ -61,7 +63,14 @@ public struct AccessLogSummary: Sendable {
         countUneven(extra: record.extraFields, missing: record.missingFields)
         return LineDigest(
             requestKey: record.pairingKeyText.map(RequestKey.init), time: time, isServerSide: record.isServerSide,
-            authority: authority, duration: record.duration)
+            isCaller: record.isCaller, isForwarded: record.isForwarded, authority: authority, duration: record.duration)
+    }
+
+    private static let loadAgent = Array(OutboundRecord.loadUserAgent.utf8)
+
+    private static func isLoadAgent(_ bytes: UnsafeBufferPointer<UInt8>?) -> Bool {
+        guard let bytes, bytes.count == loadAgent.count else { return false }
+        return bytes.elementsEqual(loadAgent)
     }
 
     private mutating func countUneven(extra: Int, missing: Int) {

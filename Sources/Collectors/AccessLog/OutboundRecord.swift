@@ -37,9 +37,11 @@ public struct OutboundRecord: Sendable {
     /// - Parameters:
     ///   - responseBytes: the answer's body bytes (Envoy's bytes sent, to the caller).
     ///   - requestBytes: the body sent, where it differs between requests.
+    ///   - upstreamMilliseconds: the time the request was out (x-envoy-upstream-service-time),
+    ///     where the caller's own time is part of the duration (the load's queue); else the duration.
     public func record(
         startTime: String, status: Int, failure: TransferFailure?, responseBytes: Int, durationMilliseconds: Int,
-        requestID: String?, requestBytes: Int? = nil
+        requestID: String?, requestBytes: Int? = nil, upstreamMilliseconds: Int? = nil
     ) -> AccessLogRecord {
         var record = template
         record.startTime = startTime
@@ -55,7 +57,7 @@ public struct OutboundRecord: Sendable {
         } else {
             record.responseCode = status
             record.responseCodeDetails = "via_upstream"
-            record.upstreamServiceTime = durationMilliseconds
+            record.upstreamServiceTime = upstreamMilliseconds ?? durationMilliseconds
         }
         return record
     }

@@ -57,16 +57,10 @@ public struct LedgerLines: Sendable, Equatable {
     /// The load's own row, named after the authority it sends to.
     public static func loadHop(_ authority: String) -> String { "load → \(authority)" }
 
-    /// Whether a line is `meshtop load`'s own client-side line.
-    public static func isLoadLine(_ record: AccessLogRecord) -> Bool {
-        record.userAgent == OutboundRecord.loadUserAgent && record.downstreamRemoteAddress == nil
-            && record.direction != .inbound
-    }
-
     public mutating func add(_ record: AccessLogRecord) {
         let source = record.origin ?? "?"
         let denied = record.responseCode == 403 && Self.deniedFlags.contains(record.responseFlags ?? "-")
-        if Self.isLoadLine(record) {
+        if record.isCaller {
             let authority = record.authority ?? record.upstreamHost ?? "?"
             let hop = Self.loadHop(authority)
             loadAuthorities[authority] = hop
@@ -93,10 +87,14 @@ public struct LedgerLines: Sendable, Equatable {
         }
     }
 
-    /// One hop paired by request id, counted on the server side's hop: where the load's
-    /// own lines are among the inputs, the called proxy's line may pair with the load's line
-    /// instead of the gateway's (all three carry one authority), and it is still that hop.
+    /// One hop paired by request id, counted on the server side's hop; the load's own line
+    /// and the first proxy's on the load's.
     public mutating func addPaired(_ pair: RequestPair) {
+        if pair.client.isCaller {
+            let hop = Self.loadHop(pair.client.authority ?? pair.client.upstreamHost ?? "?")
+            if rows[hop] != nil { rows[hop]?.paired += 1 }
+            return
+        }
         let hop =
             pair.server.isServerSide
             ? hopOfAuthority[pair.server.authority ?? "?"] ?? Self.hop(of: pair.client) : Self.hop(of: pair.client)

@@ -66,11 +66,12 @@ public struct TelemetryLedger: Sendable, Equatable {
         rows = hops.sorted().map { hop in
             let logged = lines?.rows[hop]
             var row = Row(
-                hop: hop, sent: hop == loadHop ? sent : logged?.isLoad == true ? logged?.client : nil, metrics: [:],
+                hop: hop, sent: hop == loadHop && sent != nil ? sent : logged?.isLoad == true ? logged?.client : nil, metrics: [:],
                 // The dashboard's load counts its requests itself; its lines are not tailed.
                 clientLines: lines == nil || (hop == loadHop && sent != nil && (logged?.client ?? 0) == 0) ? nil : logged?.client ?? 0,
                 serverLines: lines == nil ? nil : logged?.server ?? 0,
-                paired: lines == nil || hop == loadHop || logged?.isLoad == true ? nil : logged?.paired ?? 0, gaps: [])
+                // The load's hop pairs only where the load's own lines are among the inputs.
+                paired: lines == nil || (hop == loadHop && logged?.isLoad != true) ? nil : logged?.paired ?? 0, gaps: [])
             for counter in RequestCounts.Counter.allCases {
                 if let count = counts?[hop, counter] { row.metrics[counter] = count }
             }

@@ -12,6 +12,14 @@
 ///   the app made while it served the request): the app's own time, or, for a last hop,
 ///   the data store's whole time.
 ///
+/// The load's own hop (its line, `PairableLine.isCaller`, and the first proxy's) splits the
+/// same way with the load as the calling proxy: the load writes its duration from the
+/// request's intended start and its upstream time from the actual start, so `clientProxy`
+/// is the load's queue (an open model's wait for a free connection) and `network` the wire
+/// to the first proxy. When that proxy logged its outbound line (a gateway), the line is
+/// the next hop's client side too: its own time is that hop's `clientProxy`, and here
+/// `serverProxy` and `upstream` are nil.
+///
 /// A hop's `own` time is its client duration minus its nested hops' client durations, so
 /// the `own` times of a chain add up to the first hop's duration. Envoy writes whole
 /// milliseconds, each field rounded down, so a difference may come out a millisecond below
@@ -52,10 +60,14 @@ public struct HopTimes: Sendable, Equatable {
     /// The hops of one request in chain order (`RequestChain.hops`, or a single pair).
     public init(_ pairs: [RequestPair]) {
         var parents: [Int?] = []
-        for (index, pair) in pairs.enumerated() {
-            // The nearest earlier hop whose time holds this one (a millisecond of slack at each
-            // end for the rounding): the app made this call while serving that hop.
-            let parent = (0..<index).reversed().first { Self.holds(pairs[$0].client, pairs[index].client) }
+        for index in pairs.indices {
+            // The load's hop holds the hop whose client line is its own other side, whatever
+            // the two clocks say; any other hop, the nearest earlier hop whose time holds it (a
+            // millisecond of slack at each end for the rounding): the app made this call while
+            // serving that hop.
+            let parent =
+                (0..<index).first { pairs[$0].client.isCaller && pairs[$0].serverLine == pairs[index].clientLine }
+                ?? (0..<index).reversed().first { Self.holds(pairs[$0].client, pairs[index].client) }
             parents.append(parent)
         }
         var depths: [Int] = []
@@ -65,14 +77,18 @@ public struct HopTimes: Sendable, Equatable {
             let server = pairs[index].server
             let nested = pairs.indices.filter { parents[$0] == index }.map { pairs[$0].client.duration }
             let nestedTotal: Int? = nested.contains(nil) ? nil : nested.reduce(0) { $0 + $1! }
+            let serverIsNextClient = client.isCaller && !server.isServerSide
             return Hop(
-                name: client.upstreamCluster ?? client.authority ?? server.authority ?? "?", depth: depths[index],
+                name: client.isCaller
+                    ? LedgerLines.loadHop(client.authority ?? client.upstreamHost ?? "?")
+                    : client.upstreamCluster ?? client.authority ?? server.authority ?? "?",
+                depth: depths[index],
                 total: client.duration,
                 own: Self.difference(client.duration, nestedTotal),
                 clientProxy: Self.difference(client.duration, client.upstreamServiceTime),
                 network: Self.difference(client.upstreamServiceTime, server.duration),
-                serverProxy: Self.difference(server.duration, server.upstreamServiceTime),
-                upstream: Self.difference(server.upstreamServiceTime, nestedTotal))
+                serverProxy: serverIsNextClient ? nil : Self.difference(server.duration, server.upstreamServiceTime),
+                upstream: serverIsNextClient ? nil : Self.difference(server.upstreamServiceTime, nestedTotal))
         }
         let spans = pairs.compactMap { pair -> (start: Int64, end: Int64)? in
             guard let start = pair.client.pairingTime, let duration = pair.client.duration else { return nil }

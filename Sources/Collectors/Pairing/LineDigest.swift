@@ -5,15 +5,22 @@ public struct LineDigest: PairableLine, Sendable, Equatable {
     private let key: RequestKey
     private let hasKey: Bool
     public let isServerSide: Bool
+    public let isCaller: Bool
+    public let isForwarded: Bool
     private let timeOrMin: Int64
     /// The number `AccessLogSummary` gave the :authority, -1 when there is none.
     public let authority: Int32
     private let durationOrNegative: Int32
 
-    public init(requestKey: RequestKey?, time: Int64?, isServerSide: Bool, authority: Int32, duration: Int?) {
+    public init(
+        requestKey: RequestKey?, time: Int64?, isServerSide: Bool, isCaller: Bool = false, isForwarded: Bool = false,
+        authority: Int32, duration: Int?
+    ) {
         key = requestKey ?? RequestKey(high: 0, low: 0)
         hasKey = requestKey != nil
         self.isServerSide = isServerSide
+        self.isCaller = isCaller
+        self.isForwarded = isForwarded
         timeOrMin = time ?? .min
         self.authority = authority
         durationOrNegative = duration.map { Int32(clamping: $0) } ?? -1

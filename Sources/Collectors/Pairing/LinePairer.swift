@@ -30,22 +30,32 @@ public struct LinePairer<Line: PairableLine>: Sendable {
 
         var hopCount: Int { firstHop == nil ? 0 : 1 + moreHops.count }
 
-        /// Takes the waiting line that is the other side of the same hop as `line`.
-        mutating func takePartner(of line: Line) -> Line? {
-            if let candidate = waiting, LinePairer.isPartner(candidate, of: line) {
+        /// Takes the waiting line that `matches`.
+        mutating func take(where matches: (Line) -> Bool) -> Line? {
+            if let candidate = waiting, matches(candidate) {
                 waiting = moreWaiting.isEmpty ? nil : moreWaiting.removeFirst()
                 return candidate
             }
-            guard let index = moreWaiting.firstIndex(where: { LinePairer.isPartner($0, of: line) }) else { return nil }
+            guard !moreWaiting.isEmpty, let index = moreWaiting.firstIndex(where: matches) else { return nil }
             return moreWaiting.remove(at: index)
+        }
+
+        /// The first proxy's client line for the load's own line: waiting, or already the
+        /// client side of a hop. It stays where it is: it is the next hop's client side too.
+        func firstProxyLine(for caller: Line) -> Line? {
+            if let candidate = waiting, LinePairer.isFirstProxy(candidate, of: caller), !candidate.isServerSide { return candidate }
+            if let candidate = moreWaiting.first(where: { !$0.isServerSide && LinePairer.isFirstProxy($0, of: caller) }) { return candidate }
+            if let hop = firstHop, !hop.client.isCaller, LinePairer.isFirstProxy(hop.client, of: caller) { return hop.client }
+            return moreHops.first { !$0.client.isCaller && LinePairer.isFirstProxy($0.client, of: caller) }?.client
         }
 
         mutating func park(_ line: Line) {
             if waiting == nil { waiting = line } else { moreWaiting.append(line) }
         }
 
-        mutating func record(_ hop: Hop) {
+        mutating func recorded(_ hop: Hop) -> Hop {
             if firstHop == nil { firstHop = hop } else { moreHops.append(hop) }
+            return hop
         }
     }
 
@@ -105,9 +115,14 @@ public struct LinePairer<Line: PairableLine>: Sendable {
             order.append((key, clock))
         }
         heldBytes += line.pairingBytes
-        if let hop = Self.join(line, to: &slab[Int(place)]) {
+        let (first, second) = Self.join(line, to: &slab[Int(place)])
+        if let first {
             pairCount += 1
-            emit(.pair(hop))
+            emit(.pair(first))
+        }
+        if let second {
+            pairCount += 1
+            emit(.pair(second))
         }
         while entries.count > maxOpenIDs || heldBytes > maxBytes, let first = order.popFirst() {
             close(first.key, emit: emit)
@@ -120,15 +135,30 @@ public struct LinePairer<Line: PairableLine>: Sendable {
         return place
     }
 
-    /// Pairs the line with a waiting partner in the entry, or parks it there.
-    private static func join(_ line: Line, to entry: inout Entry) -> Hop? {
-        guard let other = entry.takePartner(of: line) else {
+    /// Pairs the line with a waiting partner in the entry, or parks it there. A gateway's
+    /// line may complete two hops: the load's, whose other side it is, and its own.
+    private static func join(_ line: Line, to entry: inout Entry) -> (Hop?, Hop?) {
+        if line.isCaller {
+            if let proxy = entry.firstProxyLine(for: line) ?? entry.take(where: { isFirstProxy($0, of: line) }) {
+                return (entry.recorded(Hop(client: line, server: proxy)), nil)
+            }
             entry.park(line)
-            return nil
+            return (nil, nil)
         }
-        let hop = line.isServerSide ? Hop(client: other, server: line) : Hop(client: line, server: other)
-        entry.record(hop)
-        return hop
+        var loadHop: Hop?
+        if !line.isServerSide, let caller = entry.take(where: { $0.isCaller && isFirstProxy(line, of: $0) }) {
+            loadHop = entry.recorded(Hop(client: caller, server: line))
+        }
+        if let other = entry.take(where: { isPartner($0, of: line) }) {
+            let hop = line.isServerSide ? Hop(client: other, server: line) : Hop(client: line, server: other)
+            return (loadHop, entry.recorded(hop))
+        }
+        // An inbound line nobody forwarded, with no client line for it: the load called it directly.
+        if loadHop == nil, line.isServerSide, let caller = entry.take(where: { $0.isCaller && isFirstProxy(line, of: $0) }) {
+            return (entry.recorded(Hop(client: caller, server: line)), nil)
+        }
+        entry.park(line)
+        return (loadHop, nil)
     }
 
     /// Lets go of everything still open (end of input): chains are reported, lone lines counted.
@@ -178,9 +208,9 @@ public struct LinePairer<Line: PairableLine>: Sendable {
             freed += line.pairingBytes
         }
         if let first = entry.firstHop {
-            freed += first.client.pairingBytes + first.server.pairingBytes
+            freed += bytes(of: first)
             if !entry.moreHops.isEmpty {
-                for hop in entry.moreHops { freed += hop.client.pairingBytes + hop.server.pairingBytes }
+                for hop in entry.moreHops { freed += bytes(of: hop) }
                 let hops = ([first] + entry.moreHops).sorted { Line.startsBefore($0.client, $1.client) }
                 emit(.chain(hops))
             } else if chainsOfOne {
@@ -188,6 +218,12 @@ public struct LinePairer<Line: PairableLine>: Sendable {
             }
         }
         return freed
+    }
+
+    /// What a hop's lines cost: the load's hop shares its other side with the next hop, or
+    /// with the waiting lines, when that side is the gateway's client line.
+    private static func bytes(of hop: Hop) -> Int {
+        hop.client.isCaller && !hop.server.isServerSide ? hop.client.pairingBytes : hop.client.pairingBytes + hop.server.pairingBytes
     }
 
     private static func count(_ line: Line, in unpaired: inout UnpairedCounts) {
@@ -202,8 +238,14 @@ public struct LinePairer<Line: PairableLine>: Sendable {
         entry.moreHops = []
     }
 
-    /// Opposite sides of the same hop.
+    /// Opposite sides of the same hop between two proxies.
     static func isPartner(_ waiting: Line, of line: Line) -> Bool {
-        waiting.isServerSide != line.isServerSide && waiting.isSameHop(as: line)
+        !waiting.isCaller && waiting.isServerSide != line.isServerSide && waiting.isSameHop(as: line)
+    }
+
+    /// Whether a proxy's line can be the other side of the load's own line: the first
+    /// proxy's, its client line (a gateway) or an inbound line no proxy forwarded.
+    static func isFirstProxy(_ proxy: Line, of caller: Line) -> Bool {
+        !proxy.isCaller && (!proxy.isServerSide || !proxy.isForwarded) && proxy.isSameHop(as: caller)
     }
 }

@@ -19,6 +19,8 @@ extension LoggedLine: PairableLine {
     public var pairingTime: Int64? { record.pairingTime }
     public var pairingDuration: Int? { record.duration }
     public var isServerSide: Bool { record.isServerSide }
+    public var isCaller: Bool { record.isCaller }
+    public var isForwarded: Bool { record.isForwarded }
     public func isSameHop(as other: LoggedLine) -> Bool { record.isSameHop(as: other.record) }
     public var pairingBytes: Int {
         let count = text.utf8.count

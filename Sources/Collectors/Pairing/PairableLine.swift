@@ -13,6 +13,13 @@ public protocol PairableLine: Sendable {
     /// The server side is the inbound line; outbound and unknown lines are client sides
     /// (formats without a cluster name cannot tell a client line apart otherwise).
     var isServerSide: Bool { get }
+    /// The load generator's own line (`meshtop load`): no proxy sent the request, so its
+    /// other side is the first proxy's line, the gateway's outbound line or, with no gateway,
+    /// the called sidecar's inbound one.
+    var isCaller: Bool { get }
+    /// A server-side line of a request a proxy forwarded (it carries x-forwarded-for): the
+    /// gateway's hop, never the other side of the load's own line.
+    var isForwarded: Bool { get }
     /// Both proxies of one hop log the same :authority; lines that disagree belong to
     /// different hops of the same request.
     func isSameHop(as other: Self) -> Bool
@@ -22,10 +29,12 @@ public protocol PairableLine: Sendable {
 }
 
 extension PairableLine {
-    /// The order of a request's hops, wherever they are shown: by start time, and of two
-    /// that started in the same millisecond, the longer first (it holds the other: the
+    /// The order of a request's hops, wherever they are shown: the load's own first (it sent
+    /// the request, whatever its clock says against the proxies'), then by start time, and of
+    /// two that started in the same millisecond, the longer first (it holds the other: the
     /// gateway's hop around the sidecar's).
     public static func startsBefore(_ a: Self, _ b: Self) -> Bool {
+        if a.isCaller != b.isCaller { return a.isCaller }
         let (startA, startB) = (a.pairingTime ?? 0, b.pairingTime ?? 0)
         return startA != startB ? startA < startB : (a.pairingDuration ?? 0) > (b.pairingDuration ?? 0)
     }
@@ -36,6 +45,10 @@ extension AccessLogRecord: PairableLine {
     public var pairingTime: Int64? { startTime.flatMap(EnvoyTimestamp.milliseconds) }
     public var pairingDuration: Int? { duration }
     public var isServerSide: Bool { direction == .inbound }
+    public var isCaller: Bool {
+        userAgent == OutboundRecord.loadUserAgent && downstreamRemoteAddress == nil && direction != .inbound
+    }
+    public var isForwarded: Bool { xForwardedFor != nil }
 
     public func isSameHop(as other: AccessLogRecord) -> Bool {
         guard let a = authority, let b = other.authority else { return true }

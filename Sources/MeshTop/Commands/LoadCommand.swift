@@ -117,7 +117,8 @@ struct LoadCommand: ParsableCommand {
         var report = RampReport(ramp: ramp, slo: slo)
         let logFiles: RampLogs?
         do { logFiles = logs.isEmpty ? nil : try RampLogs(paths: logs) } catch { throw ValidationError("--logs \(error.description)") }
-        let runner = RampRunner(ramp: ramp, slo: slo, plan: try plan())
+        var runner = RampRunner(ramp: ramp, slo: slo, plan: try plan())
+        if let logFiles { runner.sink = { record, _ in logFiles.keep(record) } }
         let outcome: RampRunner.Outcome
         do {
             outcome = try runner.run(stop: { StopSignal.requested }) { index, rate, progress in

@@ -65,11 +65,10 @@ struct TopCommand: AsyncParsableCommand {
         if let plan {
             monitor = LoadMonitor(plan: plan, events: events)
             do {
-                // The load's own lines fill the Requests panel only when no log is tailed: with
-                // the proxies' lines there, the load's line would be a second client side of
-                // the gateway's hop (an ingress gateway writes one outbound line, no inbound).
+                // With the proxies' lines tailed, the load's own lines join them in one pairer:
+                // the load's hop to the first proxy, and its queue, in the chain.
                 let (ramp, slo) = try traffic.steps()
-                try monitor?.start(postsLines: logs.isEmpty, ramp: ramp, slo: slo)
+                try monitor?.start(postsLines: logs.isEmpty, into: tail, ramp: ramp, slo: slo)
             } catch {
                 throw ValidationError("--load: \(error)")
             }
@@ -84,7 +83,7 @@ struct TopCommand: AsyncParsableCommand {
         }
         defer { polling.cancel() }
         var model = ScreenModel(snapshot: await poller.snapshot(), now: Date())
-        model.logSources = logs.isEmpty && load != nil ? ["meshtop load"] : logs
+        model.logSources = load == nil ? logs : logs + ["meshtop load"]
         if tail != nil || load != nil { model.requests = RequestFeed() }
         model.load = monitor?.initialStatus
         model.loadAuthority = plan?.authority

@@ -3,7 +3,7 @@ import Foundation
 
 /// One client-side line per request in the istio format (direction outbound, the request's
 /// x-request-id), as the caller's sidecar would write it, so meshtop pairs it with the
-/// server's line: appended to `meshtop load --access-log FILE`, and handed to `sink` (the
+/// first proxy's line (`PairableLine.isCaller`): appended to `meshtop load --access-log FILE`, and handed to `sink` (the
 /// dashboard's Requests panel) when one is given.
 final class ClientLog {
     private let handle: FileHandle?
@@ -29,11 +29,16 @@ final class ClientLog {
 
     deinit { flush() }
 
-    func write(start: Date, status: Int, failure: TransferFailure?, bytes: Int, duration: Duration, requestID: String?) {
-        let milliseconds = Int(start.timeIntervalSince1970 * 1_000)
+    /// One request's line: it starts when the request was due and lasts until its answer, as
+    /// the load's latency does; its upstream time is from when it was sent, so the hop's
+    /// split puts the load's queue in the caller's own time (`HopTimes`).
+    func write(due: Date, queued: Duration, status: Int, failure: TransferFailure?, bytes: Int, duration: Duration, requestID: String?) {
+        let milliseconds = Int(due.timeIntervalSince1970 * 1_000)
+        let total = Int(duration.wholeMilliseconds)
         let record = outbound.record(
             startTime: EnvoyTimestamp.format(seconds: milliseconds / 1_000, milliseconds: milliseconds % 1_000), status: status,
-            failure: failure, responseBytes: bytes, durationMilliseconds: Int(duration.wholeMilliseconds), requestID: requestID)
+            failure: failure, responseBytes: bytes, durationMilliseconds: total, requestID: requestID,
+            upstreamMilliseconds: max(0, total - Int(queued.wholeMilliseconds)))
         let line = writer.line(for: record)
         sink?(record, line)
         guard handle != nil else { return }

@@ -39,6 +39,7 @@ final class LoadEngine {
         struct InFlight {
             var due: ContinuousClock.Instant
             var started: ContinuousClock.Instant
+            /// When it was due, by the wall clock (its log line's start).
             var wallStart: Date
             var requestID: String?
         }
@@ -73,8 +74,8 @@ final class LoadEngine {
                     } else {
                         try transfer.prepare()
                     }
-                    // The wall-clock start is only needed for a log line.
-                    let wallStart = log == nil ? Date.distantPast : Date()
+                    // The wall-clock time it was due is only needed for a log line.
+                    let wallStart = log == nil ? Date.distantPast : Date() - (now - when).inSeconds
                     inFlight[ObjectIdentifier(transfer)] = InFlight(due: when, started: now, wallStart: wallStart, requestID: requestID)
                     try multi.add(transfer)
                     issued += 1
@@ -91,10 +92,11 @@ final class LoadEngine {
                 let latency = finished - flight.due
                 let micros = latency.wholeMicroseconds
                 _ = result.latency.record(UInt64(max(0, micros)))
-                _ = result.queueing.record(UInt64(max(0, (flight.started - flight.due).wholeMicroseconds)))
+                let queued = flight.started - flight.due
+                _ = result.queueing.record(UInt64(max(0, queued.wholeMicroseconds)))
                 log?.write(
-                    start: flight.wallStart, status: status, failure: failure, bytes: transfer.bytesReceived,
-                    duration: finished - flight.started, requestID: flight.requestID)
+                    due: flight.wallStart, queued: queued, status: status, failure: failure, bytes: transfer.bytesReceived,
+                    duration: latency, requestID: flight.requestID)
                 idle.append(transfer)
             }
             let after = clock.now

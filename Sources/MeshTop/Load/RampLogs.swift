@@ -1,5 +1,6 @@
 import Collectors
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -11,9 +12,11 @@ import Glibc
 ///
 /// Files are read after the ramp, not followed during it: a step's figures need every line
 /// of its requests, which proxies write when a request ends and flush on their own schedule.
-struct RampLogs {
+final class RampLogs: Sendable {
     let paths: [String]
     private let offsets: [Int]
+    /// The load's own lines as the steps send them (`keep`), up to `maxOwnBytes`.
+    private let own = Mutex((records: [AccessLogRecord](), bytes: 0, truncated: false))
 
     init(paths: [String]) throws(LoadRampError) {
         self.paths = paths
@@ -25,6 +28,20 @@ struct RampLogs {
             offsets.append(Int(info.st_size))
         }
         self.offsets = offsets
+    }
+
+    /// Keeps one of the load's own lines for `steps`.
+    static let maxOwnBytes = 128 << 20
+
+    func keep(_ record: AccessLogRecord) {
+        own.withLock { own in
+            guard own.bytes + record.pairingBytes <= Self.maxOwnBytes else {
+                own.truncated = true
+                return
+            }
+            own.bytes += record.pairingBytes
+            own.records.append(record)
+        }
     }
 
     private func sizes() -> [Int] {
@@ -56,8 +73,16 @@ struct RampLogs {
     /// and their lines counted for the step's telemetry ledger (`ledgers`, with `loadAuthority`
     /// where the load sends). Lines a format does not read are skipped, as `logs` counts them;
     /// `truncated` says whether the byte bound cut the reading short.
+    /// The load's own lines kept (`keep`) are paired with the first proxy's: the load's hop,
+    /// its queue in the load's own time.
     func steps(starts: [Int64], end: Int64, loadAuthority: String) -> (tables: [HopTable], ledgers: [LedgerLines], truncated: Bool) {
-        let (records, truncated) = LogFileRecords.read(paths, from: offsets)
+        var (records, truncated) = LogFileRecords.read(paths, from: offsets)
+        let kept = own.withLock { $0 }
+        if !kept.records.isEmpty {
+            records += kept.records
+            records.sort { ($0.pairingTime ?? 0) < ($1.pairingTime ?? 0) }
+        }
+        truncated = truncated || kept.truncated
         var pairer = RequestPairer(window: .seconds(10), chainsOfOne: true)
         var tables = [HopTable](repeating: HopTable(), count: starts.count)
         var ledgers = [LedgerLines](repeating: LedgerLines(loadAuthority: loadAuthority), count: starts.count)

@@ -27,12 +27,16 @@ struct RampReport {
     var knee: Step? { steps.first { !$0.broken.isEmpty } }
 
     /// The load's own queue (a request's wait for a free connection past its intended start)
-    /// as the first row of the per-hop figures.
+    /// as the first row of the per-hop figures, where the load's hop did not pair (its queue
+    /// is then in that hop's own time).
     static let queueHop = "(load) queue"
 
-    /// Each hop's own p99 at a step, the load's queue first; keyed by depth and name.
+    /// Each hop's own p99 at a step, the load's first; keyed by depth and name.
     private static func ownP99(_ step: Step) -> [(key: String, name: String, depth: Int, p99: UInt64, share: Double)] {
-        var rows = [(key: "0 " + queueHop, name: queueHop, depth: 0, p99: step.result.queueMilliseconds(atPercentile: 99) ?? 0, share: 0.0)]
+        var rows: [(key: String, name: String, depth: Int, p99: UInt64, share: Double)] = []
+        if !(step.hops?.rows.contains { $0.name.hasPrefix(LedgerLines.loadHop("")) } ?? false) {
+            rows.append((key: "0 " + queueHop, name: queueHop, depth: 0, p99: step.result.queueMilliseconds(atPercentile: 99) ?? 0, share: 0.0))
+        }
         for row in step.hops?.rows ?? [] {
             rows.append(("\(row.depth) \(row.name)", row.name, row.depth, row.own?.p99 ?? 0, row.shareOfP99 ?? 0))
         }
@@ -50,7 +54,7 @@ struct RampReport {
             let grown = rows.max { Int64($0.p99) - Int64(before[$0.key] ?? 0) < Int64($1.p99) - Int64(before[$1.key] ?? 0) }
             return grown.map { ($0.name, before[$0.key], $0.p99) }
         }
-        let most = rows.dropFirst().max { $0.share < $1.share }
+        let most = rows.filter { $0.name != Self.queueHop }.max { $0.share < $1.share }
         return most.map { ($0.name, nil, $0.p99) }
     }
 

@@ -50,6 +50,9 @@ struct HopReport {
                     + cell(pair(row.network), 10) + cell(pair(row.serverProxy), 14) + cell(pair(row.upstream), 10))
         }
         lines.append("(parts as p50/p99 ms; a hop's own time is its client side's duration less the hops nested in it)")
+        if rows.contains(where: { $0.name.hasPrefix(LedgerLines.loadHop("")) }) {
+            lines.append("(the load's hop: its client proxy is the load's queue, from when a request was due to when it was sent)")
+        }
         return lines
     }
 

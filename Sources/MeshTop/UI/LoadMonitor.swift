@@ -3,7 +3,8 @@ import Foundation
 import Synchronization
 
 /// `meshtop --load URL`: the load generator on a thread of its own, posting its progress
-/// for the Load panel and, when no log is tailed, its client-side lines for the Requests panel.
+/// for the Load panel, and its client-side lines for the Requests panel: paired here when no
+/// log is tailed, else by the log reader with the proxies' lines.
 final class LoadMonitor: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let plan: LoadPlan
@@ -19,12 +20,15 @@ final class LoadMonitor: Sendable {
 
     func stop() { stopping.store(true, ordering: .relaxed) }
 
-    /// Starts sending; with `postsLines` every client line is paired and posted as well.
+    /// Starts sending; with `postsLines` every client line is paired and posted as well, or,
+    /// with `tail`, handed to the log reader to be paired with the proxies' lines.
     /// With `ramp`, the steps run one after another (stopping at the knee), as `load --ramp` runs them.
-    func start(postsLines: Bool, ramp: LoadRamp? = nil, slo: LoadSLO? = nil) throws {
+    func start(postsLines: Bool, into tail: LogTail? = nil, ramp: LoadRamp? = nil, slo: LoadSLO? = nil) throws {
         let lines = PairedLines()
         var sink: (@Sendable (AccessLogRecord, String) -> Void)?
-        if postsLines {
+        if let tail {
+            sink = { record, text in tail.take(record, text: text) }
+        } else if postsLines {
             sink = { record, text in
                 lines.state.withLock { lines in lines.pairer.add(record, text: text, into: &lines.batch.events) }
             }

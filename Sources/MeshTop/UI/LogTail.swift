@@ -19,6 +19,10 @@ final class LogTail: Sendable {
     let sources: [String]
     /// Where the dashboard's own load sends, so the ledger knows the first proxy's lines.
     private let loadAuthority: String?
+    /// The load's own lines (`take`), paired with the proxies' here: one pairer sees both
+    /// sides of the load's hop. Bounded: past `maxWaiting`, lines are counted and dropped.
+    private let waiting = Mutex((lines: [(AccessLogRecord, String)](), dropped: 0))
+    static let maxWaiting = 100_000
 
     init(
         sources: [String], format: AccessLogDecoder.Choice, context: String?, namespace: String?, events: EventQueue,
@@ -49,24 +53,45 @@ final class LogTail: Sendable {
 
     func stop() { stopping.store(true, ordering: .relaxed) }
 
+    /// A line from outside the inputs (the dashboard's load), read with the next batch.
+    func take(_ record: AccessLogRecord, text: String) {
+        waiting.withLock { waiting in
+            if waiting.lines.count < Self.maxWaiting { waiting.lines.append((record, text)) } else { waiting.dropped += 1 }
+        }
+    }
+
     private func read(_ inputs: LogInputs) {
         defer { inputs.stop() }
         var pairer = RequestPairer(maxOpenIDs: Self.maxOpenIDs, window: .seconds(60), reportsWaiting: true)
         var notes: [String] = []
         var ledger = LedgerLines(loadAuthority: loadAuthority)
+        var dropped = 0
         while !stopping.load(ordering: .relaxed) {
             var batch = RequestBatch()
+            func add(_ record: AccessLogRecord, _ text: String) {
+                ledger.add(record)
+                let before = batch.events.count
+                pairer.add(record, text: text, into: &batch.events)
+                ledger.addPaired(from: batch.events[before...])
+            }
+            let taken = waiting.withLock { waiting in
+                defer { waiting.lines.removeAll(keepingCapacity: true) }
+                return (lines: waiting.lines, dropped: waiting.dropped)
+            }
+            for (record, text) in taken.lines { add(record, text) }
             let read = inputs.read { bytes, source, decoder in
                 guard var record = decoder.decode(bytes: bytes) else { return }
                 record.origin = source
-                ledger.add(record)
-                let before = batch.events.count
-                pairer.add(record, text: String(decoding: bytes, as: UTF8.self), into: &batch.events)
-                ledger.addPaired(from: batch.events[before...])
+                add(record, String(decoding: bytes, as: UTF8.self))
             }
-            notes = Array((notes + read.notes.map(\.text)).suffix(5))
+            var newNotes = read.notes.map(\.text)
+            if taken.dropped > dropped {
+                newNotes.append("\(taken.dropped - dropped) of the load's lines dropped: the log reader fell behind")
+                dropped = taken.dropped
+            }
+            notes = Array((notes + newNotes).suffix(5))
             let malformed = inputs.malformed
-            if read.lines == 0, read.notes.isEmpty {
+            if read.lines == 0, newNotes.isEmpty, taken.lines.isEmpty {
                 // Nothing new: sleep until an input changes (a second at most, for changes
                 // inotify cannot see).
                 inputs.wait(upTo: .seconds(1))

@@ -24,7 +24,11 @@ struct ScreenModel: Sendable {
 
     /// The telemetry ledger of this moment: the logs' lines, the metrics' counts and the load's.
     var ledger: TelemetryLedger {
-        TelemetryLedger(lines: ledgerLines, counts: snapshot.requestCounts, sent: load?.requests, loadAuthority: loadAuthority)
+        // With the load's own lines tailed, its count is theirs: they come with each request,
+        // its progress only four times a second, which would read as a gap.
+        let ownLines = loadAuthority.map { ledgerLines?.rows[LedgerLines.loadHop($0)]?.isLoad == true } ?? false
+        return TelemetryLedger(
+            lines: ledgerLines, counts: snapshot.requestCounts, sent: ownLines ? nil : load?.requests, loadAuthority: loadAuthority)
     }
 
     /// The name meshtop shows for a member: its own name, or its id in hex.

@@ -67,7 +67,8 @@ import Testing
         #expect(ledger.balanced, "\(ledger.rows)")
         #expect(ledger.rows.map(\.hop) == [LedgerLines.loadHop(Self.gatewayAuthority), Self.etcd, Self.storage])
         let load = try #require(ledger.rows.first)
-        #expect(load.sent == 10 && load.serverLines == 10 && load.paired == nil)
+        // The load's own lines are among the inputs: its hop pairs with the gateway's lines.
+        #expect(load.sent == 10 && load.serverLines == 10 && load.paired == 10)
         let storage = try #require(ledger.rows.first { $0.hop == Self.storage })
         #expect(storage.clientLines == 10 && storage.serverLines == 10 && storage.paired == 10)
         #expect(storage.metrics == [.envoy: 10, .destination: 10])

@@ -187,4 +187,35 @@ struct DashboardLoadTests {
         try tmux.send("q")
         try await tmux.waitFor("meshtop's exit status") { $0.contains("EXIT=0") }
     }
+
+    /// With the proxies' logs tailed, the load's own lines pair with the gateway's: `H` shows
+    /// the load's hop first, the gateway's hop under it and etcd's under that, and `L` the
+    /// load's hop paired to the request.
+    @Test func theLoadsHopInTheHopsAndTheLedger() async throws {
+        let mesh = try await LocalMesh(prometheus: false)
+        defer { mesh.stop() }
+        let logs = mesh.description.accessLogs.values.sorted()
+        let authority = try #require(URL(string: mesh.gateway).map { "\($0.host!):\($0.port!)" })
+        let tmux = try TmuxSession(width: 160, height: 40)
+        defer { tmux.close() }
+        let meshtop = BuiltBinary.url("meshtop").path
+        try tmux.type("\(meshtop) --load \(mesh.gateway)/storage/none --rps 20 -d 3s " + logs.map { "--logs \($0) " }.joined() + "; echo EXIT=$?")
+        try await tmux.waitFor("the load done", within: 30) { $0.contains(", done") }
+        try tmux.send("L")
+        // The load's count (its lines), the gateway's lines and their pairs all agree.
+        try await tmux.waitFor("the load's hop paired to the request", within: 20) { screen in
+            screen.range(of: "load → \(authority) +([0-9]+) +- +\\1 +\\1 +\\1 +ok", options: .regularExpression) != nil
+        }
+        try tmux.send("\u{1b}")
+        try tmux.send("H")
+        try await tmux.waitFor("the load's hop above the gateway's", within: 10) { screen in
+            let lines = screen.split(separator: "\n").map(String.init)
+            guard let load = lines.firstIndex(where: { $0.contains("│ load → \(authority) ") }) else { return false }
+            return load + 2 < lines.count && lines[load + 1].contains("│   outbound|9080||proxy-etcd-storage")
+                && lines[load + 2].contains("│     outbound|2379||etcd-service")
+        }
+        #expect(tmux.screen.contains("its client proxy is the load's queue"))
+        try tmux.send("q")
+        try await tmux.waitFor("meshtop's exit status") { $0.contains("EXIT=0") }
+    }
 }

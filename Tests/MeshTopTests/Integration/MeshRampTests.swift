@@ -41,23 +41,31 @@ struct MeshRampTests {
         let p50 = try #require((steps[0]["latency_ms"] as? [String: Any])?["p50"] as? Double)
         #expect(p50 >= Double(Self.delay) && p50 < 1_000, "\(steps[0])")
         #expect((steps[1]["broken"] as? [String])?.first?.hasPrefix("p99 ") == true, "\(steps[1])")
-        // Every request of a step is in its logs, each a gateway hop holding the delay and an
-        // etcd call under it; what grew at the knee is the load's wait for one of its two
-        // connections, not any proxy.
+        // Every request of a step is in its logs: the load's hop to the gateway, holding the
+        // gateway's hop with the delay, holding an etcd call; what grew at the knee is the
+        // load's wait for one of its two connections (its own time on its hop), not any proxy.
+        let loadHop = "load → " + (try #require(URL(string: url)?.host).appending(":\(try #require(URL(string: url)?.port))"))
+        var queueP99: [Int] = []
         for step in steps {
             #expect(step["logged_requests"] as? Int == step["requests"] as? Int, "\(step)")
             // The step's ledger: the load's count, the gateway's lines and both sidecars' agree.
             let ledger = try #require(step["ledger"] as? [String: Any])
             #expect(ledger["balanced"] as? Bool == true, "\(ledger)")
             let hops = try #require(step["hops"] as? [[String: Any]])
-            let gateway = try #require(hops.first { $0["hop"] as? String == MeshHopsTests.gatewayHop && $0["depth"] as? Int == 0 })
-            let etcd = try #require(hops.first { $0["hop"] as? String == MeshHopsTests.etcdHop && $0["depth"] as? Int == 1 })
+            let load = try #require(hops.first { $0["hop"] as? String == loadHop && $0["depth"] as? Int == 0 }, "\(hops)")
+            #expect(load["requests"] as? Int == step["requests"] as? Int, "\(load)")
+            #expect(load["server_proxy_ms"] is NSNull, "the gateway's own time is its own hop's: \(load)")
+            queueP99.append(try #require((load["client_proxy_ms"] as? [String: Any])?["p99"] as? Int))
+            let gateway = try #require(hops.first { $0["hop"] as? String == MeshHopsTests.gatewayHop && $0["depth"] as? Int == 1 })
+            let etcd = try #require(hops.first { $0["hop"] as? String == MeshHopsTests.etcdHop && $0["depth"] as? Int == 2 })
             let gatewayOwn = try #require((gateway["own_ms"] as? [String: Any])?["p50"] as? Int)
             let etcdOwn = try #require((etcd["own_ms"] as? [String: Any])?["p99"] as? Int)
             #expect(gatewayOwn >= Self.delay && gatewayOwn < Self.delay + 500, "\(gateway)")
             #expect(etcdOwn < Self.delay, "\(etcd)")
         }
-        #expect(broke["broke_hop"] as? String == "(load) queue", "\(run.stdout)")
+        // 2 req/s on two connections never waits; 40 waits seconds.
+        #expect(queueP99.count == 2 && queueP99[0] < Self.delay && queueP99[1] > 1_000, "\(queueP99)")
+        #expect(broke["broke_hop"] as? String == loadHop, "\(run.stdout)")
 
         let text = try await BinaryRun.run("meshtop", ["load", url, "-c", "2", "--ramp", "40:40:10:3s", "--slo", "p99<1s"])
         #expect(text.status == 1)
