@@ -35,11 +35,18 @@ struct LoadCommand: ParsableCommand {
 
     @Option(
         name: .customLong("logs"),
-        help: "With --ramp: a proxy's access-log file (repeatable), read after the ramp for each step's per-hop time.")
+        help: ArgumentHelp(
+            "With --ramp: a proxy's access log (repeatable), followed during the ramp for each step's per-hop time and ledger.",
+            discussion: "A file (read from its end), - for stdin, or k8s:[NAMESPACE/]SELECTOR for pods' istio-proxy containers."))
     var logs: [String] = []
 
-    @Option(help: "With --logs: how long the files must stop growing before they are read (the proxies' flush interval).")
+    @Option(help: "With --logs: how long the logs must stay quiet after the ramp before the steps are counted (the proxies' flush interval).")
     var logsQuiet = "1s"
+
+    @OptionGroup var logFormat: LogFormatOption
+
+    @Option(help: "With k8s: sources: the kubeconfig context.")
+    var context: String?
 
     func validate() throws {
         if traffic.ramp != nil, requests != nil {
@@ -47,9 +54,7 @@ struct LoadCommand: ParsableCommand {
         }
         if !logs.isEmpty {
             guard traffic.ramp != nil else { throw ValidationError("--logs goes with --ramp: each step's per-hop time") }
-            if let source = logs.first(where: { $0 == "-" || $0.hasPrefix("k8s:") }) {
-                throw ValidationError("--logs '\(source)': a ramp reads files (the dashboard follows stdin and k8s: sources)")
-            }
+            _ = try logFormat.choice()
             if (DurationText.parse(logsQuiet) ?? .zero) <= .zero {
                 throw ValidationError("--logs-quiet '\(logsQuiet)' is not a duration such as 1s")
             }
@@ -115,10 +120,14 @@ struct LoadCommand: ParsableCommand {
         let live = isatty(STDERR_FILENO) != 0
         let rates = ramp.rates
         var report = RampReport(ramp: ramp, slo: slo)
-        let logFiles: RampLogs?
-        do { logFiles = logs.isEmpty ? nil : try RampLogs(paths: logs) } catch { throw ValidationError("--logs \(error.description)") }
+        let rampLogs: RampLogs?
+        do {
+            rampLogs = logs.isEmpty ? nil : try RampLogs(sources: logs, format: try logFormat.choice(), context: context)
+        } catch let error as LogSourceError {
+            throw ValidationError("--logs \(error.source): \(error.reason)")
+        }
         var runner = RampRunner(ramp: ramp, slo: slo, plan: try plan())
-        if let logFiles { runner.sink = { record, _ in logFiles.keep(record) } }
+        if let rampLogs { runner.sink = { record, _ in rampLogs.keep(record) } }
         let outcome: RampRunner.Outcome
         do {
             outcome = try runner.run(stop: { StopSignal.requested }) { index, rate, progress in
@@ -135,12 +144,14 @@ struct LoadCommand: ParsableCommand {
         report.steps = outcome.steps
         report.interrupted = outcome.interrupted
         let starts = outcome.starts
-        if let logFiles {
+        if let rampLogs {
             let end = Int64(Date().timeIntervalSince1970 * 1_000)
             if live { FileHandle.standardError.write(Data("\r\u{1b}[Kreading the proxies' logs…".utf8)) }
-            logFiles.settle(quiet: DurationText.parse(logsQuiet) ?? .seconds(1))
+            rampLogs.settle(quiet: DurationText.parse(logsQuiet) ?? .seconds(1))
             let authority = try plan().authority
-            let (tables, ledgers, truncated) = logFiles.steps(starts: starts, end: end, loadAuthority: authority)
+            let (tables, ledgers, truncated, malformed, notes) = rampLogs.steps(starts: starts, end: end, loadAuthority: authority)
+            for note in notes { Stderr.line("meshtop: --logs: " + ControlBytes.sanitize(note)) }
+            report.logsMalformed = malformed
             for index in report.steps.indices {
                 report.steps[index].hops = tables[index]
                 report.steps[index].ledger = TelemetryLedger(

@@ -22,6 +22,8 @@ struct RampReport {
     var interrupted = false
     /// The logs' byte bound cut their reading short.
     var logsTruncated = false
+    /// Lines of the logs no format reads, counted and left out.
+    var logsMalformed = 0
 
     /// The first step that broke the SLO.
     var knee: Step? { steps.first { !$0.broken.isEmpty } }
@@ -131,7 +133,8 @@ struct RampReport {
             let change = broke.before.map { "\($0) → \(broke.after) ms" } ?? "\(broke.after) ms, the most of the knee's p99"
             lines.append("The hop that broke first: \(ControlBytes.sanitize(broke.name)) (own p99 \(change))")
         }
-        if logsTruncated { lines.append("(the logs were read up to \(LogFileRecords.maxBytes >> 20) MiB)") }
+        if logsTruncated { lines.append("(the logs were kept up to \(RampLogs.maxBytes >> 20) MiB)") }
+        if logsMalformed > 0 { lines.append("(\(logsMalformed) lines of the logs no format reads, left out)") }
         lines.append("")
         return lines
     }
@@ -171,6 +174,7 @@ struct RampReport {
                 "slo": report.slo?.description, "steps": report.steps.map(StepObject.init),
                 "knee_step": report.knee?.number, "knee_rps": report.knee?.target, "held_to_target": report.heldToTarget,
                 "interrupted": report.interrupted, "broke_hop": report.brokeHop?.name, "logs_truncated": report.logsTruncated,
+                "logs_malformed": report.logsMalformed,
             ])
         }
     }

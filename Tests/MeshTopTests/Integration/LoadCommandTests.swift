@@ -79,6 +79,8 @@ struct LoadCommandTests {
     @Test(arguments: [
         ["load"], ["load", "ftp://x/"], ["load", "-n", "5", "-d", "1s", "http://127.0.0.1:1/"], ["load", "--rps", "0", "http://127.0.0.1:1/"],
         ["load", "-H", "no-colon", "http://127.0.0.1:1/"], ["load", "-c", "0", "http://127.0.0.1:1/"], ["load", "-d", "soon", "http://127.0.0.1:1/"],
+        ["load", "--logs", "a.log", "http://127.0.0.1:1/"], ["load", "--ramp", "1:2:1:1s", "--logs", "/nonexistent/a.log", "http://127.0.0.1:1/"],
+        ["load", "--ramp", "1:2:1:1s", "--logs", "-", "--format", "%BROKEN(", "http://127.0.0.1:1/"],
     ])
     func badUsageExitsTwo(arguments: [String]) async throws {
         let run = try await BinaryRun.run("meshtop", arguments)

@@ -76,4 +76,48 @@ struct MeshRampTests {
         #expect(usage.status == 2)
         #expect(usage.stderr.contains("--ramp sets the rate"))
     }
+
+    /// `--logs k8s:…`: the proxies' lines come through `kubectl logs -f`, as from a cluster.
+    /// No Kubernetes API server runs here: a fake kubectl lists three recorded pods and follows
+    /// each pod's log, which is the local mesh's real proxy's log.
+    @Test func aRampFollowsThePodsLogs() async throws {
+        let mesh = try await LocalMesh(prometheus: false)
+        defer { mesh.stop() }
+        #expect(await MeshLogs.put(mesh.gateway, key: "ramp") == 201)
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("ramp-kube-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work.appendingPathComponent("logs"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let pods = mesh.description.accessLogs.sorted { $0.key < $1.key }
+        for (pod, log) in pods {
+            try FileManager.default.createSymbolicLink(
+                atPath: work.appendingPathComponent("logs/\(pod).log").path, withDestinationPath: log)
+        }
+        let items = pods.map { pod, _ in
+            #"{"metadata":{"name":"\#(pod)","namespace":"default","labels":{"app":"mesh"}},"#
+                + #""spec":{"containers":[{"name":"istio-proxy"}]},"status":{"phase":"Running","podIP":"10.1.0.9"}}"#
+        }
+        try Data(#"{"kind":"List","items":[\#(items.joined(separator: ","))]}"#.utf8).write(to: work.appendingPathComponent("pods-1.json"))
+        var environment = ProcessInfo.processInfo.environment
+        let fake = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/fake-kubectl")
+        environment["PATH"] = fake.path + ":" + (environment["PATH"] ?? "/usr/bin")
+        environment["FAKE_KUBE_DIR"] = work.path
+
+        let run = try await BinaryRun.run(
+            "meshtop", ["load", mesh.gateway + "/storage/ramp", "--ramp", "10:20:10:2s", "--logs", "k8s:default/app=mesh", "--json"],
+            environment: environment)
+        #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
+        let steps = try #require(try run.json()["steps"] as? [[String: Any]])
+        try #require(steps.count == 2)
+        for step in steps {
+            #expect(step["logged_requests"] as? Int == step["requests"] as? Int, "\(step)")
+            let ledger = try #require(step["ledger"] as? [String: Any])
+            #expect(ledger["balanced"] as? Bool == true, "\(ledger)")
+            let hops = try #require(step["hops"] as? [[String: Any]])
+            #expect(hops.map { $0["depth"] as? Int } == [0, 1, 2], "the load's, the gateway's and etcd's hop: \(hops)")
+        }
+        // Each pod's log was followed, by pod name.
+        let calls = try String(contentsOf: work.appendingPathComponent("calls.log"), encoding: .utf8)
+        for (pod, _) in pods { #expect(calls.contains("logs") && calls.contains(pod), "\(calls)") }
+    }
 }
