@@ -19,6 +19,7 @@ want() { # want FILE-OR-COMMAND PACKAGE
 
 want /usr/include/x86_64-linux-gnu/curl/curl.h libcurl4-openssl-dev
 want /usr/include/ncursesw/curses.h libncurses-dev
+want /usr/include/zlib.h zlib1g-dev
 want pkg-config pkg-config
 want etcd etcd-server
 want prometheus prometheus
