@@ -24,12 +24,15 @@ public actor EtcdProbe {
     private var skipped = EtcdObservation.Skipped()
 
     public let maxResponseBytes: Int
+    /// Hears every exchange with every member (`meshtop --record`).
+    public let tap: ExchangeTap?
 
     public init(
         endpoints: [String], tls: CurlTLS? = nil, discover: Bool = true, maxMembers: Int = EtcdProbe.defaultMaxMembers,
-        maxResponseBytes: Int = CurlRequest.defaultMaxResponseBytes
+        maxResponseBytes: Int = CurlRequest.defaultMaxResponseBytes, tap: ExchangeTap? = nil
     ) {
         self.maxResponseBytes = maxResponseBytes
+        self.tap = tap
         self.endpoints = endpoints.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.tls = tls
         self.discover = discover
@@ -38,7 +41,7 @@ public actor EtcdProbe {
 
     private func client(_ endpoint: String) -> CurlHTTPClient {
         if let client = clients[endpoint] { return client }
-        let made = CurlHTTPClient(baseURL: endpoint, tls: tls, maxResponseBytes: maxResponseBytes)
+        let made = CurlHTTPClient(baseURL: endpoint, tls: tls, maxResponseBytes: maxResponseBytes, tap: tap)
         clients[endpoint] = made
         return made
     }

@@ -15,6 +15,8 @@ public final class CurlHTTPClient: @unchecked Sendable {
     public let connectTimeoutMilliseconds: Int
     public let totalTimeoutMilliseconds: Int
     public let maxResponseBytes: Int
+    /// Hears every exchange (a recording's way in: `meshtop --record`).
+    public let tap: ExchangeTap?
     /// Guards `idle`. A handle is not thread-safe: a transfer takes one out and puts it back.
     private let lock = NSLock()
     private var idle: [CurlEasy] = []
@@ -23,9 +25,11 @@ public final class CurlHTTPClient: @unchecked Sendable {
 
     public init(
         baseURL: String, tls: CurlTLS? = nil, auth: CurlAuth? = nil, connectTimeoutMilliseconds: Int = 1_000,
-        totalTimeoutMilliseconds: Int = 2_000, maxResponseBytes: Int = CurlRequest.defaultMaxResponseBytes
+        totalTimeoutMilliseconds: Int = 2_000, maxResponseBytes: Int = CurlRequest.defaultMaxResponseBytes,
+        tap: ExchangeTap? = nil
     ) {
         self.maxResponseBytes = maxResponseBytes
+        self.tap = tap
         // Every path is appended to the base: `…/prometheus/` and `…/prometheus` are one prefix.
         var base = Substring(baseURL)
         while base.hasSuffix("/") { base = base.dropLast() }
@@ -52,8 +56,16 @@ public final class CurlHTTPClient: @unchecked Sendable {
             let clock = ContinuousClock()
             let start = clock.now
             defer { self.putBack(easy) }
-            let response = try easy.perform(request)
-            return (response, clock.now - start)
+            guard let tap = self.tap else { return (try easy.perform(request), clock.now - start) }
+            do throws(CurlError) {
+                let response = try easy.perform(request)
+                let latency = clock.now - start
+                tap(request, .success(response), latency)
+                return (response, latency)
+            } catch {
+                tap(request, .failure(error), clock.now - start)
+                throw error
+            }
         }
     }
 

@@ -125,12 +125,12 @@ public final class RecordingReader {
                 position = found.size
                 return found.frame
             }
+            // A header is small: far more than this without one is not a recording.
+            if decoded.count > 1 << 20 { return nil }
             let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             guard count > 0 else { return nil }
             buffer.withUnsafeBufferPointer { inflater.feed(UnsafeBufferPointer(rebasing: $0[0..<count]), into: &decoded) }
             if inflater.failed != nil, decoded.isEmpty { return nil }
-            // A header is small: far more than this without one is not a recording.
-            if decoded.count > 1 << 20 { return nil }
         }
     }
 }

@@ -56,6 +56,9 @@ struct LogsCommand: ParsableCommand {
     @Option(help: "How often k8s: sources list their pods, e.g. 5s.")
     var relist = "5s"
 
+    @Option(help: "Read the log lines kept in a recording (meshtop record, --record) instead of SOURCEs, each with its source.")
+    var from: String?
+
     /// Following is the default as soon as one source is a file or a k8s selector.
     var following: Bool { follow ?? sources.contains { $0 != "-" } }
 
@@ -71,6 +74,11 @@ struct LogsCommand: ParsableCommand {
             throw ValidationError("--relist '\(relist)' is not a duration such as 5s")
         }
         _ = interval
+        if from != nil {
+            guard sources.isEmpty else { throw ValidationError("--from reads a recording: give it without SOURCEs") }
+            guard follow != true else { throw ValidationError("--from reads a recording to its end: give it without --follow") }
+            return
+        }
         if sources.isEmpty, isatty(STDIN_FILENO) != 0 {
             throw ValidationError("no SOURCE given and stdin is a terminal")
         }
@@ -93,6 +101,11 @@ struct LogsCommand: ParsableCommand {
         let output = StdoutWriter()
         defer { output.flush() }
         let printer = LogsPrinter(output: output, mode: summary ? .summary : hops ? .hops : pairs ? .pairs : .records, json: json)
+        if let from {
+            try replay(from, choice: choice, filter: filter, printer: printer)
+            try output.finish()
+            return
+        }
         if following {
             try followSources(choice: choice, filter: filter, printer: printer, output: output)
             return
@@ -145,6 +158,34 @@ struct LogsCommand: ParsableCommand {
 }
 
 extension LogsCommand {
+    /// `--from`: the recording's log lines in the order they came, each source with its own
+    /// decoder, as if they were being followed.
+    func replay(
+        _ path: String, choice: AccessLogDecoder.Choice, filter: ((UnsafeBufferPointer<UInt8>) -> Bool)?, printer: LogsPrinter
+    ) throws {
+        let reader: RecordingReader
+        do { reader = try RecordingReader(path: path) } catch { throw ValidationError("--from \(error.description)") }
+        var decoders: [String: AccessLogDecoder] = [:]
+        while let frame = reader.next() {
+            guard frame.kind == RecordingFrame.Kind.logLine.rawValue, frame.fields.count >= 2 else { continue }
+            let source = frame.text(0)
+            var decoder = decoders.removeValue(forKey: source) ?? AccessLogDecoder(choice)
+            frame.fields[1].withUnsafeBufferPointer { line in
+                if filter?(line) ?? true { printer.consume(line, source: source, decoder: &decoder) }
+            }
+            decoders[source] = decoder
+        }
+        printer.finish()
+        if summary || hops {
+            try printer.printAggregate(
+                malformed: decoders.values.reduce(0) { $0 + $1.malformed }, samples: decoders.values.flatMap(\.malformedSamples))
+        }
+        if let cut = reader.cut { Stderr.line("meshtop: --from \(ControlBytes.sanitize(path)): read up to the damage: \(cut)") }
+        if reader.endsInsideAFrame {
+            Stderr.line("meshtop: --from \(ControlBytes.sanitize(path)): ends inside a frame (still being written, or cut short): read up to there")
+        }
+    }
+
     /// Reads every source as it grows until interrupted; a summary every 5 s with --summary.
     func followSources(
         choice: AccessLogDecoder.Choice, filter: ((UnsafeBufferPointer<UInt8>) -> Bool)?, printer: LogsPrinter,

@@ -30,6 +30,8 @@ struct TopCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "With --load") var traffic: TrafficOptions
 
+    @OptionGroup var recording: RecordOptions
+
     func validate() throws {
         for source in logs where source.hasPrefix("k8s:") && KubernetesSource.Target(source) == nil {
             throw ValidationError("'\(source)' is not k8s:[NAMESPACE/]SELECTOR")
@@ -47,7 +49,9 @@ struct TopCommand: AsyncParsableCommand {
         let choice = try logFormat.choice()
         let debug = try DebugLog(path: debugLog)
         let resolved = try endpoints.resolve()
-        let (config, forwards) = try resolved.open()
+        let recorder = try recording.writer(watched: resolved.watched(logs: logs, load: load))
+        defer { recorder?.close() }
+        let (config, forwards) = try resolved.open(tap: recorder?.exchangeTap)
         defer { forwards.forEach { $0.stop() } }
 
         let events = EventQueue()
@@ -58,12 +62,12 @@ struct TopCommand: AsyncParsableCommand {
             ? nil
             : LogTail(
                 sources: logs.map { $0 == "-" ? "/dev/stdin" : $0 }, format: choice, context: endpoints.context,
-                namespace: endpoints.namespace, events: events, loadAuthority: plan?.authority)
+                namespace: endpoints.namespace, events: events, loadAuthority: plan?.authority, recorder: recorder)
         try tail?.start(fromStart: fromStart || logs.contains("-"))
         defer { tail?.stop() }
         var monitor: LoadMonitor?
         if let plan {
-            monitor = LoadMonitor(plan: plan, events: events)
+            monitor = LoadMonitor(plan: plan, events: events, recorder: recorder)
             do {
                 // With the proxies' lines tailed, the load's own lines join them in one pairer:
                 // the load's hop to the first proxy, and its queue, in the chain.
@@ -83,7 +87,7 @@ struct TopCommand: AsyncParsableCommand {
         }
         defer { polling.cancel() }
         var model = ScreenModel(snapshot: await poller.snapshot(), now: Date())
-        model.logSources = load == nil ? logs : logs + ["meshtop load"]
+        model.logSources = load == nil ? logs : logs + [LoadMonitor.source]
         if tail != nil || load != nil { model.requests = RequestFeed() }
         model.load = monitor?.initialStatus
         model.loadAuthority = plan?.authority

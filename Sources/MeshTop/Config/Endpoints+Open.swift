@@ -6,8 +6,11 @@ import Foundation
 /// started, and the clients are made. The one step of `top`, `snapshot` and `health` with
 /// side effects before polling.
 extension Endpoints {
-    /// The poller's configuration, and the port-forwards it uses (stopped with them).
-    func open(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (PollerConfig, [PortForward]) {
+    /// The poller's configuration, and the port-forwards it uses (stopped with them); every
+    /// client's exchanges go to `tap` when one is given (a recording).
+    func open(
+        environment: [String: String] = ProcessInfo.processInfo.environment, tap: ExchangeTap? = nil
+    ) throws -> (PollerConfig, [PortForward]) {
         var result = PollerConfig()
         result.interval = interval
         result.queries = queries
@@ -27,7 +30,7 @@ extension Endpoints {
             PrometheusClient(http, headers: prometheusHeaders, kind: prometheusKind)
         }
         func http(_ url: String, auth: CurlAuth? = nil) -> CurlHTTPClient {
-            CurlHTTPClient(baseURL: url, auth: auth, maxResponseBytes: maxAnswerBytes)
+            CurlHTTPClient(baseURL: url, auth: auth, maxResponseBytes: maxAnswerBytes, tap: tap)
         }
         var forwards: [PortForward] = []
         func forwarded(_ forward: Forward) throws(KubeError) -> String {
@@ -57,7 +60,7 @@ extension Endpoints {
         if !urls.isEmpty {
             // Behind a port-forward the members' own URLs are in the cluster: probe what was given.
             let viaForward = etcd.contains { if case .forward = $0 { true } else { false } }
-            result.etcd = EtcdProbe(endpoints: urls, tls: etcdTLS, discover: !viaForward, maxResponseBytes: maxAnswerBytes)
+            result.etcd = EtcdProbe(endpoints: urls, tls: etcdTLS, discover: !viaForward, maxResponseBytes: maxAnswerBytes, tap: tap)
         }
         result.service = service.map { http($0) }
         // Only with a current context: without one every kubectl call is a failed connection.

@@ -9,10 +9,14 @@ final class LoadMonitor: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let plan: LoadPlan
     private let events: EventQueue
+    private let recorder: RecordingWriter?
+    /// The source name of the load's own lines (the Requests panel's, a recording's).
+    static let source = "meshtop load"
 
-    init(plan: LoadPlan, events: EventQueue) {
+    init(plan: LoadPlan, events: EventQueue, recorder: RecordingWriter? = nil) {
         self.plan = plan
         self.events = events
+        self.recorder = recorder
     }
 
     /// What the panel shows before the first progress.
@@ -29,7 +33,9 @@ final class LoadMonitor: Sendable {
         if let tail {
             sink = { record, text in tail.take(record, text: text) }
         } else if postsLines {
+            let recorder = self.recorder
             sink = { record, text in
+                recorder?.add(.logLine, [Array(Self.source.utf8), Array(text.utf8)])
                 lines.state.withLock { lines in lines.pairer.add(record, text: text, into: &lines.batch.events) }
             }
         }
@@ -56,6 +62,7 @@ final class LoadMonitor: Sendable {
 
     /// The progress, then the client lines paired since the last one.
     private func post(_ status: LoadStatus, lines: PairedLines) {
+        recorder?.addLoad(status)
         events.post(.load(status))
         let batch = lines.state.withLock { lines in
             defer { lines.batch.events = [] }

@@ -24,11 +24,15 @@ final class LogTail: Sendable {
     private let waiting = Mutex((lines: [(AccessLogRecord, String)](), dropped: 0))
     static let maxWaiting = 100_000
 
+    /// Keeps every line as it came (`--record`).
+    private let recorder: RecordingWriter?
+
     init(
         sources: [String], format: AccessLogDecoder.Choice, context: String?, namespace: String?, events: EventQueue,
-        loadAuthority: String? = nil
+        loadAuthority: String? = nil, recorder: RecordingWriter? = nil
     ) {
         self.sources = sources
+        self.recorder = recorder
         self.loadAuthority = loadAuthority
         self.format = format
         self.context = context
@@ -78,8 +82,12 @@ final class LogTail: Sendable {
                 defer { waiting.lines.removeAll(keepingCapacity: true) }
                 return (lines: waiting.lines, dropped: waiting.dropped)
             }
-            for (record, text) in taken.lines { add(record, text) }
+            for (record, text) in taken.lines {
+                recorder?.add(.logLine, [Array(LoadMonitor.source.utf8), Array(text.utf8)])
+                add(record, text)
+            }
             let read = inputs.read { bytes, source, decoder in
+                recorder?.addLogLine(source: source, bytes)
                 guard var record = decoder.decode(bytes: bytes) else { return }
                 record.origin = source
                 add(record, String(decoding: bytes, as: UTF8.self))

@@ -45,7 +45,7 @@ struct ScreenModel: Sendable {
 }
 
 /// The Load panel's figures while `--load` runs (filled by the load generator).
-struct LoadStatus: Sendable, Equatable {
+struct LoadStatus: Sendable, Equatable, Codable {
     var target: String
     var targetRate: Double?
     var achievedRate: Double
@@ -61,8 +61,8 @@ struct LoadStatus: Sendable, Equatable {
 }
 
 /// A ramp inside the dashboard: which step runs, and how each finished one went.
-struct RampStatus: Sendable, Equatable {
-    struct Step: Sendable, Equatable {
+struct RampStatus: Sendable, Equatable, Codable {
+    struct Step: Sendable, Equatable, Codable {
         var target: Double
         var rate: Double
         var p50: Double?

@@ -199,7 +199,11 @@ struct DashboardLoadTests {
         let tmux = try TmuxSession(width: 160, height: 40)
         defer { tmux.close() }
         let meshtop = BuiltBinary.url("meshtop").path
-        try tmux.type("\(meshtop) --load \(mesh.gateway)/storage/none --rps 20 -d 3s " + logs.map { "--logs \($0) " }.joined() + "; echo EXIT=$?")
+        let recording = FileManager.default.temporaryDirectory.appendingPathComponent("dash-\(UUID().uuidString).mtr").path
+        defer { try? FileManager.default.removeItem(atPath: recording) }
+        try tmux.type(
+            "\(meshtop) --load \(mesh.gateway)/storage/none --rps 20 -d 3s --record \(recording) " + logs.map { "--logs \($0) " }.joined()
+                + "; echo EXIT=$?")
         try await tmux.waitFor("the load done", within: 30) { $0.contains(", done") }
         try tmux.send("L")
         // The load's count (its lines), the gateway's lines and their pairs all agree.
@@ -217,5 +221,23 @@ struct DashboardLoadTests {
         #expect(tmux.screen.contains("its client proxy is the load's queue"))
         try tmux.send("q")
         try await tmux.waitFor("meshtop's exit status") { $0.contains("EXIT=0") }
+
+        // --record kept the load's progress, its own lines and the proxies' lines.
+        let reader = try RecordingReader(path: recording)
+        var sources: [String: Int] = [:]
+        var loads: [[String: Any]] = []
+        while let frame = reader.next() {
+            if frame.kind == RecordingFrame.Kind.logLine.rawValue { sources[frame.text(0), default: 0] += 1 }
+            if frame.kind == RecordingFrame.Kind.load.rawValue,
+                let object = try JSONSerialization.jsonObject(with: Data(frame.bytes(0))) as? [String: Any]
+            {
+                loads.append(object)
+            }
+        }
+        #expect(reader.cut == nil && !reader.endsInsideAFrame)
+        let sent = try #require(loads.last?["requests"] as? Int)
+        #expect(loads.last?["done"] as? Bool == true && sent >= 50)
+        #expect(sources["meshtop load"] == sent, "\(sources)")
+        for log in logs { #expect((sources[log] ?? 0) >= sent, "\(log): \(sources)") }
     }
 }
