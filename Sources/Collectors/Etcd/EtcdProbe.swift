@@ -4,7 +4,7 @@ import Foundation
 /// Each endpoint has its own `CurlHTTPClient`, so members are asked in parallel and a dead one
 /// only costs its own timeout.
 public actor EtcdProbe {
-    public let endpoints: [String]
+    public nonisolated let endpoints: [String]
     public let tls: CurlTLS?
     private var clients: [String: CurlHTTPClient] = [:]
     /// Members found in earlier member lists: asked too when the given endpoints are down.
@@ -26,13 +26,16 @@ public actor EtcdProbe {
     public let maxResponseBytes: Int
     /// Hears every exchange with every member (`meshtop --record`).
     public let tap: ExchangeTap?
+    /// Answers from a recording (`snapshot --from`).
+    public let replay: ExchangeReplay?
 
     public init(
         endpoints: [String], tls: CurlTLS? = nil, discover: Bool = true, maxMembers: Int = EtcdProbe.defaultMaxMembers,
-        maxResponseBytes: Int = CurlRequest.defaultMaxResponseBytes, tap: ExchangeTap? = nil
+        maxResponseBytes: Int = CurlRequest.defaultMaxResponseBytes, tap: ExchangeTap? = nil, replay: ExchangeReplay? = nil
     ) {
         self.maxResponseBytes = maxResponseBytes
         self.tap = tap
+        self.replay = replay
         self.endpoints = endpoints.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.tls = tls
         self.discover = discover
@@ -41,7 +44,7 @@ public actor EtcdProbe {
 
     private func client(_ endpoint: String) -> CurlHTTPClient {
         if let client = clients[endpoint] { return client }
-        let made = CurlHTTPClient(baseURL: endpoint, tls: tls, maxResponseBytes: maxResponseBytes, tap: tap)
+        let made = CurlHTTPClient(baseURL: endpoint, tls: tls, maxResponseBytes: maxResponseBytes, tap: tap, replay: replay)
         clients[endpoint] = made
         return made
     }
@@ -56,12 +59,13 @@ public actor EtcdProbe {
 
     /// The first probe lists the members, then asks each; later probes ask the members
     /// known so far while the list is read again, so a poll costs one round trip.
-    public func observe() async -> EtcdObservation {
+    /// `clock` stamps the observation (a replay's is the recording's).
+    public func observe(clock: any PollClock = WallClock()) async -> EtcdObservation {
         guard !known.isEmpty else {
             let (listed, listError) = await memberList()
             known = targets(from: listed)
             let (members, v2) = await probe(known)
-            return EtcdObservation(time: Date(), members: members, v2: v2, memberListError: listError, skipped: skipped)
+            return EtcdObservation(time: clock.now(), members: members, v2: v2, memberListError: listError, skipped: skipped)
         }
         let current = known
         async let listing = memberList()
@@ -74,7 +78,7 @@ public actor EtcdProbe {
             if !joined.isEmpty { members += await probe(joined).members }
             members = members.filter { member in fresh.contains { $0.endpoint == member.endpoint } }
         }
-        return EtcdObservation(time: Date(), members: members, v2: v2, memberListError: listError, skipped: skipped)
+        return EtcdObservation(time: clock.now(), members: members, v2: v2, memberListError: listError, skipped: skipped)
     }
 
     /// The member list from the first endpoint that gives one: the given ones, then the

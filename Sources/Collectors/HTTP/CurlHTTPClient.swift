@@ -17,6 +17,8 @@ public final class CurlHTTPClient: @unchecked Sendable {
     public let maxResponseBytes: Int
     /// Hears every exchange (a recording's way in: `meshtop --record`).
     public let tap: ExchangeTap?
+    /// Answers every request from a recording instead of the network (`snapshot --from`).
+    public let replay: ExchangeReplay?
     /// Guards `idle`. A handle is not thread-safe: a transfer takes one out and puts it back.
     private let lock = NSLock()
     private var idle: [CurlEasy] = []
@@ -26,10 +28,11 @@ public final class CurlHTTPClient: @unchecked Sendable {
     public init(
         baseURL: String, tls: CurlTLS? = nil, auth: CurlAuth? = nil, connectTimeoutMilliseconds: Int = 1_000,
         totalTimeoutMilliseconds: Int = 2_000, maxResponseBytes: Int = CurlRequest.defaultMaxResponseBytes,
-        tap: ExchangeTap? = nil
+        tap: ExchangeTap? = nil, replay: ExchangeReplay? = nil
     ) {
         self.maxResponseBytes = maxResponseBytes
         self.tap = tap
+        self.replay = replay
         // Every path is appended to the base: `…/prometheus/` and `…/prometheus` are one prefix.
         var base = Substring(baseURL)
         while base.hasSuffix("/") { base = base.dropLast() }
@@ -51,6 +54,12 @@ public final class CurlHTTPClient: @unchecked Sendable {
             url: (onOrigin ? origin : baseURL) + path, method: method, headers: headers, body: body,
             connectTimeoutMilliseconds: connectTimeoutMilliseconds, totalTimeoutMilliseconds: total ?? totalTimeoutMilliseconds,
             tls: tls, auth: auth, maxResponseBytes: maxResponseBytes)
+        if let replay {
+            switch replay.answer(request) {
+            case .success(let response): return (response, .zero)
+            case .failure(let error): throw error
+            }
+        }
         return try await OffPool.run { () throws(CurlError) in
             let easy = try self.takeHandle()
             let clock = ContinuousClock()

@@ -17,6 +17,9 @@ public struct RecordingFrame: Sendable, Equatable {
         case load = 4
         /// The oldest frames were dropped to keep the file under its bound: how many bytes.
         case dropped = 5
+        /// Where the run's sources were once opened (`key=URL`: prometheus, etcd, service):
+        /// a replay asks the same URLs.
+        case sources = 6
     }
 
     public var kind: UInt8

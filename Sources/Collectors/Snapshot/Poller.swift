@@ -21,6 +21,8 @@ public struct PollerConfig: Sendable {
     /// The telemetry ledger's mark: its metrics count from this moment (`snapshot --since`);
     /// nil counts from the first poll on (the dashboard's start).
     public var countsSince: Date?
+    /// Every "now" and every wait between polls: the wall clock, or a replay's.
+    public var clock: any PollClock = WallClock()
 
     public init() {}
 }
@@ -86,12 +88,13 @@ public actor Poller {
 
     /// Polls until the task is cancelled.
     public func run() async {
+        let clock = config.clock
         await withTaskGroup(of: Void.self) { group in
             for source in configuredSources {
                 group.addTask {
                     while !Task.isCancelled {
                         await self.poll(source)
-                        try? await Task.sleep(for: await self.delay(for: source))
+                        await clock.sleep(for: await self.delay(for: source))
                     }
                 }
             }
@@ -116,7 +119,8 @@ public actor Poller {
         }
         guard let name = config.profile.fixed ?? autoChosen else { return }
         let collector = MeshCollector(client: prometheus, profile: profile(name))
-        if let past = try? await collector.backfill(span: span, step: config.interval < .seconds(1) ? .seconds(1) : config.interval) {
+        let step = config.interval < .seconds(1) ? Duration.seconds(1) : config.interval
+        if let past = try? await collector.backfill(span: span, step: step, now: config.clock.now()) {
             for (key, points) in past.series {
                 for point in points { history.append(key, time: point.time, rps: point.rps, p99: point.p99) }
             }
@@ -163,7 +167,7 @@ public actor Poller {
         health += HealthEvaluator.service(config.service == nil ? nil : serviceFacts ?? .init(problem: "no answer yet", latency: nil))
         health += config.kube == nil ? [HealthCheck("kubernetes", .skipped, config.kubeSkipped)] : kubeChecks
         return Snapshot(
-            time: Date(), backends: freshness, edges: edges, history: history, prometheusWarnings: warnings, etcd: etcdView,
+            time: config.clock.now(), backends: freshness, edges: edges, history: history, prometheusWarnings: warnings, etcd: etcdView,
             health: health, profile: profileStatus, requestCounts: requestCounts)
     }
 
@@ -172,7 +176,7 @@ public actor Poller {
     private func poll(_ source: Snapshot.Backend) async {
         let clock = ContinuousClock()
         let start = clock.now
-        let attempted = Date()
+        let attempted = config.clock.now()
         let error: String?
         switch source {
         case .prometheus: error = await pollPrometheus()
@@ -186,7 +190,7 @@ public actor Poller {
         state.ok = error == nil
         state.error = error
         if error == nil {
-            state.lastSuccess = Date()
+            state.lastSuccess = config.clock.now()
             failures[source] = 0
         } else {
             failures[source, default: 0] += 1
@@ -225,7 +229,7 @@ public actor Poller {
             let (edges, warnings) = try await round
             self.edges = edges
             self.warnings = warnings
-            history.record(edges, at: Date().timeIntervalSince1970)
+            history.record(edges, at: config.clock.now().timeIntervalSince1970)
             facts.edges = edges
             facts.noSeries = profileStatus.noSeries
             facts.warnings = warnings
@@ -251,7 +255,7 @@ public actor Poller {
         guard let name else { return }
         let query = RequestCounts.query(name)
         if countMark?.profile != name {
-            let since = config.countsSince ?? Date()
+            let since = config.countsSince ?? config.clock.now()
             guard let answer = try? await prometheus.query(query, at: config.countsSince) else { return }
             countMark = (name, RequestCounts.totals(from: answer, profile: name), since)
             if config.countsSince == nil {
@@ -317,7 +321,7 @@ public actor Poller {
 
     private func pollEtcd() async -> String? {
         guard let probe = config.etcd else { return nil }
-        let observation = await probe.observe()
+        let observation = await probe.observe(clock: config.clock)
         etcdView = etcdTracker.update(observation)
         guard observation.members.contains(where: { $0.healthy == true }) else {
             return observation.memberListError ?? observation.members.first?.error ?? "no member answered"

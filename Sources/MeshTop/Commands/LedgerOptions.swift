@@ -34,13 +34,17 @@ struct LedgerOptions: ParsableArguments {
             guard window > .zero, window <= .seconds(86_400) else { throw ValidationError("--since '\(since)' is not from 1ms to 24h") }
             return now.addingTimeInterval(-window.inSeconds)
         }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let plain = ISO8601DateFormatter()
-        guard let time = formatter.date(from: since) ?? plain.date(from: since), time <= now else {
+        guard let time = Self.time(since), time <= now else {
             throw ValidationError("--since '\(since)' is neither a duration (2m) nor a past time (2026-12-02T10:31:02Z)")
         }
         return time
+    }
+
+    /// An RFC 3339 time, with or without fractional seconds.
+    static func time(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text)
     }
 
     func threshold() throws -> Double {

@@ -49,6 +49,7 @@ struct RecordCommand: AsyncParsableCommand {
         let writer = try RecordOptions.open(file, maxBytes: recordMax.flatMap(EndpointOptions.byteSize), watched: resolved.watched(logs: logs))
         let (config, forwards) = try resolved.open(tap: writer.exchangeTap)
         defer { forwards.forEach { $0.stop() } }
+        writer.addSources(config)
         let lines: LogRecorder?
         do {
             lines = logs.isEmpty ? nil : try LogRecorder(sources: logs, format: choice, context: resolved.context, writer: writer)

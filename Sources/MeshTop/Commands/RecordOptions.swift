@@ -59,6 +59,15 @@ extension Endpoints {
 }
 
 extension RecordingWriter {
+    /// Where the opened sources are (a port-forward's local URL among them), for a replay.
+    func addSources(_ config: PollerConfig) {
+        var fields: [[UInt8]] = []
+        if let prometheus = config.prometheus { fields.append(Array("prometheus=\(prometheus.http.baseURL)".utf8)) }
+        if let etcd = config.etcd { fields.append(Array("etcd=\(etcd.endpoints.joined(separator: ","))".utf8)) }
+        if let service = config.service { fields.append(Array("service=\(service.baseURL)".utf8)) }
+        add(.sources, fields)
+    }
+
     /// The load's progress, as the Load panel gets it.
     func addLoad(_ status: LoadStatus) {
         guard let json = try? JSONEncoder().encode(status) else { return }

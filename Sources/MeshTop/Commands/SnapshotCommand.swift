@@ -17,12 +17,28 @@ struct SnapshotCommand: AsyncParsableCommand {
     @Option(help: "Poll this many times, --interval apart, and print the last: rates need two.")
     var polls = 1
 
+    @Option(help: "Read a recording (meshtop record, --record) instead of the live sources: the run as it was --at a moment.")
+    var from: String?
+
+    @Option(help: "With --from: +DURATION from the recording's start, or a time (RFC 3339); default its end.")
+    var at: String?
+
     func validate() throws {
         guard (1...100).contains(polls) else { throw ValidationError("--polls must be 1 to 100") }
+        if at != nil, from == nil { throw ValidationError("--at goes with --from RECORDING") }
+        if from != nil, !ledger.logFiles.isEmpty { throw ValidationError("--from reads the recording's answers: give it without --logs") }
     }
 
     func run() async throws {
-        let (snapshot, counted) = try await ledger.snapshot(try endpoints.resolve(), polls: polls)
+        var snapshot: Snapshot
+        var counted: TelemetryLedger
+        if let from {
+            let replay = try ReplaySnapshot(path: from)
+            snapshot = try await replay.snapshot(at: try replay.moment(at), polls: polls, endpoints: try endpoints.resolve())
+            counted = TelemetryLedger(lines: nil, counts: snapshot.requestCounts)
+        } else {
+            (snapshot, counted) = try await ledger.snapshot(try endpoints.resolve(), polls: polls)
+        }
         let output = StdoutWriter()
         if json {
             output.line(try JSONLine.encode(SnapshotReport(snapshot: snapshot, ledger: counted)))

@@ -53,6 +53,7 @@ struct TopCommand: AsyncParsableCommand {
         defer { recorder?.close() }
         let (config, forwards) = try resolved.open(tap: recorder?.exchangeTap)
         defer { forwards.forEach { $0.stop() } }
+        recorder?.addSources(config)
 
         let events = EventQueue()
         let plan = try load.map { try traffic.plan(url: $0, count: nil, duration: nil, timeout: .seconds(10), accessLog: nil) }

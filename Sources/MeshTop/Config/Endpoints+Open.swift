@@ -9,7 +9,8 @@ extension Endpoints {
     /// The poller's configuration, and the port-forwards it uses (stopped with them); every
     /// client's exchanges go to `tap` when one is given (a recording).
     func open(
-        environment: [String: String] = ProcessInfo.processInfo.environment, tap: ExchangeTap? = nil
+        environment: [String: String] = ProcessInfo.processInfo.environment, tap: ExchangeTap? = nil,
+        replay: ExchangeReplay? = nil
     ) throws -> (PollerConfig, [PortForward]) {
         var result = PollerConfig()
         result.interval = interval
@@ -30,7 +31,7 @@ extension Endpoints {
             PrometheusClient(http, headers: prometheusHeaders, kind: prometheusKind)
         }
         func http(_ url: String, auth: CurlAuth? = nil) -> CurlHTTPClient {
-            CurlHTTPClient(baseURL: url, auth: auth, maxResponseBytes: maxAnswerBytes, tap: tap)
+            CurlHTTPClient(baseURL: url, auth: auth, maxResponseBytes: maxAnswerBytes, tap: tap, replay: replay)
         }
         var forwards: [PortForward] = []
         func forwarded(_ forward: Forward) throws(KubeError) -> String {
@@ -60,11 +61,13 @@ extension Endpoints {
         if !urls.isEmpty {
             // Behind a port-forward the members' own URLs are in the cluster: probe what was given.
             let viaForward = etcd.contains { if case .forward = $0 { true } else { false } }
-            result.etcd = EtcdProbe(endpoints: urls, tls: etcdTLS, discover: !viaForward, maxResponseBytes: maxAnswerBytes, tap: tap)
+            result.etcd = EtcdProbe(endpoints: urls, tls: etcdTLS, discover: !viaForward, maxResponseBytes: maxAnswerBytes, tap: tap, replay: replay)
         }
         result.service = service.map { http($0) }
         // Only with a current context: without one every kubectl call is a failed connection.
-        if Subprocess.locate("kubectl", path: environment["PATH"]) == nil {
+        if replay != nil {
+            result.kubeSkipped = "replayed from a recording"
+        } else if Subprocess.locate("kubectl", path: environment["PATH"]) == nil {
             result.kubeSkipped = "kubectl is not on PATH"
         } else if !hasContext() {
             result.kubeSkipped = "kubectl has no current context (--context)"

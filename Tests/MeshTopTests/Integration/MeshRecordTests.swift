@@ -58,6 +58,15 @@ struct MeshRecordTests {
             return lines.filter { line in ids.contains { line.text.contains($0) } }.count == 4 * Self.requests
         }
         #expect(lines.allSatisfy { logs.contains($0.source) }, "every line names its file")
+        // And Prometheus's answers count them: the edge the requests made is in a recorded answer.
+        let answered = exchanges.count
+        try await Tool.waitUntil("an answer with the gateway's edge in the recording", within: 30) {
+            drain()
+            return exchanges.dropFirst(answered).contains { exchange in
+                exchange.url.hasSuffix("/api/v1/query") && String(decoding: exchange.body, as: UTF8.self).contains("proxy-etcd-storage")
+                    && String(decoding: exchange.requestBody, as: UTF8.self).contains("rate")
+            }
+        }
 
         kill(record.processIdentifier, SIGTERM)
         await OffPool.run { record.waitForExit(within: 30) }
@@ -74,6 +83,24 @@ struct MeshRecordTests {
         }
         #expect(chains.count == Self.requests, "\(pairs.stdout.prefix(2_000))")
         #expect(chains.allSatisfy { ($0["hops"] as? [Any])?.count == 2 })
+
+        // The run's polls, answered from the recording through the same poller: at its end
+        // the edge the requests made, the etcd member, Prometheus up; before its first answer,
+        // Prometheus not yet.
+        let replayed = try await BinaryRun.run("meshtop", ["snapshot", "--from", file, "--polls", "2", "--json"])
+        #expect(replayed.status == 0, "\(replayed.stderr)")
+        let snapshot = try replayed.json()
+        let edges = try #require(snapshot["edges"] as? [[String: Any]])
+        #expect(edges.contains { ($0["destination_service"] as? String)?.hasPrefix("proxy-etcd-storage") == true }, "\(edges)")
+        let sources = try #require(snapshot["sources"] as? [String: [String: Any]])
+        #expect(sources["prometheus"]?["ok"] as? Bool == true && sources["etcd"]?["ok"] as? Bool == true, "\(sources)")
+        let members = try #require((snapshot["etcd"] as? [String: Any])?["members"] as? [[String: Any]])
+        #expect(members.count == 1)
+        let time = try #require(snapshot["time"] as? String)
+        #expect(time.hasPrefix(String(ISO8601DateFormatter().string(from: Date()).prefix(10))), "the recorded time: \(time)")
+        let early = try await BinaryRun.run("meshtop", ["snapshot", "--from", file, "--at", "+0s", "--json"])
+        let before = try early.json()
+        #expect((before["sources"] as? [String: [String: Any]])?["prometheus"]?["ok"] as? Bool == false, "\(early.stdout)")
 
         // A copy cut in the middle reads up to the cut and says so.
         let whole = try Data(contentsOf: URL(fileURLWithPath: file))
@@ -96,6 +123,7 @@ struct MeshRecordTests {
             ["logs", "--from", text], ["logs", "--from", "/nonexistent/r.mtr"], ["logs", "--from", text, "a.log"],
             ["record", "/tmp/x.mtr", "-d", "soon"], ["record", "/tmp/x.mtr", "--record-max", "lots"],
             ["record", "/nonexistent/dir/x.mtr", "-d", "1s"], ["top", "--record-max", "1MiB"],
+            ["snapshot", "--from", text], ["snapshot", "--at", "+1m"], ["snapshot", "--from", text, "--logs", text],
         ] {
             let run = try await BinaryRun.run("meshtop", arguments)
             #expect(run.status == 2, "\(arguments): \(run.stderr)")
