@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What --record costs: the dashboard's CPU (meshtop's own, its load generator included) while it
 # drives 200 requests/s through the local mesh's gateway and tails every proxy's log, without and
-# with --record, in turns (A B A B), and the recording's size a minute.
-#   bash bench/record.sh            (env RATE=200 SECONDS_MEASURED=30 ROUNDS=2)
+# with --record, in turns (A B B A …), and the recording's size a minute.
+#   bash bench/record.sh            (env RATE=200 SECONDS_MEASURED=30 ROUNDS=4)
 # Needs: swift, etcd, prometheus, envoy, tmux, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 source "bench/common.sh"
 need swift etcd prometheus envoy tmux python3
 release_build
-RATE=${RATE:-200} SECONDS_MEASURED=${SECONDS_MEASURED:-30} ROUNDS=${ROUNDS:-2} BIN=$bin PYTHONPATH=deploy/local:bench python3 - <<'PY'
+RATE=${RATE:-200} SECONDS_MEASURED=${SECONDS_MEASURED:-30} ROUNDS=${ROUNDS:-4} BIN=$bin PYTHONPATH=deploy/local:bench python3 - <<'PY'
 import os, subprocess, tempfile, time, urllib.request
 from mesh import Mesh
 from panes import SOCKET, cpu_ticks, kill_tmux, start_dashboard, tmux
@@ -28,7 +28,8 @@ with Mesh(os.environ["BIN"]) as mesh, tempfile.TemporaryDirectory() as work:
     shares = {"plain": [], "record": []}
     per_minute = []
     for round in range(rounds):
-        for mode in ("plain", "record"):
+        # A B, then B A: a drift of the machine over the run weighs on both alike.
+        for mode in (("plain", "record") if round % 2 == 0 else ("record", "plain")):
             file = os.path.join(work, f"run-{round}.mtr")
             try:
                 pid = start_dashboard(base + (f" --record {file}" if mode == "record" else ""), "sent")

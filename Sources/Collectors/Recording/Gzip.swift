@@ -4,8 +4,10 @@ import CZlib
 /// decode every whole member of a file still being written, and the part of a member a
 /// crash cut short.
 public enum Gzip {
-    /// One whole gzip member of `bytes`.
-    public static func member(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
+    /// One whole gzip member of `bytes`. Level 1: a recording is written while the dashboard
+    /// runs; on a minute at 200 req/s (16 MB of frames) level 6 took twice the CPU (0.16 % of a
+    /// core against 0.08 %) for a file a fifth smaller.
+    public static func member(_ bytes: [UInt8], level: Int32 = 1) -> [UInt8] {
         var stream = z_stream()
         guard mt_deflate_init_gzip(&stream, level) == Z_OK else { return [] }
         defer { deflateEnd(&stream) }
