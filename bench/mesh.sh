@@ -11,9 +11,9 @@ source "bench/common.sh"
 need swift etcd prometheus envoy tmux python3
 release_build
 RATE=${RATE:-20} SECONDS_MEASURED=${SECONDS_MEASURED:-60} BIN=$bin PYTHONPATH=deploy/local:bench python3 - <<'PY'
-import os, time, urllib.request
+import os, time
 from mesh import Mesh
-from panes import cpu_ticks, kill_tmux, rss_kib, start_dashboard, tmux
+from panes import cpu_ticks, demo_dashboard, kill_tmux, rss_kib, start_dashboard, tmux
 
 hz = os.sysconf("SC_CLK_TCK")
 
@@ -24,12 +24,7 @@ with Mesh(os.environ["BIN"]) as mesh:
     try:
         rate, seconds = int(os.environ["RATE"]), int(os.environ["SECONDS_MEASURED"])
         d = mesh.describe()
-        urllib.request.urlopen(urllib.request.Request(d["gateway"] + "/storage", method="PUT", data=b'{"key":"demo","value":"v"}',
-                                                      headers={"Content-Type": "application/json"}), timeout=5).read()
-        logs = " ".join(f"--logs {path}" for path in d["access_logs"].values())
-        command = (f"exec {os.environ['BIN']}/meshtop --prometheus {d['prometheus']} --etcd {','.join(d['etcd'])} "
-                   f"--service {d['service']} {logs} --load {d['gateway']}/storage/demo --rps {rate}")
-        meshtop = start_dashboard(command, "sent")
+        meshtop = start_dashboard(demo_dashboard(os.environ["BIN"], d, rate), "sent")
         time.sleep(10)  # past the start-up: back-fill, first polls, connections open, windows filling
         pids = {name: info["pid"] for name, info in d["processes"].items()}
         pids["meshtop (dashboard + load)"] = meshtop

@@ -1,8 +1,9 @@
-"""What the dashboard benchmarks (tui.sh, mesh.sh) share: a private tmux server to run
+"""What the dashboard benchmarks (tui.sh, mesh.sh, record.sh) share: a private tmux server to run
 meshtop in, and a process's CPU time and resident memory from /proc."""
 import os
 import subprocess
 import time
+import urllib.request
 
 SOCKET = f"meshtop-bench-{os.getpid()}"
 
@@ -38,3 +39,13 @@ def start_dashboard(command, drawn):
             raise SystemExit("bench: the dashboard did not draw")
         time.sleep(0.1)  # readiness polling
     return pid
+
+
+def demo_dashboard(bin_dir, d, rate):
+    """The demo's dashboard on a running mesh `d` (Mesh.describe()): the key `demo` written, every
+    source polled, every proxy's log tailed, and --load GATEWAY/storage/demo at `rate`; the command."""
+    urllib.request.urlopen(urllib.request.Request(d["gateway"] + "/storage", method="PUT", data=b'{"key":"demo","value":"v"}',
+                                                  headers={"Content-Type": "application/json"}), timeout=5).read()
+    logs = " ".join(f"--logs {path}" for path in d["access_logs"].values())
+    return (f"exec {bin_dir}/meshtop --prometheus {d['prometheus']} --etcd {','.join(d['etcd'])} "
+            f"--service {d['service']} {logs} --load {d['gateway']}/storage/demo --rps {rate}")

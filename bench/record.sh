@@ -11,20 +11,15 @@ source "bench/common.sh"
 need swift etcd prometheus envoy tmux python3
 release_build
 RATE=${RATE:-200} SECONDS_MEASURED=${SECONDS_MEASURED:-30} ROUNDS=${ROUNDS:-4} BIN=$bin PYTHONPATH=deploy/local:bench python3 - <<'PY'
-import os, subprocess, tempfile, time, urllib.request
+import os, subprocess, tempfile, time
 from mesh import Mesh
-from panes import SOCKET, cpu_ticks, kill_tmux, start_dashboard, tmux
+from panes import SOCKET, cpu_ticks, demo_dashboard, kill_tmux, start_dashboard, tmux
 
 hz = os.sysconf("SC_CLK_TCK")
 rate, seconds, rounds = int(os.environ["RATE"]), int(os.environ["SECONDS_MEASURED"]), int(os.environ["ROUNDS"])
 
 with Mesh(os.environ["BIN"]) as mesh, tempfile.TemporaryDirectory() as work:
-    d = mesh.describe()
-    urllib.request.urlopen(urllib.request.Request(d["gateway"] + "/storage", method="PUT", data=b'{"key":"demo","value":"v"}',
-                                                  headers={"Content-Type": "application/json"}), timeout=5).read()
-    logs = " ".join(f"--logs {path}" for path in d["access_logs"].values())
-    base = (f"exec {os.environ['BIN']}/meshtop --prometheus {d['prometheus']} --etcd {','.join(d['etcd'])} "
-            f"--service {d['service']} {logs} --load {d['gateway']}/storage/demo --rps {rate} -c 8")
+    base = demo_dashboard(os.environ["BIN"], mesh.describe(), rate) + " -c 8"
     shares = {"plain": [], "record": []}
     per_minute = []
     for round in range(rounds):
