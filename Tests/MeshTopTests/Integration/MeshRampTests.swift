@@ -17,12 +17,14 @@ struct MeshRampTests {
         #expect(await MeshLogs.put(mesh.gateway, key: "ramp") == 201)
         let url = mesh.gateway + "/storage/ramp"
 
-        let clean = try await BinaryRun.run("meshtop", ["load", url, "-c", "4", "--ramp", "10:30:10:1s", "--slo", "p99<1s,errors<1%", "--json"])
+        // Far from any capacity, with an SLO far above what a busy machine adds (other suites run
+        // beside this one on two cores and have pushed a clean step's p99 past 1 s).
+        let clean = try await BinaryRun.run("meshtop", ["load", url, "-c", "4", "--ramp", "10:30:10:1s", "--slo", "p99<5s,errors<1%", "--json"])
         #expect(clean.status == 0, "\(clean.stdout) \(clean.stderr)")
         let held = try clean.json()
         #expect(held["held_to_target"] as? Bool == true)
         #expect((held["steps"] as? [[String: Any]])?.map { $0["target_rps"] as? Double } == [10, 20, 30])
-        #expect(held["knee_step"] is NSNull)
+        #expect(held["knee_step"] is NSNull, "\(clean.stdout)")
 
         _ = try await mesh.fault("delay", "100", "\(Self.delay)")
         // Steps of 2 and 40 req/s on two connections held 200 ms each: 2 fits five times over,
