@@ -17,11 +17,15 @@ public struct HopTable: Sendable {
         public var name: String
         public var depth: Int
         public var requests: Int
+        /// Requests whose hop failed as its client side saw it.
+        public var errors: Int
         public var own: Percentiles?
         public var clientProxy: Percentiles?
         public var network: Percentiles?
         public var serverProxy: Percentiles?
         public var upstream: Percentiles?
+        /// The two proxies' own time together (`HopTimes.Hop.proxy`).
+        public var proxy: Percentiles?
         /// 0…1; nil before any request with a total.
         public var shareOfP99: Double?
     }
@@ -33,11 +37,13 @@ public struct HopTable: Sendable {
 
     private struct Parts: Sendable {
         var requests = 0
+        var errors = 0
         var own = HopTable.histogram()
         var clientProxy = HopTable.histogram()
         var network = HopTable.histogram()
         var serverProxy = HopTable.histogram()
         var upstream = HopTable.histogram()
+        var proxy = HopTable.histogram()
         /// Own time summed by the bucket of the request's total.
         var ownByBucket: [Int: Int] = [:]
     }
@@ -89,9 +95,10 @@ public struct HopTable: Sendable {
                 share = Double(hop.ownByBucket.filter { $0.key >= p99Bucket }.values.reduce(0, +)) / Double(slowTotal)
             }
             return Row(
-                name: key.name, depth: key.depth, requests: hop.requests, own: Self.percentiles(hop.own),
+                name: key.name, depth: key.depth, requests: hop.requests, errors: hop.errors, own: Self.percentiles(hop.own),
                 clientProxy: Self.percentiles(hop.clientProxy), network: Self.percentiles(hop.network),
-                serverProxy: Self.percentiles(hop.serverProxy), upstream: Self.percentiles(hop.upstream), shareOfP99: share)
+                serverProxy: Self.percentiles(hop.serverProxy), upstream: Self.percentiles(hop.upstream),
+                proxy: Self.percentiles(hop.proxy), shareOfP99: share)
         }
     }
 
@@ -106,6 +113,7 @@ public struct HopTable: Sendable {
 
     private static func add(_ hop: HopTimes.Hop, bucket: Int?, to entry: inout Parts) {
         entry.requests += 1
+        if hop.failed { entry.errors += 1 }
         if let own = hop.own {
             record(&entry.own, own)
             if let bucket { entry.ownByBucket[bucket, default: 0] += own }
@@ -114,6 +122,7 @@ public struct HopTable: Sendable {
         hop.network.map { record(&entry.network, $0) }
         hop.serverProxy.map { record(&entry.serverProxy, $0) }
         hop.upstream.map { record(&entry.upstream, $0) }
+        hop.proxy.map { record(&entry.proxy, $0) }
     }
 
     private static func record(_ histogram: inout Histogram<UInt64>, _ milliseconds: Int) {

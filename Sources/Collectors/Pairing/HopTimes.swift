@@ -38,9 +38,12 @@ public struct HopTimes: Sendable, Equatable {
         public var network: Int?
         public var serverProxy: Int?
         public var upstream: Int?
+        /// Whether the hop failed as its client side saw it (`RequestOutcome`).
+        public var failed: Bool
 
         public init(
-            name: String, depth: Int, total: Int?, own: Int?, clientProxy: Int?, network: Int?, serverProxy: Int?, upstream: Int?
+            name: String, depth: Int, total: Int?, own: Int?, clientProxy: Int?, network: Int?, serverProxy: Int?, upstream: Int?,
+            failed: Bool = false
         ) {
             self.name = name
             self.depth = depth
@@ -50,6 +53,14 @@ public struct HopTimes: Sendable, Equatable {
             self.network = network
             self.serverProxy = serverProxy
             self.upstream = upstream
+            self.failed = failed
+        }
+
+        /// What the proxies of the hop added: the calling proxy's own time plus the called
+        /// proxy's; nil for the load's hop, whose calling side is the load's queue, not a proxy.
+        public var proxy: Int? {
+            guard let clientProxy, let serverProxy else { return nil }
+            return clientProxy + serverProxy
         }
     }
 
@@ -88,7 +99,8 @@ public struct HopTimes: Sendable, Equatable {
                 clientProxy: Self.difference(client.duration, client.upstreamServiceTime),
                 network: Self.difference(client.upstreamServiceTime, server.duration),
                 serverProxy: serverIsNextClient ? nil : Self.difference(server.duration, server.upstreamServiceTime),
-                upstream: serverIsNextClient ? nil : Self.difference(server.upstreamServiceTime, nestedTotal))
+                upstream: serverIsNextClient ? nil : Self.difference(server.upstreamServiceTime, nestedTotal),
+                failed: client.isError)
         }
         let spans = pairs.compactMap { pair -> (start: Int64, end: Int64)? in
             guard let start = pair.client.pairingTime, let duration = pair.client.duration else { return nil }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Collectors
 import Foundation
+import Synchronization
 
 /// `snapshot --from FILE [--at TIME]`: the recorded run as meshtop saw it at one moment,
 /// through the same poller and collectors: every client is answered from the recording
@@ -48,27 +49,60 @@ struct ReplaySnapshot {
 
     /// Polls `polls` times, `interval` of recorded time apart, the last at `time`.
     func snapshot(at time: Int64, polls: Int, endpoints flags: Endpoints) async throws -> Snapshot {
+        let replay = ExchangeReplay(reader: try reader())
+        let step = flags.interval.wholeMilliseconds
+        let first = time - Int64(polls - 1) * step
+        let (poller, clock) = try poller(replay: replay, from: first, endpoints: flags)
+        for round in 0..<polls {
+            replay.advance(to: first + Int64(round) * step)
+            await poller.pollOnce()
+            if round < polls - 1 { await clock.sleep(for: flags.interval) }
+        }
+        return await poller.snapshot()
+    }
+
+    /// The whole run, polled every `interval` of recorded time from its start to its end, and
+    /// its log lines paired into hops: what `meshtop diff` compares.
+    func figures(endpoints flags: Endpoints, format: AccessLogDecoder.Choice = .auto) async throws -> RunFigures {
+        let lines = Mutex<[RecordingFrame]>([])
+        let replay = ExchangeReplay(reader: try reader()) { frame in
+            if frame.kind == RecordingFrame.Kind.logLine.rawValue { lines.withLock { $0.append(frame) } }
+        }
+        let step = flags.interval.wholeMilliseconds
+        let (poller, clock) = try poller(replay: replay, from: started, endpoints: flags)
+        var figures = RunFigures(started: started, interval: flags.interval.inSeconds)
+        figures.ended = ended
+        var hops = RecordedHops(format: format)
+        var time = started
+        while true {
+            replay.advance(to: time)
+            hops.add(lines.withLock { taken in defer { taken.removeAll() }; return taken })
+            await poller.pollOnce()
+            figures.add(await poller.snapshot().edges)
+            guard time < ended else { break }
+            time = min(ended, time + step)
+            await clock.sleep(for: flags.interval)
+        }
+        figures.hops = hops.finish()
+        return figures
+    }
+
+    private func reader() throws -> RecordingReader {
+        do { return try RecordingReader(path: path) } catch { throw ValidationError("--from \(error.description)") }
+    }
+
+    /// A poller whose every client is answered by `replay` and whose clock is the recording's,
+    /// starting at `from`.
+    private func poller(replay: ExchangeReplay, from: Int64, endpoints flags: Endpoints) throws -> (Poller, SteppedClock) {
         var endpoints = flags
-        endpoints.prometheus = urls["prometheus"].map { .url($0) } ?? .url("")
+        endpoints.prometheus = urls["prometheus"].map { .url($0) } ?? .forwardWithContext(Endpoints.istioPrometheus)
         endpoints.etcd = urls["etcd"].map { $0.split(separator: ",").map { .url(String($0)) } } ?? []
         endpoints.service = urls["service"]
-        if urls["prometheus"] == nil { endpoints.prometheus = .forwardWithContext(Endpoints.istioPrometheus) }
-        let reader: RecordingReader
-        do { reader = try RecordingReader(path: path) } catch { throw ValidationError("--from \(error.description)") }
-        let replay = ExchangeReplay(reader: reader)
-        let step = endpoints.interval.wholeMilliseconds
-        let first = time - Int64(polls - 1) * step
-        let clock = SteppedClock(Date(timeIntervalSince1970: Double(first) / 1_000))
+        let clock = SteppedClock(Date(timeIntervalSince1970: Double(from) / 1_000))
         var (config, _) = try endpoints.open(replay: replay)
         config.clock = clock
         config.kube = nil
         config.kubeSkipped = "replayed from a recording"
-        let poller = Poller(config)
-        for round in 0..<polls {
-            replay.advance(to: first + Int64(round) * step)
-            await poller.pollOnce()
-            if round < polls - 1 { await clock.sleep(for: endpoints.interval) }
-        }
-        return await poller.snapshot()
+        return (Poller(config), clock)
     }
 }

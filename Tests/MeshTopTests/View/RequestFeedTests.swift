@@ -163,6 +163,9 @@ import Testing
         reader.add(grpc, line: "")
         #expect(reader.rows.map(\.isError) == [true, true, false, true, true])
         #expect(!RequestOutcome.isError(status: 200, flags: "-", grpcStatus: "OK"))
+        // A fault filter's delay (DI) answered is slow, not failed; with another flag it fails.
+        #expect(!RequestOutcome.isError(status: 200, flags: "DI") && RequestOutcome.isError(status: 200, flags: "DI,UT"))
+        #expect(RequestOutcome.isError(status: 503, flags: "DI") && RequestOutcome.isError(status: 200, flags: "UT,DI"))
         #expect(RequestOutcome.isError(statusLabel: "5xx") && !RequestOutcome.isError(statusLabel: "404"))
     }
 
