@@ -16,14 +16,15 @@ public final class ExchangeReplay: Sendable {
         var pending: RecordingFrame?
     }
 
-    private let reader: Mutex<RecordingReader>
+    /// The reader, used under this lock alone.
+    private struct Owned: @unchecked Sendable { var reader: RecordingReader }
+    private let reader: Mutex<Owned>
     private let state = Mutex(State())
     /// Log lines and the load's progress met on the way, for whoever wants them.
     private let onFrame: (@Sendable (RecordingFrame) -> Void)?
 
     public init(reader: RecordingReader, onFrame: (@Sendable (RecordingFrame) -> Void)? = nil) {
-        nonisolated(unsafe) let owned = reader  // read under `self.reader`'s lock alone from here on
-        self.reader = Mutex(owned)
+        self.reader = Mutex(Owned(reader: reader))
         self.onFrame = onFrame
     }
 
@@ -37,7 +38,7 @@ public final class ExchangeReplay: Sendable {
             state.withLock { state in
                 if time > state.time { state.time = time }
                 while true {
-                    guard let frame = state.pending ?? reader.next() else { return }
+                    guard let frame = state.pending ?? reader.reader.next() else { return }
                     guard frame.time <= time else {
                         state.pending = frame
                         return
@@ -50,6 +51,16 @@ public final class ExchangeReplay: Sendable {
                     }
                 }
             }
+        }
+    }
+
+    /// Starts again from the file's start with `reader` (a jump back): no answer is known
+    /// until `advance` reads again.
+    public func rewind(to reader: RecordingReader) {
+        let fresh = Owned(reader: reader)
+        self.reader.withLock { current in
+            current = fresh
+            state.withLock { $0 = State() }
         }
     }
 

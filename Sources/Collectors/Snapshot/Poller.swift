@@ -143,6 +143,14 @@ public actor Poller {
         await restart()
     }
 
+    /// A replay jumped back: the edges and their history start again from the answers
+    /// recorded by the new time.
+    public func startAgain() async {
+        await restart()
+        await pollOnceIfConfigured(.etcd)
+        await pollOnceIfConfigured(.service)
+    }
+
     private func restart() async {
         edges = []
         countMark = nil

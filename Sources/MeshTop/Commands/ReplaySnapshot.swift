@@ -12,6 +12,8 @@ struct ReplaySnapshot {
     private(set) var urls: [String: String] = [:]
     private(set) var started: Int64 = 0
     private(set) var ended: Int64 = 0
+    /// What the run watched, from the recording's header (`logs`, `load`, …).
+    private(set) var watched: [String: String] = [:]
 
     init(path: String) throws {
         self.path = path
@@ -19,6 +21,7 @@ struct ReplaySnapshot {
         do { reader = try RecordingReader(path: path) } catch { throw ValidationError("--from \(error.description)") }
         started = reader.started
         ended = reader.started
+        watched = reader.watched
         while let frame = reader.next() {
             ended = max(ended, frame.time)
             if frame.kind == RecordingFrame.Kind.sources.rawValue, urls.isEmpty {
@@ -94,15 +97,20 @@ struct ReplaySnapshot {
     /// A poller whose every client is answered by `replay` and whose clock is the recording's,
     /// starting at `from`.
     private func poller(replay: ExchangeReplay, from: Int64, endpoints flags: Endpoints) throws -> (Poller, SteppedClock) {
+        let clock = SteppedClock(Date(timeIntervalSince1970: Double(from) / 1_000))
+        return (Poller(try config(replay: replay, clock: clock, endpoints: flags)), clock)
+    }
+
+    /// The poller's configuration: the recorded URLs, every client answered by `replay`, on `clock`.
+    func config(replay: ExchangeReplay, clock: any PollClock, endpoints flags: Endpoints) throws -> PollerConfig {
         var endpoints = flags
         endpoints.prometheus = urls["prometheus"].map { .url($0) } ?? .forwardWithContext(Endpoints.istioPrometheus)
         endpoints.etcd = urls["etcd"].map { $0.split(separator: ",").map { .url(String($0)) } } ?? []
         endpoints.service = urls["service"]
-        let clock = SteppedClock(Date(timeIntervalSince1970: Double(from) / 1_000))
         var (config, _) = try endpoints.open(replay: replay)
         config.clock = clock
         config.kube = nil
         config.kubeSkipped = "replayed from a recording"
-        return (Poller(config), clock)
+        return config
     }
 }

@@ -17,13 +17,17 @@ final class Dashboard: @unchecked Sendable {
     private let poller: Poller
     private let color: Bool
     private let debug: DebugLog
+    /// `meshtop replay`'s clock: the screen's "now", moved by the replay's keys.
+    private let replay: ReplayClock?
 
     /// `scope`: the Traffic panel's namespace at the start (an explicit `-n`), nil for all.
     init(
         poller: Poller, queries: IstioQueries, profile: MetricsProfile.Choice, scope: String?, events: EventQueue, model: ScreenModel, color: Bool,
-        debug: DebugLog
+        debug: DebugLog, replay: ReplayClock? = nil
     ) {
         self.poller = poller
+        self.replay = replay
+        state.replaying = replay != nil
         self.events = events
         self.model = model
         self.color = color
@@ -58,6 +62,7 @@ final class Dashboard: @unchecked Sendable {
         let keys = KeyReader(terminal: terminal, events: events)
         keys.start()
         defer { keys.stop() }
+        showReplay()
         draw(terminal)
         var tick = Self.nextSecond(after: Date())
         while true {
@@ -70,7 +75,7 @@ final class Dashboard: @unchecked Sendable {
             case .snapshot(let snapshot):
                 model.snapshot = snapshot
             case .requests(let batch):
-                if model.requests == nil { model.requests = RequestFeed() }
+                if model.requests == nil || batch.reset { model.requests = RequestFeed() }
                 model.requests?.apply(batch)
                 model.logNotes = batch.notes
                 if let ledger = batch.ledger { model.ledgerLines = ledger }
@@ -79,6 +84,7 @@ final class Dashboard: @unchecked Sendable {
             case .tick(let now):
                 tick = Self.nextSecond(after: now)
                 model.now = now
+                showReplay()
                 // Paused, the clock stops too: nothing to draw until a key.
                 if frozen == nil { draw(terminal) }
             }
@@ -101,6 +107,24 @@ final class Dashboard: @unchecked Sendable {
             debug.write("retune window \(window) reporter \(reporter.rawValue)")
             let poller = self.poller
             Task { await poller.retune(window: window, reporter: reporter) }
+        case .replay(let move)?:
+            guard let replay else { break }
+            switch move {
+            case .toggle: replay.toggle()
+            case .faster: replay.faster()
+            case .slower: replay.slower()
+            case .jump(let seconds): replay.jump(by: seconds)
+            case .goTo(let text):
+                if let moment = replay.moment(text, timeZone: model.timeZone) {
+                    replay.jump(to: moment)
+                } else {
+                    state.prompt = text
+                    state.promptKind = .time
+                    state.promptError = "not +DURATION, a time of day or RFC 3339"
+                }
+            }
+            debug.write("replay \(move) → \(replay.position)")
+            showReplay()
         case .profile(let choice)?:
             debug.write("profile \(choice.rawValue)")
             let poller = self.poller
@@ -108,6 +132,13 @@ final class Dashboard: @unchecked Sendable {
         case nil: break
         }
         return false
+    }
+
+    /// In a replay, the screen's "now" is the replay's, so ages and the clock are the run's.
+    private func showReplay() {
+        guard let replay else { return }
+        model.replay = replay.position
+        model.now = model.replay!.time
     }
 
     /// The selected row as it is on screen now becomes the detail: a request is copied,

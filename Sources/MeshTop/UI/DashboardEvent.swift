@@ -23,4 +23,6 @@ struct RequestBatch: Sendable {
     var ledger: LedgerLines?
     /// The latest notes about the inputs (a FIFO waiting for a writer, pods joining), newest last.
     var notes: [String] = []
+    /// A replay jumped back: the requests so far are gone, these start the list again.
+    var reset = false
 }

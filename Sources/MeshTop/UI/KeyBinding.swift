@@ -7,6 +7,8 @@ struct KeyBinding: Sendable {
         case reporter, profile, sort, reverseSort, window, namespace, pause, help, clear, hops, ledger
         /// In the details view.
         case back
+        /// In a replay.
+        case play, faster, slower, minuteBack, minuteOn, goTo
     }
 
     var keys: [Key]
@@ -54,6 +56,18 @@ struct KeyBinding: Sendable {
             help: "telemetry ledger: load, metrics, logs per hop; Esc back", action: .ledger),
         KeyBinding(keys: [.character("p")], label: "p", footer: ("p", "pause"), help: "pause the screen (polling goes on)", action: .pause),
         KeyBinding(keys: [.character("?")], label: "?", footer: ("?", "help"), help: "this help; any key closes it", action: .help),
+    ]
+
+    /// A replay's keys, found before the panels' (its `p` plays and pauses the replay).
+    static let replay: [KeyBinding] = [
+        KeyBinding(keys: [.character("p"), .character(" ")], label: "p  Space", footer: ("p", "play"), help: "replay: play or pause", action: .play),
+        KeyBinding(keys: [.character("+"), .character("=")], label: "+", footer: ("+-", "speed"), help: "replay: faster, slower (0.5× to 16×)", action: .faster),
+        KeyBinding(keys: [.character("-")], label: "-", footer: nil, help: nil, action: .slower),
+        KeyBinding(keys: [.character("[")], label: "[", footer: ("[]", "minute"), help: "replay: a minute back, a minute on", action: .minuteBack),
+        KeyBinding(keys: [.character("]")], label: "]", footer: nil, help: nil, action: .minuteOn),
+        KeyBinding(
+            keys: [.character("g")], label: "g", footer: ("g", "go to"), help: "replay: go to +DURATION from the start, or a time (15:04:05, RFC 3339)",
+            action: .goTo),
     ]
 
     /// The keys of the details view.

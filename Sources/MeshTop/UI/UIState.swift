@@ -27,7 +27,19 @@ struct UIState: Equatable, Sendable {
         case retune(window: String, reporter: IstioQueries.Reporter)
         /// `P`: the poller asks another profile's queries.
         case profile(MetricsProfile.Choice)
+        /// A replay's key: the dashboard moves the replay's clock.
+        case replay(ReplayMove)
     }
+
+    enum ReplayMove: Equatable, Sendable {
+        case toggle, faster, slower
+        case jump(seconds: Double)
+        /// `g`'s text, as typed: the dashboard knows the recording's times.
+        case goTo(String)
+    }
+
+    /// What the text typed at the footer's prompt is for.
+    enum PromptKind: Equatable, Sendable { case filter, time }
 
     static let windows = ["1m", "5m", "15m"]
 
@@ -39,6 +51,9 @@ struct UIState: Equatable, Sendable {
     /// The filter being typed after `/`, nil when not typing.
     var prompt: String?
     var promptError: String?
+    var promptKind: PromptKind = .filter
+    /// The dashboard plays a recording: its keys come first.
+    var replaying = false
     var errorsOnly = false
     var sort: SortColumn = .rps
     var descending = true
@@ -70,6 +85,7 @@ struct UIState: Equatable, Sendable {
             help = false
             return KeyBinding.find(key, in: KeyBinding.panels)?.action == .quit ? .quit : nil
         }
+        if replaying, detail == nil, let binding = KeyBinding.find(key, in: KeyBinding.replay) { return perform(binding.action) }
         let table = detail != nil ? KeyBinding.details : KeyBinding.panels
         guard let binding = KeyBinding.find(key, in: table) else { return nil }
         return detail != nil ? performInDetail(binding.action) : perform(binding.action)
@@ -90,6 +106,7 @@ struct UIState: Equatable, Sendable {
         case .filter:
             prompt = filters[focus]?.text ?? ""
             promptError = nil
+            promptKind = .filter
         case .errorsOnly:
             errorsOnly.toggle()
             selection = [:]
@@ -124,6 +141,15 @@ struct UIState: Equatable, Sendable {
         case .ledger:
             detail = .ledger
             detailScroll = 0
+        case .play: return .replay(.toggle)
+        case .faster: return .replay(.faster)
+        case .slower: return .replay(.slower)
+        case .minuteBack: return .replay(.jump(seconds: -60))
+        case .minuteOn: return .replay(.jump(seconds: 60))
+        case .goTo:
+            prompt = ""
+            promptError = nil
+            promptKind = .time
         }
         return nil
     }
@@ -145,6 +171,10 @@ struct UIState: Equatable, Sendable {
     private mutating func handlePrompt(_ key: Key) -> Command? {
         guard var text = prompt else { return nil }
         switch key {
+        case .enter where promptKind == .time:
+            prompt = nil
+            promptError = nil
+            return text.isEmpty ? nil : .replay(.goTo(text))
         case .enter:
             if text.isEmpty {
                 filters[focus] = nil
@@ -159,7 +189,9 @@ struct UIState: Equatable, Sendable {
             selection[focus] = 0
             prompt = nil
             promptError = nil
-        case .escape: prompt = nil; promptError = nil
+        case .escape:
+            prompt = nil
+            promptError = nil
         case .interrupt: return .quit
         case .backspace:
             if !text.isEmpty { text.removeLast() }

@@ -29,8 +29,27 @@ enum HeaderLine {
         if model.snapshot.backends[.kubernetes]?.configured == true { line += source("kube", .kubernetes, model, compact: compact) }
         line.append(Segment(" " + Format.clock(model.now, timeZone: model.timeZone), .plain))
         if !compact { line.append(Segment("  every " + Format.interval(model.interval), .dimmed)) }
+        if let replay = model.replay {
+            let mark = replay.atEnd ? " REPLAY END " : replay.paused ? " REPLAY PAUSED " : " REPLAY \(Self.speed(replay.speed)) "
+            line += [Segment("  "), Segment(mark, Style(color: .cyan, bold: true, reverse: true))]
+            let at = replay.time.timeIntervalSince(replay.start)
+            line.append(Segment(" +" + Self.offset(at) + " of " + Self.offset(replay.end.timeIntervalSince(replay.start)), .dimmed))
+        }
         if state.paused { line += [Segment("  "), Segment(" PAUSED ", Style(color: .yellow, bold: true, reverse: true))] }
         return line
+    }
+
+    /// 0.5×, 4×.
+    static func speed(_ speed: Double) -> String {
+        (speed == speed.rounded() ? String(Int(speed)) : Format.decimal(speed, places: 1)) + "×"
+    }
+
+    /// 1:05, 1:02:03.
+    static func offset(_ seconds: TimeInterval) -> String {
+        let whole = max(0, Int(seconds))
+        let (hours, minutes, rest) = (whole / 3_600, whole / 60 % 60, whole % 60)
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return hours > 0 ? "\(hours):\(two(minutes)):\(two(rest))" : "\(minutes):\(two(rest))"
     }
 
     /// "prom ✓ 12 ms", or "prom ✗ connection refused, 12 s ago" while it fails, or

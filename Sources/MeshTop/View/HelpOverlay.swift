@@ -3,8 +3,15 @@ enum HelpOverlay {
     /// The help's lines, from the one key table.
     static var keys: [(keys: String, help: String)] { KeyBinding.helpLines(KeyBinding.panels) }
 
-    static func draw(into grid: inout Grid) {
-        let keys = self.keys
+    /// In a replay its keys come first, and the panels' `p` (the replay's now) is left out.
+    static func keys(replaying: Bool) -> [(keys: String, help: String)] {
+        guard replaying else { return keys }
+        return KeyBinding.helpLines(KeyBinding.replay)
+            + KeyBinding.helpLines(KeyBinding.panels.filter { KeyBinding.find($0.keys[0], in: KeyBinding.replay) == nil })
+    }
+
+    static func draw(into grid: inout Grid, replaying: Bool = false) {
+        let keys = self.keys(replaying: replaying)
         let keyWidth = (keys.map { DisplayWidth.of($0.keys) }.max() ?? 0) + 2
         let textWidth = keys.map { DisplayWidth.of($0.help) }.max() ?? 0
         let width = min(grid.width - 2, keyWidth + textWidth + 4)

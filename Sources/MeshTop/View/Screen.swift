@@ -25,7 +25,7 @@ enum Screen {
             return Rendered(grid: grid)
         }
         var rendered = drawPanels(model, state, into: &grid)
-        if state.help { HelpOverlay.draw(into: &grid) }
+        if state.help { HelpOverlay.draw(into: &grid, replaying: state.replaying) }
         rendered.grid = grid
         return rendered
     }
@@ -122,11 +122,16 @@ enum Screen {
 
     private static func footer(_ state: UIState) -> Line {
         if let prompt = state.prompt {
-            var line: Line = [Segment(" / ", .title), Segment(prompt), Segment("▏", .title), Segment("   Enter apply · Esc cancel", .dimmed)]
+            let label = state.promptKind == .time ? " go to (+1m30s, 15:04:05, RFC 3339) " : " / "
+            var line: Line = [Segment(label, .title), Segment(prompt), Segment("▏", .title), Segment("   Enter apply · Esc cancel", .dimmed)]
             if let error = state.promptError { line.append(Segment("   " + error, .warn)) }
             return line
         }
-        let keys = (state.detail != nil ? KeyBinding.details : KeyBinding.panels).compactMap(\.footer)
+        var table = state.detail != nil ? KeyBinding.details : KeyBinding.panels
+        if state.replaying, state.detail == nil {
+            table = KeyBinding.replay + table.filter { KeyBinding.find($0.keys[0], in: KeyBinding.replay) == nil }
+        }
+        let keys = table.compactMap(\.footer)
         var line: Line = [Segment(" ")]
         for (key, word) in keys { line += [Segment(" " + key, .title), Segment(" " + word + " ", .dimmed)] }
         return line

@@ -15,6 +15,8 @@ struct ScreenModel: Sendable {
     /// The request details' link into a tracing UI, when configured.
     var tracing: TracingLink?
     var now: Date
+    /// Where a replay stands (`meshtop replay`); nil live.
+    var replay: ReplayClock.Position?
     var timeZone: TimeZone = .current
     var load: LoadStatus?
     /// The log lines counted per hop since the start, for the `L` view.
