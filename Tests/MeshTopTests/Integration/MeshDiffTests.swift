@@ -3,11 +3,12 @@ import Foundation
 import TestSupport
 import Testing
 
-/// `meshtop diff` on the local mesh (real Envoy, etcd, Prometheus): a clean run and a run
-/// whose gateway delays half the requests by 100 ms from its middle on, each recorded by
-/// `meshtop record` while `meshtop load` drives it. The gate fails naming the gateway's hop;
-/// turned around (the faulted run as the baseline) it passes.
-@Suite(.serialized, .enabled(if: LocalMesh.shouldRun, "envoy, etcd or prometheus is not installed"))
+/// A run kept and looked at again, on the local mesh (real Envoy, etcd, Prometheus): a clean
+/// run and a run whose gateway delays half the requests by 100 ms from its middle on, each
+/// recorded by `meshtop record` while `meshtop load` drives it. `meshtop replay` shows the
+/// fault from the moment it came and not before; `meshtop diff` fails the gate naming the
+/// gateway's hop, and turned around (the faulted run as the baseline) passes.
+@Suite(.serialized, .enabled(if: LocalMesh.shouldRun && TmuxSession.shouldRun, "envoy, etcd, prometheus or tmux is not installed"))
 struct MeshDiffTests {
     static let requests = 240
     static let hop = "outbound|9080||proxy-etcd-storage.default.svc.cluster.local"
@@ -16,9 +17,10 @@ struct MeshDiffTests {
         let mesh = try await LocalMesh()
         defer { mesh.stop() }
         #expect(await MeshLogs.put(mesh.gateway, key: "diff") == 201)
-        let clean = try await Self.record(mesh, faultHalfway: false)
-        let faulted = try await Self.record(mesh, faultHalfway: true)
+        let (clean, _) = try await Self.record(mesh, faultHalfway: false)
+        let (faulted, faultAt) = try await Self.record(mesh, faultHalfway: true)
         defer { for file in [clean, faulted] { try? FileManager.default.removeItem(atPath: file) } }
+        try await Self.replaySeesTheFault(faulted, at: try #require(faultAt))
 
         let limits = ["--max-p99-increase", "10%", "--max-error-increase", "1%"]
         let gate = try await BinaryRun.run("meshtop", ["diff", clean, faulted] + limits)
@@ -59,10 +61,37 @@ struct MeshDiffTests {
         }
     }
 
+    /// The replay, paused, three seconds before the fault: no request carries the fault
+    /// filter's DI flag. `g` to three seconds after it: the newest requests do.
+    static func replaySeesTheFault(_ file: String, at fault: Date) async throws {
+        let tmux = try TmuxSession(width: 200, height: 50)
+        defer { tmux.close() }
+        let formatter = ISO8601DateFormatter()
+        let before = formatter.string(from: fault.addingTimeInterval(-3))
+        let after = formatter.string(from: fault.addingTimeInterval(3))
+        try tmux.type("\(BuiltBinary.url("meshtop").path) replay \(file) --paused --at \(before); echo EXIT=$?")
+        let delayed = #"GET /storage/diff .* DI 127\.0\.0\.1"#
+        try await tmux.waitFor("the replay paused before the fault, its requests listed", within: 30) { screen in
+            screen.contains("REPLAY PAUSED") && screen.contains("prom ✓") && screen.contains("GET /storage/diff")
+                && screen.contains("→ default/proxy-etcd-storage")
+        }
+        #expect(tmux.screen.range(of: delayed, options: .regularExpression) == nil, "\(tmux.screen)")
+        try tmux.send("g")
+        try tmux.type(after)
+        try await tmux.waitFor("the fault's delayed requests after the jump", within: 30) { screen in
+            screen.range(of: delayed, options: .regularExpression) != nil
+        }
+        // Played from there, the clock moves on from the jump.
+        try tmux.send("p")
+        try await tmux.waitFor("the replay playing") { $0.contains("REPLAY 1×") }
+        try tmux.send("q")
+        try await tmux.waitFor("meshtop's exit status") { $0.contains("EXIT=0") }
+    }
+
     /// One run of `requests` at 20 req/s recorded; with `faultHalfway`, the gateway delays half
-    /// the requests by 100 ms once half of them have reached its log. The recording stops once
-    /// it holds every gateway line of the run.
-    static func record(_ mesh: LocalMesh, faultHalfway: Bool) async throws -> String {
+    /// the requests by 100 ms once half of them have reached its log (and the moment is
+    /// returned). The recording stops once it holds every gateway line of the run.
+    static func record(_ mesh: LocalMesh, faultHalfway: Bool) async throws -> (file: String, faultAt: Date?) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("diff-\(UUID().uuidString).mtr").path
         let etcd = try #require(mesh.description.etcd.first)
         let gatewayLog = try #require(mesh.description.accessLogs["istio-ingressgateway"])
@@ -88,9 +117,11 @@ struct MeshDiffTests {
         let load = Task {
             try await BinaryRun.run("meshtop", ["load", mesh.gateway + "/storage/diff", "--rps", "20", "-n", "\(requests)", "-c", "4"])
         }
+        var faultAt: Date?
         if faultHalfway {
             try await Tool.waitUntil("half the run at the gateway", within: 60) { gatewayLines() - before >= requests / 2 }
             try await mesh.fault("delay", "50", "100")
+            faultAt = Date()
         }
         let run = try await load.value
         try await mesh.fault("clear")
@@ -106,6 +137,6 @@ struct MeshDiffTests {
         }
         kill(record.processIdentifier, SIGTERM)
         await OffPool.run { record.waitForExit(within: 30) }
-        return file
+        return (file, faultAt)
     }
 }
