@@ -52,7 +52,7 @@ struct ReplayCommand: AsyncParsableCommand {
         if paused { clock.toggle() }
 
         let events = EventQueue()
-        let loadAuthority = recording.watched["load"].flatMap(Self.authority)
+        let loadAuthority = recording.loadAuthority
         let holder = PollerHolder()
         let feed: ReplayFeed
         do {
@@ -93,12 +93,6 @@ struct ReplayCommand: AsyncParsableCommand {
             Stderr.line("meshtop: \(error)")
             throw ExitCode(1)
         }
-    }
-
-    /// `host:port` of the load's URL, as its lines' `:authority` has it.
-    static func authority(_ url: String) -> String? {
-        guard let components = URLComponents(string: url), let host = components.host else { return nil }
-        return components.port.map { "\(host):\($0)" } ?? host
     }
 }
 

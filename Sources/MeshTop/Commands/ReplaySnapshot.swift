@@ -14,6 +14,8 @@ struct ReplaySnapshot {
     private(set) var ended: Int64 = 0
     /// What the run watched, from the recording's header (`logs`, `load`, …).
     private(set) var watched: [String: String] = [:]
+    /// When the first poll's answers were all in: the ledger's metrics count from there.
+    private(set) var firstPolled: Int64?
 
     init(path: String) throws {
         self.path = path
@@ -24,6 +26,7 @@ struct ReplaySnapshot {
         watched = reader.watched
         while let frame = reader.next() {
             ended = max(ended, frame.time)
+            if firstPolled == nil, frame.kind == RecordingFrame.Kind.exchange.rawValue { firstPolled = frame.time + 1_000 }
             if frame.kind == RecordingFrame.Kind.sources.rawValue, urls.isEmpty {
                 for field in frame.fields {
                     let text = String(decoding: field, as: UTF8.self)
@@ -50,43 +53,61 @@ struct ReplaySnapshot {
         return Int64(date.timeIntervalSince1970 * 1_000)
     }
 
-    /// Polls `polls` times, `interval` of recorded time apart, the last at `time`.
-    func snapshot(at time: Int64, polls: Int, endpoints flags: Endpoints) async throws -> Snapshot {
-        let replay = ExchangeReplay(reader: try reader())
+    /// Polls `polls` times, `interval` of recorded time apart, the last at `time`; and the
+    /// recorded log lines up to then, for the ledger.
+    func snapshot(at time: Int64, polls: Int, endpoints flags: Endpoints) async throws -> (Snapshot, LedgerLines) {
+        let frames = Mutex<[RecordingFrame]>([])
+        let replay = ExchangeReplay(reader: try reader()) { frame in frames.withLock { $0.append(frame) } }
         let step = flags.interval.wholeMilliseconds
         let first = time - Int64(polls - 1) * step
-        let (poller, clock) = try poller(replay: replay, from: first, endpoints: flags)
+        // A poll at the run's first answers sets the ledger's mark: its metrics count from
+        // there, and so do its lines.
+        let mark = min(first, firstPolled ?? first)
+        let (poller, clock) = try poller(replay: replay, from: mark, endpoints: flags)
+        var lines = RecordedLines(format: .auto, loadAuthority: loadAuthority, since: mark)
+        if mark < first {
+            replay.advance(to: mark)
+            await poller.pollOnce()
+            await clock.sleep(for: .milliseconds(first - mark))
+        }
         for round in 0..<polls {
             replay.advance(to: first + Int64(round) * step)
+            lines.add(frames.withLock { taken in defer { taken.removeAll() }; return taken })
             await poller.pollOnce()
             if round < polls - 1 { await clock.sleep(for: flags.interval) }
         }
-        return await poller.snapshot()
+        return (await poller.snapshot(), lines.finish().ledger)
+    }
+
+    /// `host:port` of the recorded load's URL, as its lines' `:authority` has it.
+    var loadAuthority: String? {
+        guard let url = watched["load"], let components = URLComponents(string: url), let host = components.host else { return nil }
+        return components.port.map { "\(host):\($0)" } ?? host
     }
 
     /// The whole run, polled every `interval` of recorded time from its start to its end, and
     /// its log lines paired into hops: what `meshtop diff` compares.
     func figures(endpoints flags: Endpoints, format: AccessLogDecoder.Choice = .auto) async throws -> RunFigures {
-        let lines = Mutex<[RecordingFrame]>([])
+        let met = Mutex<[RecordingFrame]>([])
         let replay = ExchangeReplay(reader: try reader()) { frame in
-            if frame.kind == RecordingFrame.Kind.logLine.rawValue { lines.withLock { $0.append(frame) } }
+            if frame.kind == RecordingFrame.Kind.logLine.rawValue { met.withLock { $0.append(frame) } }
         }
         let step = flags.interval.wholeMilliseconds
         let (poller, clock) = try poller(replay: replay, from: started, endpoints: flags)
         var figures = RunFigures(started: started, interval: flags.interval.inSeconds)
         figures.ended = ended
-        var hops = RecordedHops(format: format)
+        var lines = RecordedLines(format: format, loadAuthority: loadAuthority)
         var time = started
         while true {
             replay.advance(to: time)
-            hops.add(lines.withLock { taken in defer { taken.removeAll() }; return taken })
+            lines.add(met.withLock { taken in defer { taken.removeAll() }; return taken })
             await poller.pollOnce()
             figures.add(await poller.snapshot().edges)
             guard time < ended else { break }
             time = min(ended, time + step)
             await clock.sleep(for: flags.interval)
         }
-        figures.hops = hops.finish()
+        figures.hops = lines.finish().hops
         return figures
     }
 

@@ -34,8 +34,10 @@ struct SnapshotCommand: AsyncParsableCommand {
         var counted: TelemetryLedger
         if let from {
             let replay = try ReplaySnapshot(path: from)
-            snapshot = try await replay.snapshot(at: try replay.moment(at), polls: polls, endpoints: try endpoints.resolve())
-            counted = TelemetryLedger(lines: nil, counts: snapshot.requestCounts)
+            let lines: LedgerLines
+            (snapshot, lines) = try await replay.snapshot(at: try replay.moment(at), polls: polls, endpoints: try endpoints.resolve())
+            // The recording's lines to that moment, beside the metrics counted since its first poll.
+            counted = TelemetryLedger(lines: lines.rows.isEmpty ? nil : lines, counts: snapshot.requestCounts, loadAuthority: replay.loadAuthority)
         } else {
             (snapshot, counted) = try await ledger.snapshot(try endpoints.resolve(), polls: polls)
         }

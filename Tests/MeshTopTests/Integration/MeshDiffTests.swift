@@ -44,6 +44,17 @@ struct MeshDiffTests {
         #expect(requestsA >= Double(Self.requests) * 0.9, "\(requestsA) requests of the clean run's hop")
         #expect(rows.contains { $0["kind"] as? String == "edge" && ($0["name"] as? String)?.contains("proxy-etcd-storage") == true })
 
+        // The ledger of the recording: its lines against the metrics counted from its first poll.
+        let ledger = try await BinaryRun.run("meshtop", ["snapshot", "--from", faulted, "--polls", "2", "--json"])
+        #expect(ledger.status == 0, "\(ledger.stderr)")
+        let ledgerRows = try #require((try ledger.json()["ledger"] as? [String: Any])?["rows"] as? [[String: Any]])
+        let storage = try #require(ledgerRows.first { ($0["hop"] as? String)?.hasPrefix("proxy-etcd-storage") == true }, "\(ledgerRows)")
+        let serverLines = try #require(storage["server_lines"] as? Int)
+        let counted = try #require((storage["metrics"] as? [String: Int])?["destination"])
+        #expect(serverLines >= Self.requests * 9 / 10 && storage["paired"] as? Int == serverLines, "\(storage)")
+        // The metrics miss at most the requests after the last scrape and the first poll's second.
+        #expect(counted <= serverLines && counted >= serverLines - 60, "\(storage)")
+
         // The faulted run as the baseline: faster is no regression.
         let reversed = try await BinaryRun.run("meshtop", ["diff", faulted, clean] + limits)
         #expect(reversed.status == 0, "\(reversed.stdout)")
