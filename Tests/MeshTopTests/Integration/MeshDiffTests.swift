@@ -4,13 +4,13 @@ import TestSupport
 import Testing
 
 /// A run kept and looked at again, on the local mesh (real Envoy, etcd, Prometheus): a clean
-/// run and a run whose gateway delays half the requests by 100 ms from its middle on, each
+/// run and a run whose gateway delays half the requests by 100 ms from a third of the way in, each
 /// recorded by `meshtop record` while `meshtop load` drives it. `meshtop replay` shows the
 /// fault from the moment it came and not before; `meshtop diff` fails the gate naming the
 /// gateway's hop, and turned around (the faulted run as the baseline) passes.
 @Suite(.serialized, .enabled(if: LocalMesh.shouldRun && TmuxSession.shouldRun, "envoy, etcd, prometheus or tmux is not installed"))
 struct MeshDiffTests {
-    static let requests = 240
+    static let requests = 360
     static let hop = "outbound|9080||proxy-etcd-storage.default.svc.cluster.local"
 
     @Test func aFaultHalfwayFailsTheGateAndNamesTheHop() async throws {
@@ -38,7 +38,7 @@ struct MeshDiffTests {
         let hop = try #require(rows.first { $0["kind"] as? String == "hop" && $0["name"] as? String == Self.hop })
         let before = try #require((hop["a"] as? [String: Any])?["p99_ms"] as? Double)
         let after = try #require((hop["b"] as? [String: Any])?["p99_ms"] as? Double)
-        // A quarter of the second run's requests waited 100 ms at the gateway.
+        // Half the second run's requests after the fault waited 100 ms at the gateway.
         #expect(after - before >= 80, "p99 \(before) → \(after) ms")
         let requestsA = try #require((hop["a"] as? [String: Any])?["requests"] as? Double)
         #expect(requestsA >= Double(Self.requests) * 0.9, "\(requestsA) requests of the clean run's hop")
@@ -99,9 +99,21 @@ struct MeshDiffTests {
         try await tmux.waitFor("meshtop's exit status") { $0.contains("EXIT=0") }
     }
 
+    /// The start of the first line with the fault filter's DI flag (the text format: the
+    /// start in brackets, the flags after the status).
+    static func firstDelayed(in log: String) -> Date? {
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        guard let line = text.split(separator: "\n").first(where: { $0.contains("\" 200 DI ") }), line.hasPrefix("["),
+            let close = line.firstIndex(of: "]")
+        else { return nil }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: String(line[line.index(after: line.startIndex)..<close]))
+    }
+
     /// One run of `requests` at 20 req/s recorded; with `faultHalfway`, the gateway delays half
-    /// the requests by 100 ms once half of them have reached its log (and the moment is
-    /// returned). The recording stops once it holds every gateway line of the run.
+    /// the requests by 100 ms once a third of them have reached its log (and the moment
+    /// its first delayed line started is returned). The recording stops once it holds every gateway line of the run.
     static func record(_ mesh: LocalMesh, faultHalfway: Bool) async throws -> (file: String, faultAt: Date?) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("diff-\(UUID().uuidString).mtr").path
         let etcd = try #require(mesh.description.etcd.first)
@@ -130,9 +142,14 @@ struct MeshDiffTests {
         }
         var faultAt: Date?
         if faultHalfway {
-            try await Tool.waitUntil("half the run at the gateway", within: 60) { gatewayLines() - before >= requests / 2 }
+            try await Tool.waitUntil("a third of the run at the gateway", within: 60) { gatewayLines() - before >= requests / 3 }
             try await mesh.fault("delay", "50", "100")
-            faultAt = Date()
+            // Envoy takes the new route some time after the call returns, longer on a busy
+            // machine: the fault's moment is the first delayed line's start.
+            try await Tool.waitUntil("the gateway's first delayed line", within: 30) {
+                faultAt = Self.firstDelayed(in: gatewayLog)
+                return faultAt != nil
+            }
         }
         let run = try await load.value
         try await mesh.fault("clear")
