@@ -22,9 +22,15 @@ public final class ExchangeReplay: Sendable {
     private let state = Mutex(State())
     /// Log lines and the load's progress met on the way, for whoever wants them.
     private let onFrame: (@Sendable (RecordingFrame) -> Void)?
+    /// A replay's clock (milliseconds since 1970): each answer first reads the file up to it,
+    /// so a poll right after a start or a jump gets what was recorded by then.
+    private let now: (@Sendable () -> Int64)?
 
-    public init(reader: RecordingReader, onFrame: (@Sendable (RecordingFrame) -> Void)? = nil) {
+    public init(
+        reader: RecordingReader, now: (@Sendable () -> Int64)? = nil, onFrame: (@Sendable (RecordingFrame) -> Void)? = nil
+    ) {
         self.reader = Mutex(Owned(reader: reader))
+        self.now = now
         self.onFrame = onFrame
     }
 
@@ -67,6 +73,7 @@ public final class ExchangeReplay: Sendable {
     /// The answer for `request` at the replay's time: the recorded response, or the
     /// recorded failure; a request never recorded by then fails as a refused connection.
     public func answer(_ request: CurlRequest) -> Result<CurlResponse, CurlError> {
+        if let now { advance(to: now()) }
         let key = Self.key(method: request.method, url: RecordedExchange.withoutUserInfo(request.url), body: request.body ?? [])
         guard let exchange = state.withLock({ $0.latest[key] }) else {
             return .failure(CurlError(failure: .connectRefused, code: -1, message: "not in the recording by this time"))

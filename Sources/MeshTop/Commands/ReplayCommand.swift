@@ -9,11 +9,7 @@ struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "The dashboard, driven from a recording (meshtop record, --record): play, pause, speed, jumps.",
-        discussion: """
-            Keys of a replay: p or Space play/pause; + and - the speed (0.5× to 16×); [ and ] a minute back or on; \
-            g go to +DURATION from the start, a time of day or an RFC 3339 time. Every other key is the dashboard's. \
-            w, r and P ask queries the run did not ask: those answer "not in the recording".
-            """)
+        discussion: KeyBinding.replaySummary)
 
     @Argument(help: "The recording to play.")
     var file: String
@@ -27,11 +23,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(help: "Start paused.")
     var paused = false
 
-    @Flag(help: "No colours (also NO_COLOR): bold, reverse and underline carry the meaning.")
-    var noColor = false
-
-    @Option(help: "Write diagnostics to this file (nothing is printed while the dashboard runs).")
-    var debugLog: String?
+    @OptionGroup var terminal: TerminalOptions
 
     @OptionGroup var endpoints: EndpointOptions
     @OptionGroup var logFormat: LogFormatOption
@@ -42,7 +34,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let choice = try logFormat.choice()
-        let debug = try DebugLog(path: debugLog)
+        let debug = try DebugLog(path: terminal.debugLog)
         let resolved = try endpoints.resolve()
         let recording = try ReplaySnapshot(path: file)
         let start = Date(timeIntervalSince1970: Double(recording.started) / 1_000)
@@ -82,11 +74,10 @@ struct ReplayCommand: AsyncParsableCommand {
         model.interval = config.interval
         model.thresholds = config.thresholds
         model.tracing = resolved.tracingURL
-        let color = !noColor && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         StopSignal.install()
         let dashboard = Dashboard(
             poller: poller, queries: config.queries, profile: config.profile, scope: endpoints.namespace, events: events, model: model,
-            color: color, debug: debug, replay: clock)
+            color: terminal.color, debug: debug, replay: clock)
         do {
             try await dashboard.run()
         } catch {

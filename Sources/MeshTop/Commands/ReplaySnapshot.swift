@@ -57,7 +57,7 @@ struct ReplaySnapshot {
     /// recorded log lines up to then, for the ledger.
     func snapshot(at time: Int64, polls: Int, endpoints flags: Endpoints) async throws -> (Snapshot, LedgerLines) {
         let frames = Mutex<[RecordingFrame]>([])
-        let replay = ExchangeReplay(reader: try reader()) { frame in frames.withLock { $0.append(frame) } }
+        let replay = ExchangeReplay(reader: try reader(), onFrame: { frame in frames.withLock { $0.append(frame) } })
         let step = flags.interval.wholeMilliseconds
         let first = time - Int64(polls - 1) * step
         // A poll at the run's first answers sets the ledger's mark: its metrics count from
@@ -89,9 +89,11 @@ struct ReplaySnapshot {
     /// its log lines paired into hops: what `meshtop diff` compares.
     func figures(endpoints flags: Endpoints, format: AccessLogDecoder.Choice = .auto) async throws -> RunFigures {
         let met = Mutex<[RecordingFrame]>([])
-        let replay = ExchangeReplay(reader: try reader()) { frame in
-            if frame.kind == RecordingFrame.Kind.logLine.rawValue { met.withLock { $0.append(frame) } }
-        }
+        let replay = ExchangeReplay(
+            reader: try reader(),
+            onFrame: { frame in
+                if frame.kind == RecordingFrame.Kind.logLine.rawValue { met.withLock { $0.append(frame) } }
+            })
         let step = flags.interval.wholeMilliseconds
         let (poller, clock) = try poller(replay: replay, from: started, endpoints: flags)
         var figures = RunFigures(started: started, interval: flags.interval.inSeconds)

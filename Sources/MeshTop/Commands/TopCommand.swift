@@ -19,11 +19,7 @@ struct TopCommand: AsyncParsableCommand {
     @Flag(help: "Read --logs files from their start instead of their end.")
     var fromStart = false
 
-    @Flag(help: "No colours (also NO_COLOR): bold, reverse and underline carry the meaning.")
-    var noColor = false
-
-    @Option(help: "Write diagnostics to this file (nothing is printed while the dashboard runs).")
-    var debugLog: String?
+    @OptionGroup var terminal: TerminalOptions
 
     @Option(help: "Send load to this URL from the dashboard (shaped by --rps, -c, -d, -X, -H, --body): a Load panel shows it, and its requests are paired.")
     var load: String?
@@ -47,7 +43,7 @@ struct TopCommand: AsyncParsableCommand {
 
     func run() async throws {
         let choice = try logFormat.choice()
-        let debug = try DebugLog(path: debugLog)
+        let debug = try DebugLog(path: terminal.debugLog)
         let resolved = try endpoints.resolve()
         let recorder = try recording.writer(watched: resolved.watched(logs: logs, load: load))
         defer { recorder?.close() }
@@ -98,10 +94,9 @@ struct TopCommand: AsyncParsableCommand {
         model.interval = config.interval
         model.thresholds = config.thresholds
         model.tracing = resolved.tracingURL
-        let color = !noColor && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         StopSignal.install()
         let dashboard = Dashboard(
-            poller: poller, queries: config.queries, profile: config.profile, scope: endpoints.namespace, events: events, model: model, color: color, debug: debug)
+            poller: poller, queries: config.queries, profile: config.profile, scope: endpoints.namespace, events: events, model: model, color: terminal.color, debug: debug)
         do {
             try await dashboard.run()
         } catch {

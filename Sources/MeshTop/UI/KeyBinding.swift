@@ -94,6 +94,16 @@ struct KeyBinding: Sendable {
         return lines
     }
 
+    /// `meshtop replay --help`'s paragraph: the replay's keys from their table, then what the
+    /// dashboard's own keys do in a replay.
+    static var replaySummary: String {
+        "Keys of a replay: "
+            + helpLines(replay).map { "\($0.keys.replacingOccurrences(of: "  ", with: " / ")) \($0.help.replacingOccurrences(of: "replay: ", with: ""))" }
+            .joined(separator: "; ")
+            + ". Every other key is the dashboard's (meshtop top --help). w, r and P ask queries the run did not ask: "
+            + "those answer \"not in the recording\"."
+    }
+
     /// `meshtop top --help`'s paragraph of keys, from the same lines as the help overlay.
     static var summary: String {
         "Keys: " + helpLines(panels).map { "\($0.keys.replacingOccurrences(of: "  ", with: " / ")) \($0.help)" }.joined(separator: "; ")

@@ -32,7 +32,7 @@ final class ReplayFeed: Sendable {
         self.loadAuthority = loadAuthority
         self.rewound = rewound
         let met = self.met
-        replay = ExchangeReplay(reader: try RecordingReader(path: path)) { frame in
+        replay = ExchangeReplay(reader: try RecordingReader(path: path), now: { Int64(clock.now().timeIntervalSince1970 * 1_000) }) { frame in
             guard frame.kind == RecordingFrame.Kind.logLine.rawValue || frame.kind == RecordingFrame.Kind.load.rawValue else { return }
             met.frames.withLock { $0.append(frame) }
         }

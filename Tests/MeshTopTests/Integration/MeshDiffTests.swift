@@ -129,12 +129,18 @@ struct MeshDiffTests {
         record.standardOutput = FileHandle.nullDevice
         try record.run()
         defer { if record.isRunning { kill(record.processIdentifier, SIGKILL) } }
-        try await Tool.waitUntil("the recording's first poll", within: 30) {
+        // Two whole polls recorded (a busy machine can take seconds over the first): a replay
+        // a few seconds into the load then has Prometheus's and etcd's answers.
+        try await Tool.waitUntil("two polls in the recording", within: 60) {
             guard let reader = try? RecordingReader(path: file) else { return false }
+            var queries: [Int64] = []
+            var etcdAnswered = false
             while let frame = reader.next() {
-                if frame.kind == RecordingFrame.Kind.exchange.rawValue { return true }
+                guard let exchange = RecordedExchange(frame), exchange.status == 200 else { continue }
+                if exchange.url.hasPrefix(mesh.prometheus), exchange.url.hasSuffix("/api/v1/query") { queries.append(frame.time) }
+                if exchange.url.hasPrefix(etcd) { etcdAnswered = true }
             }
-            return false
+            return etcdAnswered && (queries.max() ?? 0) - (queries.min() ?? 0) >= 1_000
         }
         let before = gatewayLines()
         let load = Task {
