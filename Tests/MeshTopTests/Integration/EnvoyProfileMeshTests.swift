@@ -15,16 +15,20 @@ struct EnvoyProfileMeshTests {
     static let deadCluster = "outbound|9999||dead.default.svc.cluster.local"
     static let routeCluster = "httproute/default/backend/rule/0"
 
-    /// `count` PUT + GET pairs through `url`, and `dead` GETs to the cluster on a closed port.
-    private func send(_ url: String, count: Int, dead: Int = 0) async throws {
+    /// `count` PUT + GET pairs through `url`, and `dead` GETs to the cluster on a closed port;
+    /// how many of each Envoy answered (a request that timed out on a busy machine may never
+    /// reach Envoy's counters, so the waits below count what was answered, not what was sent).
+    private func send(_ url: String, count: Int, dead: Int = 0) async throws -> (storage: Int, dead: Int) {
         try await OffPool.run {
             let easy = try CurlEasy()
+            var answered = (storage: 0, dead: 0)
             for n in 0..<count {
                 let body = Array(#"{"key":"k\#(n)","value":"v"}"#.utf8)
-                _ = try easy.perform(CurlRequest(url: url + "/storage", method: "PUT", body: body))
-                _ = try easy.perform(CurlRequest(url: url + "/storage/k\(n)"))
+                if (try? easy.perform(CurlRequest(url: url + "/storage", method: "PUT", body: body, totalTimeoutMilliseconds: 10_000))) != nil { answered.storage += 1 }
+                if (try? easy.perform(CurlRequest(url: url + "/storage/k\(n)", totalTimeoutMilliseconds: 10_000))) != nil { answered.storage += 1 }
             }
-            for _ in 0..<dead { _ = try easy.perform(CurlRequest(url: url + "/dead")) }
+            for _ in 0..<dead where (try? easy.perform(CurlRequest(url: url + "/dead", totalTimeoutMilliseconds: 10_000))) != nil { answered.dead += 1 }
+            return answered
         }
     }
 
@@ -73,11 +77,14 @@ struct EnvoyProfileMeshTests {
         // Prometheus's rate starts from a series' first sample: a first batch creates them
         // and is scraped, the second is the increase the rates see.
         let client = PrometheusClient(url: prometheus.url)
+        var answered = (storage: 0, dead: 0, routed: 0)
         for batch in 1...2 {
-            try await send(gateway.url, count: 20, dead: 3)
-            try await send(route.url, count: 5)
+            let sent = try await send(gateway.url, count: 20, dead: 3)
+            let routedNow = try await send(route.url, count: 5).storage
+            answered = (answered.storage + sent.storage, answered.dead + sent.dead, answered.routed + routedNow)
+            #expect(sent.storage > 0 && sent.dead > 0 && routedNow > 0, "batch \(batch): \(sent), \(routedNow) routed")
             var seen = ""
-            try await Tool.waitUntil("batch \(batch) of Envoy's counters in Prometheus", within: 30, log: { seen + "\n" + prometheus.logTail() }) {
+            try await Tool.waitUntil("batch \(batch) of Envoy's counters in Prometheus", within: 60, log: { seen + "\n" + prometheus.logTail() }) {
                 let storage = try? await value(
                     client, #"sum(envoy_cluster_upstream_rq{cluster_name="\#(Self.storageCluster)",response_code_class=""})"#)
                 let failed = try? await value(client, #"sum(envoy_cluster_upstream_rq{cluster_name="\#(Self.deadCluster)",response_code="503"})"#)
@@ -87,13 +94,13 @@ struct EnvoyProfileMeshTests {
                 // Envoy's default tags name the labels envoy_cluster_name and envoy_response_code.
                 let routed = try? await value(
                     client, #"sum(envoy_cluster_upstream_rq{envoy_cluster_name="\#(Self.routeCluster)",envoy_response_code=~"20."})"#)
-                let n = Double(batch)
                 seen = "storage \(storage ?? -1) failed \(failed ?? -1) connects \(connects ?? -1) timed \(timed ?? -1) routed \(routed ?? -1)"
                 // At least, not exactly: this waits only for the batch to be in (the checks
                 // below hold meshtop to Prometheus's own figures, whatever the counts), and an
                 // exact count would wait forever for a request counted once more.
-                return (storage ?? 0) >= 40 * n && (failed ?? 0) >= 3 * n && (connects ?? 0) >= 3 * n && (timed ?? 0) >= 40 * n
-                    && (routed ?? 0) >= 10 * n
+                let (answeredStorage, answeredDead) = (Double(answered.storage), Double(answered.dead))
+                return (storage ?? 0) >= answeredStorage && (failed ?? 0) >= answeredDead && (connects ?? 0) >= answeredDead
+                    && (timed ?? 0) >= answeredStorage && (routed ?? 0) >= Double(answered.routed)
             }
         }
 
@@ -187,17 +194,17 @@ struct EnvoyProfileMeshTests {
         try await waitForScrapes(prometheus, jobs: 2)
         let client = PrometheusClient(url: prometheus.url)
         // istio_requests_total starts with the first request: a second batch makes it increase.
-        try await send(gateway.url, count: 5)
-        try await Tool.waitUntil("the first requests in both profiles", within: 30, log: prometheus.logTail) {
+        let first = try await send(gateway.url, count: 5).storage
+        try await Tool.waitUntil("the first requests in both profiles", within: 60, log: prometheus.logTail) {
             let istio = try? await value(client, "sum(istio_requests_total)")
             let envoy = try? await value(client, #"sum(envoy_cluster_upstream_rq{response_code_class=""})"#)
-            return (istio ?? 0) >= 10 && envoy == 10
+            return (istio ?? 0) >= Double(first) && (envoy ?? 0) >= Double(first)
         }
-        try await send(gateway.url, count: 5)
-        try await Tool.waitUntil("both profiles' series", within: 30, log: prometheus.logTail) {
+        let both = try await first + send(gateway.url, count: 5).storage
+        try await Tool.waitUntil("both profiles' series", within: 60, log: prometheus.logTail) {
             let istio = try? await value(client, "sum(istio_requests_total)")
             let envoy = try? await value(client, #"sum(envoy_cluster_upstream_rq{response_code_class=""})"#)
-            return (istio ?? 0) >= 20 && envoy == 20
+            return (istio ?? 0) >= Double(both) && (envoy ?? 0) >= Double(both)
         }
         let auto = try await snapshot(prometheus, ["--json"]).json()
         #expect((auto["profile"] as? [String: Any])?["name"] as? String == "istio")

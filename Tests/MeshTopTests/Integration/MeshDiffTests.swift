@@ -55,8 +55,10 @@ struct MeshDiffTests {
         // The metrics miss at most the requests after the last scrape and the first poll's second.
         #expect(counted <= serverLines && counted >= serverLines - 60, "\(storage)")
 
-        // The faulted run as the baseline: faster is no regression.
-        let reversed = try await BinaryRun.run("meshtop", ["diff", faulted, clean] + limits)
+        // The faulted run as the baseline: faster is no regression. The floor is the fault's
+        // scale: a few-ms hop's P99 can double from one run to the next on a busy machine
+        // (CI's other suites beside it), and that noise is not what this looks at.
+        let reversed = try await BinaryRun.run("meshtop", ["diff", faulted, clean, "--p99-floor", "500ms"] + limits)
         #expect(reversed.status == 0, "\(reversed.stdout)")
         #expect(reversed.stdout.contains("no change past the limits"))
     }
