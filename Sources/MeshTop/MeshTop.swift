@@ -10,7 +10,7 @@ struct MeshTop: ParsableCommand {
         commandName: "meshtop",
         abstract: "A terminal dashboard for a service mesh under load: Istio metrics, Envoy access logs, etcd.",
         version: versionText,
-        subcommands: [TopCommand.self, LogsCommand.self, SnapshotCommand.self, HealthCommand.self, LoadCommand.self, RecordCommand.self, ReplayCommand.self, DiffCommand.self],
+        subcommands: [TopCommand.self, LogsCommand.self, SnapshotCommand.self, HealthCommand.self, LoadCommand.self, RecordCommand.self, ReplayCommand.self, DiffCommand.self, ReportCommand.self],
         defaultSubcommand: TopCommand.self
     )
 

@@ -37,6 +37,11 @@ public struct RequestChain: Sendable, Equatable, Encodable {
     public var requestID: String
     public var hops: [RequestPair]
 
+    public init(requestID: String, hops: [RequestPair]) {
+        self.requestID = requestID
+        self.hops = hops
+    }
+
     private enum CodingKeys: String, CodingKey {
         case requestID = "request_id", hops
     }

@@ -114,7 +114,7 @@ public struct RunDiff: Sendable {
     }
 
     /// `namespace/workload → namespace/workload`, clusters named where the edge has them.
-    static func name(_ key: EdgeKey) -> String {
+    public static func name(_ key: EdgeKey) -> String {
         "\(key.sourceInCluster) → \(key.destinationInCluster)"
     }
 

@@ -21,17 +21,7 @@ struct DiffCommand: AsyncParsableCommand {
     @Argument(help: "The run to judge.")
     var b: String
 
-    @Option(help: "The largest allowed P99 rise, e.g. 10% (of A's P99).")
-    var maxP99Increase: String?
-
-    @Option(help: "The largest allowed rise of the error share, e.g. 0.1% (share points).")
-    var maxErrorIncrease: String?
-
-    @Option(help: "A P99 change smaller than this never crosses a limit: Envoy logs whole milliseconds.")
-    var p99Floor = "5ms"
-
-    @Option(help: "Judge a change only where both runs have this many requests of the edge or hop.")
-    var minRequests = 20
+    @OptionGroup(title: "Limits") var limits: DiffLimits
 
     @Flag(help: "One JSON object.")
     var json = false
@@ -39,35 +29,13 @@ struct DiffCommand: AsyncParsableCommand {
     @OptionGroup var endpoints: EndpointOptions
     @OptionGroup var logFormat: LogFormatOption
 
-    func validate() throws {
-        _ = try limits()
-    }
-
-    func limits() throws -> RunDiff.Limits {
-        func percent(_ text: String?, _ flag: String) throws -> Double? {
-            guard let text else { return nil }
-            guard text.hasSuffix("%"), let value = Double(text.dropLast()), value.isFinite, value >= 0 else {
-                throw ValidationError("\(flag) '\(text)' is not a percentage such as 10%")
-            }
-            return value / 100
-        }
-        guard let floor = DurationText.parse(p99Floor), floor >= .zero else {
-            throw ValidationError("--p99-floor '\(p99Floor)' is not a duration such as 5ms")
-        }
-        guard minRequests >= 0 else { throw ValidationError("--min-requests must be 0 or more") }
-        return RunDiff.Limits(
-            p99Increase: try percent(maxP99Increase, "--max-p99-increase"),
-            errorIncrease: try percent(maxErrorIncrease, "--max-error-increase"), p99Floor: floor.inMilliseconds,
-            minRequests: Double(minRequests))
-    }
-
     func run() async throws {
         let resolved = try endpoints.resolve()
         let format = try logFormat.choice()
         let runs = try [a, b].map { try ReplaySnapshot(path: $0) }
         var figures: [RunFigures] = []
         for run in runs { figures.append(try await run.figures(endpoints: resolved, format: format)) }
-        let diff = RunDiff(a: figures[0], b: figures[1], limits: try limits())
+        let diff = RunDiff(a: figures[0], b: figures[1], limits: try limits.resolve())
         let report = DiffReport(diff: diff, files: [a, b], runs: figures)
         let output = StdoutWriter()
         if json {

@@ -9,6 +9,7 @@ struct RecordedLines {
     private var pairer = RequestPairer(window: .seconds(10), chainsOfOne: true)
     private var table = HopTable()
     private(set) var ledger: LedgerLines
+    private(set) var slowest = SlowestRequests()
     /// Lines logged before this (milliseconds since 1970) are left out of the ledger.
     private let since: Int64?
 
@@ -40,6 +41,9 @@ struct RecordedLines {
 
     private mutating func take(_ events: [PairingEvent]) {
         ledger.addPaired(from: events)
-        for case .chain(let chain) in events { table.add(HopTimes(chain.hops)) }
+        for case .chain(let chain) in events {
+            table.add(HopTimes(chain.hops))
+            slowest.add(chain)
+        }
     }
 }

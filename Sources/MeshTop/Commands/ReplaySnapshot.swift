@@ -17,10 +17,11 @@ struct ReplaySnapshot {
     /// When the first poll's answers were all in: the ledger's metrics count from there.
     private(set) var firstPolled: Int64?
 
-    init(path: String) throws {
+    /// `flag` names the file in an error: `--from`, or `recording` for a command's argument.
+    init(path: String, flag: String = "--from") throws {
         self.path = path
         let reader: RecordingReader
-        do { reader = try RecordingReader(path: path) } catch { throw ValidationError("--from \(error.description)") }
+        do { reader = try RecordingReader(path: path) } catch { throw ValidationError("\(flag) \(error.description)") }
         started = reader.started
         ended = reader.started
         watched = reader.watched
@@ -35,7 +36,7 @@ struct ReplaySnapshot {
                 }
             }
         }
-        if urls.isEmpty { throw ValidationError("--from \(path): the recording names no sources (nothing was polled)") }
+        if urls.isEmpty { throw ValidationError("\(flag) \(path): the recording names no sources (nothing was polled)") }
     }
 
     /// `--at`: nil is the recording's end, `+5m` from its start, or a time (RFC 3339).
@@ -88,29 +89,47 @@ struct ReplaySnapshot {
     /// The whole run, polled every `interval` of recorded time from its start to its end, and
     /// its log lines paired into hops: what `meshtop diff` compares.
     func figures(endpoints flags: Endpoints, format: AccessLogDecoder.Choice = .auto) async throws -> RunFigures {
+        try await run(endpoints: flags, format: format).figures
+    }
+
+    /// The whole run as `figures` reads it, and beside it what `meshtop report` draws: the
+    /// polls over time, the slowest requests, the load's progress.
+    func run(endpoints flags: Endpoints, format: AccessLogDecoder.Choice = .auto) async throws -> RecordedRun {
         let met = Mutex<[RecordingFrame]>([])
         let replay = ExchangeReplay(
             reader: try reader(),
             onFrame: { frame in
-                if frame.kind == RecordingFrame.Kind.logLine.rawValue { met.withLock { $0.append(frame) } }
+                if frame.kind == RecordingFrame.Kind.logLine.rawValue || frame.kind == RecordingFrame.Kind.load.rawValue {
+                    met.withLock { $0.append(frame) }
+                }
             })
         let step = flags.interval.wholeMilliseconds
         let (poller, clock) = try poller(replay: replay, from: started, endpoints: flags)
-        var figures = RunFigures(started: started, interval: flags.interval.inSeconds)
-        figures.ended = ended
+        var run = RecordedRun(
+            path: path, figures: RunFigures(started: started, interval: flags.interval.inSeconds),
+            timeline: RunTimeline(started: started, ended: ended, interval: flags.interval.inSeconds))
+        run.figures.ended = ended
         var lines = RecordedLines(format: format, loadAuthority: loadAuthority)
         var time = started
         while true {
             replay.advance(to: time)
-            lines.add(met.withLock { taken in defer { taken.removeAll() }; return taken })
+            let frames = met.withLock { taken in defer { taken.removeAll() }; return taken }
+            lines.add(frames)
+            for frame in frames where frame.kind == RecordingFrame.Kind.load.rawValue && !frame.fields.isEmpty {
+                if let status = try? JSONDecoder().decode(LoadStatus.self, from: Data(frame.fields[0])) { run.addLoad(status, at: frame.time) }
+            }
             await poller.pollOnce()
-            figures.add(await poller.snapshot().edges)
+            let edges = await poller.snapshot().edges
+            run.figures.add(edges)
+            run.timeline.add(time: time, edges)
             guard time < ended else { break }
             time = min(ended, time + step)
             await clock.sleep(for: flags.interval)
         }
-        figures.hops = lines.finish().hops
-        return figures
+        let finished = lines.finish()
+        run.figures.hops = finished.hops
+        run.slowest = lines.slowest
+        return run
     }
 
     private func reader() throws -> RecordingReader {
