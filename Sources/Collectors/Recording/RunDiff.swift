@@ -79,18 +79,25 @@ public struct RunDiff: Sendable {
                     kind: .edge, name: Self.name(key), depth: 0, a: edgesA[key].map(Self.side), b: edgesB[key].map(Self.side),
                     crossings: []))
         }
-        // Hops: A's order, then B's hops A did not have.
+        // Hops: A's order, then B's hops A did not have. A run whose load's own lines were
+        // recorded (the dashboard's --load) has the load's hop at depth 0 and the mesh's hops
+        // below it; a run driven from outside starts at the gateway. Hops are matched by their
+        // depth in the mesh, so the two compare either way.
         let hopsA = a.hops.rows
         let hopsB = b.hops.rows
+        let loadA = hopsA.contains(where: Self.isLoad)
+        let loadB = hopsB.contains(where: Self.isLoad)
+        func meshDepth(_ row: HopTable.Row, _ load: Bool) -> Int { Self.isLoad(row) ? -1 : row.depth - (load ? 1 : 0) }
+        let shown = loadA || loadB ? 1 : 0
         var seen: Set<String> = []
-        for row in hopsA + hopsB {
-            let id = "\(row.depth) \(row.name)"
-            guard seen.insert(id).inserted else { continue }
-            let inA = hopsA.first { $0.name == row.name && $0.depth == row.depth }
-            let inB = hopsB.first { $0.name == row.name && $0.depth == row.depth }
+        for (row, load) in hopsA.map({ ($0, loadA) }) + hopsB.map({ ($0, loadB) }) {
+            let depth = meshDepth(row, load)
+            guard seen.insert("\(depth) \(row.name)").inserted else { continue }
+            let inA = hopsA.first { $0.name == row.name && meshDepth($0, loadA) == depth }
+            let inB = hopsB.first { $0.name == row.name && meshDepth($0, loadB) == depth }
             rows.append(
                 Row(
-                    kind: .hop, name: row.name, depth: row.depth, a: inA.map { Self.side($0, seconds: a.seconds) },
+                    kind: .hop, name: row.name, depth: depth + shown, a: inA.map { Self.side($0, seconds: a.seconds) },
                     b: inB.map { Self.side($0, seconds: b.seconds) }, crossings: []))
         }
         for index in rows.indices { rows[index].crossings = Self.crossings(rows[index], limits) }
@@ -112,6 +119,9 @@ public struct RunDiff: Sendable {
         }
         return crossings
     }
+
+    /// The load's own hop (`LedgerLines.loadHop`): the first of a chain whose load lines were recorded.
+    static func isLoad(_ row: HopTable.Row) -> Bool { row.depth == 0 && row.name.hasPrefix(LedgerLines.loadHop("")) }
 
     /// `namespace/workload → namespace/workload`, clusters named where the edge has them.
     public static func name(_ key: EdgeKey) -> String {

@@ -107,4 +107,35 @@ import Testing
         let diff = RunDiff(a: RunFigures(started: 0, interval: 1), b: withEdge, limits: .init(p99Increase: 0.1, errorIncrease: 0.001))
         #expect(diff.rows.count == 1 && diff.rows[0].a == nil && diff.rows[0].b != nil && !diff.crossed)
     }
+
+    /// The dashboard's --load records the load's own lines: its run's chains start with the
+    /// load's hop, the gateway's one level down. Against a run driven from outside, the mesh's
+    /// hops still meet.
+    @Test func hopsMatchByTheirDepthInTheMeshWithOrWithoutTheLoadsHop() {
+        let outside = Self.run(requests: 40)
+        var dashboard = RunFigures(started: 0, interval: 1)
+        dashboard.ended = 10_000
+        for _ in 0..<40 {
+            let client = HopTimesTests.line(0, 2_020, upstream: 18, cluster: HopTimesTests.gateway)
+            var times = HopTimes([
+                HopTimesTests.pair(client, HopTimesTests.line(1, 16, upstream: 15, inbound: true)),
+                HopTimesTests.pair(
+                    HopTimesTests.line(5, 6, upstream: 5, cluster: HopTimesTests.etcd, authority: "e"),
+                    HopTimesTests.line(6, 4, upstream: 3, inbound: true, authority: "e")),
+            ])
+            let load = HopTimes.Hop(name: LedgerLines.loadHop("gw:80"), depth: 0, total: 2_022, own: 2, clientProxy: 1, network: 1, serverProxy: nil, upstream: nil)
+            times.hops = [load] + times.hops.map { hop in
+                var hop = hop
+                hop.depth += 1
+                return hop
+            }
+            dashboard.hops.add(times)
+        }
+        let diff = RunDiff(a: outside, b: dashboard, limits: .init(p99Increase: 0.1))
+        let hops = diff.rows.filter { $0.kind == .hop }
+        #expect(hops.map(\.name) == [HopTimesTests.gateway, HopTimesTests.etcd, LedgerLines.loadHop("gw:80")])
+        #expect(hops.map(\.depth) == [1, 2, 0])
+        #expect(hops[0].a != nil && hops[0].b != nil && hops[1].a != nil && hops[1].b != nil && hops[2].a == nil)
+        #expect(hops[0].crossings.map(\.figure) == [.p99])
+    }
 }
