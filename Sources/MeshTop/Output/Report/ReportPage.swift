@@ -207,14 +207,14 @@ struct ReportPage {
     }
 
     private static let style = """
-        body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
+        body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1240px}
         h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ccc;padding-bottom:4px;margin-top:32px}h3{font-size:15px;margin-top:22px}
         table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums}
         th,td{padding:3px 8px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
         th{background:#f4f4f4;font-weight:600}td.name,th:first-child{text-align:left}
         td.name{max-width:380px;white-space:normal;overflow-wrap:anywhere;text-align:left;font-family:ui-monospace,monospace;font-size:12px}
         table.diff th:nth-child(2),table.waterfall th:first-child{text-align:left}table.diff,table.waterfall{font-size:13px}
-        figure.chart{margin:10px 24px 18px 0;display:inline-block;vertical-align:top;width:560px}figcaption{font-weight:600;margin-bottom:2px}
+        figure.chart{margin:10px 20px 18px 0;display:inline-block;vertical-align:top;width:540px}figcaption{font-weight:600;margin-bottom:2px}
         svg line.grid{stroke:#e6e6e6}svg text{font-size:10px;fill:#555}svg text.y{text-anchor:end;dominant-baseline:middle}
         svg text.x{text-anchor:middle}svg path.series{fill:none;stroke-width:1.6}svg line.marker{stroke:#d62728;stroke-dasharray:4 3}
         svg text.marker{fill:#d62728;font-weight:600}

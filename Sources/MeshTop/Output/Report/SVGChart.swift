@@ -26,7 +26,7 @@ struct SVGChart {
     var yLabel: (Double) -> String
     var xLabel: (Double) -> String = SVGChart.offset
     var markers: [Marker] = []
-    var width = 560
+    var width = 540
     var height = 200
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
