@@ -275,3 +275,20 @@ def test_bad_usage_is_one_line(recordings):
         run = meshtop(*args, check=False)
         assert run.returncode == 2, (args, run.stderr)
         assert len(run.stderr.strip().splitlines()) == 1, (args, run.stderr)
+
+
+def test_snapshot_from_reads_the_ramp(recordings):
+    """The ramp's steps and knee as the recording kept them, at its end and part-way."""
+    a = recordings["a"]
+    load = json.loads(meshtop("snapshot", "--from", str(a), "--json").stdout)["load"]
+    ramp = load["ramp"]
+    knee = ramp["steps"][ramp["knee_step"] - 1]
+    assert knee["target_rps"] == recordings["knee"] and knee["held"] is False, ramp
+    assert all(step["held"] for step in ramp["steps"][: ramp["knee_step"] - 1]), ramp
+    # Its count is the load's own lines in the recording: one a request it sent.
+    assert load["done"] and load["requests"] == recorded_lines(a, "meshtop load"), load
+    text = meshtop("snapshot", "--from", str(a)).stdout
+    assert f"Knee: step {ramp['knee_step']} at {knee['target_rps']:.1f} req/s" in text, text
+    # Two seconds in, the first step is still running: none finished yet.
+    early = json.loads(meshtop("snapshot", "--from", str(a), "--at", "+2s", "--json").stdout)["load"]
+    assert early is None or (early["ramp"]["current"] == 1 and early["ramp"]["steps"] == [] and not early["done"]), early

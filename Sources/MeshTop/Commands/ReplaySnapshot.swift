@@ -54,9 +54,10 @@ struct ReplaySnapshot {
         return Int64(date.timeIntervalSince1970 * 1_000)
     }
 
-    /// Polls `polls` times, `interval` of recorded time apart, the last at `time`; and the
-    /// recorded log lines up to then, for the ledger.
-    func snapshot(at time: Int64, polls: Int, endpoints flags: Endpoints) async throws -> (Snapshot, LedgerLines) {
+    /// Polls `polls` times, `interval` of recorded time apart, the last at `time`; the
+    /// recorded log lines up to then, for the ledger; and the load's last progress by then
+    /// (the dashboard's --load), with a ramp's steps.
+    func snapshot(at time: Int64, polls: Int, endpoints flags: Endpoints) async throws -> (Snapshot, LedgerLines, LoadStatus?) {
         let frames = Mutex<[RecordingFrame]>([])
         let replay = ExchangeReplay(reader: try reader(), onFrame: { frame in frames.withLock { $0.append(frame) } })
         let step = flags.interval.wholeMilliseconds
@@ -71,13 +72,20 @@ struct ReplaySnapshot {
             await poller.pollOnce()
             await clock.sleep(for: .milliseconds(first - mark))
         }
+        var load: LoadStatus?
         for round in 0..<polls {
             replay.advance(to: first + Int64(round) * step)
-            lines.add(frames.withLock { taken in defer { taken.removeAll() }; return taken })
+            let taken = frames.withLock { taken in defer { taken.removeAll() }; return taken }
+            lines.add(taken)
+            if let frame = taken.last(where: { $0.kind == RecordingFrame.Kind.load.rawValue && !$0.fields.isEmpty }),
+                let status = try? JSONDecoder().decode(LoadStatus.self, from: Data(frame.fields[0]))
+            {
+                load = status
+            }
             await poller.pollOnce()
             if round < polls - 1 { await clock.sleep(for: flags.interval) }
         }
-        return (await poller.snapshot(), lines.finish().ledger)
+        return (await poller.snapshot(), lines.finish().ledger, load)
     }
 
     /// `host:port` of the recorded load's URL, as its lines' `:authority` has it.

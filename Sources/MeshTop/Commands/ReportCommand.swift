@@ -45,7 +45,7 @@ struct ReportCommand: AsyncParsableCommand {
             var run = try await replay.run(endpoints: resolved, format: format)
             // The ledger as `snapshot --from FILE --polls 2` has it: the lines against the
             // metrics counted from the first poll to the end.
-            let (snapshot, lines) = try await replay.snapshot(at: replay.ended, polls: 2, endpoints: resolved)
+            let (snapshot, lines, _) = try await replay.snapshot(at: replay.ended, polls: 2, endpoints: resolved)
             run.ledger = TelemetryLedger(lines: lines.rows.isEmpty ? nil : lines, counts: snapshot.requestCounts, loadAuthority: replay.loadAuthority)
             runs.append(run)
         }

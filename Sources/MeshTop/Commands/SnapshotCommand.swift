@@ -32,10 +32,11 @@ struct SnapshotCommand: AsyncParsableCommand {
     func run() async throws {
         var snapshot: Snapshot
         var counted: TelemetryLedger
+        var load: LoadStatus?
         if let from {
             let replay = try ReplaySnapshot(path: from)
             let lines: LedgerLines
-            (snapshot, lines) = try await replay.snapshot(at: try replay.moment(at), polls: polls, endpoints: try endpoints.resolve())
+            (snapshot, lines, load) = try await replay.snapshot(at: try replay.moment(at), polls: polls, endpoints: try endpoints.resolve())
             // The recording's lines to that moment, beside the metrics counted since its first poll.
             counted = TelemetryLedger(lines: lines.rows.isEmpty ? nil : lines, counts: snapshot.requestCounts, loadAuthority: replay.loadAuthority)
         } else {
@@ -43,9 +44,9 @@ struct SnapshotCommand: AsyncParsableCommand {
         }
         let output = StdoutWriter()
         if json {
-            output.line(try JSONLine.encode(SnapshotReport(snapshot: snapshot, ledger: counted)))
+            output.line(try JSONLine.encode(SnapshotReport(snapshot: snapshot, ledger: counted, load: load)))
         } else {
-            SnapshotText(snapshot: snapshot, ledger: counted).lines().forEach { output.line($0) }
+            SnapshotText(snapshot: snapshot, ledger: counted, load: load).lines().forEach { output.line($0) }
         }
         try output.finish()
     }

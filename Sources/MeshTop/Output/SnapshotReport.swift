@@ -5,8 +5,10 @@ import Foundation
 struct SnapshotReport: Encodable {
     let snapshot: Snapshot
     var ledger: TelemetryLedger?
+    /// `--from` a recording whose dashboard ran the load: its progress by then.
+    var load: LoadStatus? = nil
 
-    private enum Keys: String, CodingKey { case time, sources, profile, edges, etcd, health, warnings, ledger }
+    private enum Keys: String, CodingKey { case time, sources, profile, edges, etcd, health, warnings, ledger, load }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -20,6 +22,7 @@ struct SnapshotReport: Encodable {
         try c.encode(snapshot.health.map(CheckJSON.init), forKey: .health)
         try c.encode(snapshot.prometheusWarnings, forKey: .warnings)
         try c.encode(ledger.map(LedgerJSON.init), forKey: .ledger)
+        try c.encode(load.map(RecordedLoadText.Object.init), forKey: .load)
     }
 
     /// `{since, balanced, counter_resets, overflow, rows: [{hop, sent, metrics, client_lines,

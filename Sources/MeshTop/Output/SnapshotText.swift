@@ -5,6 +5,8 @@ import Foundation
 struct SnapshotText {
     let snapshot: Snapshot
     var ledger: TelemetryLedger?
+    /// `--from` a recording whose dashboard ran the load: its progress by then.
+    var load: LoadStatus? = nil
 
     func lines() -> [String] {
         var lines: [String] = []
@@ -53,6 +55,10 @@ struct SnapshotText {
             lines.append(text.title)
             lines += text.table
             lines += text.causes
+        }
+        if let load {
+            lines.append("")
+            lines += RecordedLoadText(load: load).lines()
         }
         if !snapshot.prometheusWarnings.isEmpty {
             lines.append("")

@@ -44,6 +44,18 @@ struct MeshDiffTests {
         #expect(requestsA >= Double(Self.requests) * 0.9, "\(requestsA) requests of the clean run's hop")
         #expect(rows.contains { $0["kind"] as? String == "edge" && ($0["name"] as? String)?.contains("proxy-etcd-storage") == true })
 
+        // Its report: the comparison first, the hop's P99 marked crossed, each run's charts after it.
+        let page = FileManager.default.temporaryDirectory.appendingPathComponent("diff-\(UUID().uuidString).html").path
+        defer { try? FileManager.default.removeItem(atPath: page) }
+        let report = try await BinaryRun.run("meshtop", ["report", clean, faulted, "-o", page] + limits)
+        #expect(report.status == 0, "\(report.stderr)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        let rowPattern = "<tr data-kind=\"hop\" data-name=\"\(NSRegularExpression.escapedPattern(for: Self.hop))\">.*?</tr>"
+        let row = try #require(html.range(of: rowPattern, options: .regularExpression), "\(html)")
+        #expect(html[row].contains("<td class=\"crossed\">"), "\(html[row])")
+        #expect(html.contains("id=\"comparison\""))
+        #expect(html.range(of: #"data-chart="run-b-rate" data-series="[1-8]""#, options: .regularExpression) != nil)
+
         // The ledger of the recording: its lines against the metrics counted from its first poll.
         let ledger = try await BinaryRun.run("meshtop", ["snapshot", "--from", faulted, "--polls", "2", "--json"])
         #expect(ledger.status == 0, "\(ledger.stderr)")
