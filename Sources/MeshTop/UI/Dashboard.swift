@@ -13,6 +13,8 @@ final class Dashboard: @unchecked Sendable {
     /// The model as it was when `p` paused the screen; drawn instead of `model` until `p` again.
     private var frozen: ScreenModel?
     private var rendered: Screen.Rendered?
+    /// The graph view's layout, kept between frames.
+    private var graphCache = GraphCache()
     private let events: EventQueue
     private let poller: Poller
     private let color: Bool
@@ -95,7 +97,9 @@ final class Dashboard: @unchecked Sendable {
     private func handle(_ key: Key) -> Bool {
         let wasPaused = state.paused
         // `N` cycles through the namespaces of the edges on screen (made here, per key, not per frame).
-        if KeyBinding.find(key, in: KeyBinding.panels)?.action == .namespace {
+        if state.detail == .graph, KeyBinding.find(key, in: KeyBinding.graph)?.action == .namespace {
+            state.graph.namespaces = TrafficPanel.namespaces((frozen ?? model).snapshot.edges)
+        } else if state.detail == nil, KeyBinding.find(key, in: KeyBinding.panels)?.action == .namespace {
             state.namespaces = TrafficPanel.namespaces((frozen ?? model).snapshot.edges)
         }
         let command = state.handle(key)
@@ -158,9 +162,15 @@ final class Dashboard: @unchecked Sendable {
 
     private func draw(_ terminal: Terminal) {
         let (width, height) = terminal.size
-        let frame = Screen.render(frozen ?? model, state, width: width, height: height)
+        var shown = frozen ?? model
+        if state.detail == .graph {
+            shown.graph = graphCache.update(shown.snapshot, view: state.graph, thresholds: shown.thresholds)
+            state.graph.autoCollapsed = GraphCache.collapsed(shown.snapshot.edges, choice: nil)
+        }
+        let frame = Screen.render(shown, state, width: width, height: height)
         state.rowCounts = frame.rowCounts
         state.pageRows = frame.pageRows
+        if let graph = frame.graph { state.graph.took(graph) }
         rendered = frame
         terminal.draw(frame.grid)
     }

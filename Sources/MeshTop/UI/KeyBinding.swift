@@ -5,6 +5,8 @@ struct KeyBinding: Sendable {
     enum Action: Sendable, CaseIterable {
         case quit, nextPanel, previousPanel, up, down, pageUp, pageDown, top, bottom, details, filter, errorsOnly
         case reporter, profile, sort, reverseSort, window, namespace, pause, help, clear, hops, ledger
+        /// `g`, and the graph view's own.
+        case graph, left, right, panLeft, panRight, panUp, panDown, collapse
         /// In the details view.
         case back
         /// In a replay.
@@ -54,8 +56,30 @@ struct KeyBinding: Sendable {
         KeyBinding(
             keys: [.character("L")], label: "L", footer: ("L", "ledger"),
             help: "telemetry ledger: load, metrics, logs per hop; Esc back", action: .ledger),
+        KeyBinding(
+            keys: [.character("g"), .character("G")], label: "g G", footer: ("g", "graph"),
+            help: "service graph: who calls whom, how much, how well; Esc back", action: .graph),
         KeyBinding(keys: [.character("p")], label: "p", footer: ("p", "pause"), help: "pause the screen (polling goes on)", action: .pause),
         KeyBinding(keys: [.character("?")], label: "?", footer: ("?", "help"), help: "this help; any key closes it", action: .help),
+    ]
+
+    /// The graph view's keys.
+    static let graph: [KeyBinding] = [
+        KeyBinding(keys: [.escape, .backspace], label: "Esc", footer: ("esc", "back"), help: "back to the panels (clears the filter first)", action: .back),
+        KeyBinding(keys: [.up], label: "↑", footer: ("←↑↓→", "select"), help: "select the node above, below, to the left, to the right", action: .up),
+        KeyBinding(keys: [.down], label: "↓", footer: nil, help: nil, action: .down),
+        KeyBinding(keys: [.left], label: "←", footer: nil, help: nil, action: .left),
+        KeyBinding(keys: [.right], label: "→", footer: nil, help: nil, action: .right),
+        KeyBinding(keys: [.character("h")], label: "h", footer: ("hjkl", "pan"), help: "pan the view left, down, up, right", action: .panLeft),
+        KeyBinding(keys: [.character("j")], label: "j", footer: nil, help: nil, action: .panDown),
+        KeyBinding(keys: [.character("k")], label: "k", footer: nil, help: nil, action: .panUp),
+        KeyBinding(keys: [.character("l")], label: "l", footer: nil, help: nil, action: .panRight),
+        KeyBinding(keys: [.enter], label: "Enter", footer: ("enter", "node"), help: "the node: its edges in and out, its recent requests", action: .details),
+        KeyBinding(keys: [.character("/")], label: "/", footer: ("/", "filter"), help: "only nodes whose name holds the text, and their neighbours", action: .filter),
+        KeyBinding(keys: [.character("n"), .character("N")], label: "n", footer: ("n", "ns"), help: "only the edges from or to one namespace, the next, all", action: .namespace),
+        KeyBinding(keys: [.character("c")], label: "c", footer: ("c", "collapse"), help: "namespaces as one box each, or every workload", action: .collapse),
+        KeyBinding(keys: [.character("?")], label: "?", footer: ("?", "help"), help: "this help; any key closes it", action: .help),
+        KeyBinding(keys: [.character("q"), .interrupt], label: "q", footer: ("q", "quit"), help: "quit", action: .quit),
     ]
 
     /// A replay's keys, found before the panels' (its `p` plays and pauses the replay).
@@ -66,7 +90,7 @@ struct KeyBinding: Sendable {
         KeyBinding(keys: [.character("[")], label: "[", footer: ("[]", "minute"), help: "replay: a minute back, a minute on", action: .minuteBack),
         KeyBinding(keys: [.character("]")], label: "]", footer: nil, help: nil, action: .minuteOn),
         KeyBinding(
-            keys: [.character("g")], label: "g", footer: ("g", "go to"), help: "replay: go to +DURATION from the start, or a time (15:04:05, RFC 3339)",
+            keys: [.character("g")], label: "g", footer: ("g", "go to"), help: "replay: go to +DURATION from the start, or a time (15:04:05, RFC 3339); G the service graph",
             action: .goTo),
     ]
 

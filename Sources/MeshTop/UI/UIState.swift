@@ -17,6 +17,10 @@ struct UIState: Equatable, Sendable {
         case hops
         /// `L`: the telemetry ledger since the dashboard started.
         case ledger
+        /// `g`: the service graph (`graph` holds its state).
+        case graph
+        /// Enter on a graph node: its edges in and out and its recent requests; Esc back to the graph.
+        case node(String)
     }
 
     /// What the rest of the dashboard must do after a key.
@@ -39,7 +43,7 @@ struct UIState: Equatable, Sendable {
     }
 
     /// What the text typed at the footer's prompt is for.
-    enum PromptKind: Equatable, Sendable { case filter, time }
+    enum PromptKind: Equatable, Sendable { case filter, time, graphFilter }
 
     static let windows = ["1m", "5m", "15m"]
 
@@ -68,6 +72,8 @@ struct UIState: Equatable, Sendable {
     var scope: String?
     /// The namespaces `N` cycles through, from the edges on screen when the key came.
     var namespaces: [String] = []
+    /// The graph view's selection, view, filter and scope.
+    var graph = GraphViewState()
 
     /// Rows each panel showed in the last frame, so scrolling stops at the last one.
     var rowCounts: [Panel: Int] = [:]
@@ -86,6 +92,10 @@ struct UIState: Equatable, Sendable {
             return KeyBinding.find(key, in: KeyBinding.panels)?.action == .quit ? .quit : nil
         }
         if replaying, detail == nil, let binding = KeyBinding.find(key, in: KeyBinding.replay) { return perform(binding.action) }
+        if detail == .graph {
+            guard let binding = KeyBinding.find(key, in: KeyBinding.graph) else { return nil }
+            return performInGraph(binding.action)
+        }
         let table = detail != nil ? KeyBinding.details : KeyBinding.panels
         guard let binding = KeyBinding.find(key, in: table) else { return nil }
         return detail != nil ? performInDetail(binding.action) : perform(binding.action)
@@ -141,6 +151,9 @@ struct UIState: Equatable, Sendable {
         case .ledger:
             detail = .ledger
             detailScroll = 0
+        case .graph:
+            detail = .graph
+            graph.reveal()
         case .play: return .replay(.toggle)
         case .faster: return .replay(.faster)
         case .slower: return .replay(.slower)
@@ -150,6 +163,41 @@ struct UIState: Equatable, Sendable {
             prompt = ""
             promptError = nil
             promptKind = .time
+        default: break  // the graph's own keys
+        }
+        return nil
+    }
+
+    private mutating func performInGraph(_ action: KeyBinding.Action) -> Command? {
+        switch action {
+        case .quit: return .quit
+        case .back:
+            if graph.filter != nil { graph.filter = nil } else { detail = nil }
+        case .up: graph.move(.up)
+        case .down: graph.move(.down)
+        case .left: graph.move(.left)
+        case .right: graph.move(.right)
+        case .panLeft: graph.pan(x: -10, y: 0)
+        case .panRight: graph.pan(x: 10, y: 0)
+        case .panUp: graph.pan(x: 0, y: -5)
+        case .panDown: graph.pan(x: 0, y: 5)
+        case .details:
+            if let node = graph.selected, graph.boxes.contains(where: { $0.node == node }) {
+                detail = .node(node)
+                detailScroll = 0
+            }
+        case .filter:
+            prompt = graph.filter?.text ?? ""
+            promptError = nil
+            promptKind = .graphFilter
+        case .namespace:
+            graph.scope = Self.nextScope(after: graph.scope, in: graph.namespaces)
+            graph.origin = .init(x: 0, y: 0)
+        case .collapse:
+            graph.collapsed = !(graph.collapsed ?? graph.autoCollapsed)
+            graph.origin = .init(x: 0, y: 0)
+        case .help: help = true
+        default: break
         }
         return nil
     }
@@ -157,7 +205,8 @@ struct UIState: Equatable, Sendable {
     private mutating func performInDetail(_ action: KeyBinding.Action) -> Command? {
         switch action {
         case .quit: return .quit
-        case .back: detail = nil
+        case .back:
+            if case .node = detail { detail = .graph } else { detail = nil }
         case .up: detailScroll = max(0, detailScroll - 1)
         case .down: detailScroll += 1
         case .pageUp: detailScroll = max(0, detailScroll - 10)
@@ -175,6 +224,16 @@ struct UIState: Equatable, Sendable {
             prompt = nil
             promptError = nil
             return text.isEmpty ? nil : .replay(.goTo(text))
+        case .enter where promptKind == .graphFilter:
+            do {
+                graph.filter = text.isEmpty ? nil : try TextFilter(text)
+            } catch {
+                promptError = "not a regular expression: \(text.dropFirst(3))"
+                return nil
+            }
+            graph.origin = .init(x: 0, y: 0)
+            prompt = nil
+            promptError = nil
         case .enter:
             if text.isEmpty {
                 filters[focus] = nil

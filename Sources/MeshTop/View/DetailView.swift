@@ -10,7 +10,59 @@ enum DetailView {
         case .request(let block): return request(block, model, width: width)
         case .hops: return hops(model, width: width)
         case .ledger: return ledger(model, width: width)
+        case .graph: return ("Graph", [])
+        case .node(let node): return self.node(node, model, width: width)
         }
+    }
+
+    /// Enter on a graph node: the edges into it and out of it with their figures, and the
+    /// recent requests that called it (a client line naming it in its cluster or authority).
+    private static func node(_ node: String, _ model: ScreenModel, width: Int) -> (String, [Line]) {
+        func matches(_ name: String) -> Bool { name == node || ServiceGraph.namespace(of: name) == node }
+        let edges = model.snapshot.edges.filter { $0.rps > 0 || ($0.tcpOpened ?? 0) > 0 }
+        let inbound = edges.filter { matches(ServiceGraph.callee($0.key)) }
+        let outbound = edges.filter { matches(ServiceGraph.caller($0.key)) }
+        var lines: [Line] = []
+        func table(_ title: String, _ rows: [EdgeStats], peer: (EdgeKey) -> String) {
+            lines.append([Segment(title, .heading)])
+            guard !rows.isEmpty else {
+                lines.append([Segment("  none", .dimmed)])
+                return
+            }
+            lines.append([Segment("  " + Format.fit("PEER", 48) + "      RPS  SUCCESS      P50      P99", .title)])
+            for edge in rows.sorted(by: { $0.rps > $1.rps }) {
+                let success = Format.percent(edge.successRate)
+                var line: Line = [Segment("  " + Format.fit(ControlBytes.sanitize(peer(edge.key), limit: 200), 48))]
+                line.append(Segment(Format.fit(Format.rate(edge.rps), 9, right: true)))
+                line.append(Segment(Format.fit(success, 9, right: true), (edge.successRate ?? 1) < model.thresholds.successRate ? .bad : .plain))
+                line.append(Segment(Format.fit(Format.milliseconds(edge.p50), 9, right: true)))
+                line.append(Segment(Format.fit(Format.milliseconds(edge.p99), 9, right: true), (edge.p99 ?? 0) > model.thresholds.p99Milliseconds ? .warn : .plain))
+                lines.append(line)
+            }
+        }
+        table("CALLED BY", inbound) { ServiceGraph.caller($0) }
+        lines.append([])
+        table("CALLS", outbound) { ServiceGraph.callee($0) }
+        lines.append([])
+        lines.append([Segment("RECENT REQUESTS TO IT", .heading)])
+        guard let feed = model.requests else {
+            lines.append([Segment("  no access logs: --logs FILE, - or k8s:NAMESPACE/SELECTOR", .dimmed)])
+            return ("Node  " + ControlBytes.sanitize(node, limit: 200), lines)
+        }
+        let name = node.split(separator: "/").last.map(String.init) ?? node
+        var shown = 0
+        for block in feed.blocks where shown < 10 {
+            for row in block.rows where shown < 10 {
+                let names = [row.client?.upstreamCluster, row.client?.authority].compactMap { $0 }
+                guard names.contains(where: { $0.contains(name) }) else { continue }
+                lines.append([Segment("  ")] + RequestsPanel.line(row, width: width - 2))
+                shown += 1
+            }
+        }
+        if shown == 0 { lines.append([Segment("  none in the list", .dimmed)]) }
+        lines.append([])
+        lines.append([Segment("Esc back to the graph", .dimmed)])
+        return ("Node  " + ControlBytes.sanitize(node, limit: 200), lines)
     }
 
     /// `L`: per hop, what the load sent, the metrics counted and the logs hold since the

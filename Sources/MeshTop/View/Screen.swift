@@ -10,6 +10,18 @@ enum Screen {
         var rowCounts: [UIState.Panel: Int] = [:]
         var pageRows: [UIState.Panel: Int] = [:]
         var items: [UIState.Panel: PanelContent.Items] = [:]
+        /// The graph view: its boxes, the view's size and the picture's, and where the view is.
+        var graph: GraphFrame?
+    }
+
+    struct GraphFrame: Sendable {
+        var boxes: [GraphLayout.Box]
+        var viewWidth: Int
+        var viewHeight: Int
+        var extentWidth: Int
+        var extentHeight: Int
+        var origin: GraphLayout.Point
+        var namespaces: [String]
     }
 
     static func render(_ model: ScreenModel, _ state: UIState, width: Int, height: Int) -> Rendered {
@@ -20,6 +32,13 @@ enum Screen {
         }
         grid.draw(HeaderLine.line(model, state, width: width), x: 0, y: 0, limit: width)
         grid.draw(footer(state), x: 0, y: height - 1, limit: width)
+        if state.detail == .graph {
+            var rendered = Rendered(grid: grid)
+            rendered.graph = GraphView.draw(model, state, into: &grid)
+            if state.help { HelpOverlay.draw(into: &grid, table: KeyBinding.graph) }
+            rendered.grid = grid
+            return rendered
+        }
         if let detail = state.detail {
             drawDetail(detail, model, state, into: &grid)
             return Rendered(grid: grid)
@@ -122,12 +141,12 @@ enum Screen {
 
     private static func footer(_ state: UIState) -> Line {
         if let prompt = state.prompt {
-            let label = state.promptKind == .time ? " go to (+1m30s, 15:04:05, RFC 3339) " : " / "
+            let label = state.promptKind == .time ? " go to (+1m30s, 15:04:05, RFC 3339) " : state.promptKind == .graphFilter ? " graph / " : " / "
             var line: Line = [Segment(label, .title), Segment(prompt), Segment("▏", .title), Segment("   Enter apply · Esc cancel", .dimmed)]
             if let error = state.promptError { line.append(Segment("   " + error, .warn)) }
             return line
         }
-        var table = state.detail != nil ? KeyBinding.details : KeyBinding.panels
+        var table = state.detail == .graph ? KeyBinding.graph : state.detail != nil ? KeyBinding.details : KeyBinding.panels
         if state.replaying, state.detail == nil {
             table = KeyBinding.replay + table.filter { KeyBinding.find($0.keys[0], in: KeyBinding.replay) == nil }
         }

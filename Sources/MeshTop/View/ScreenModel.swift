@@ -23,6 +23,9 @@ struct ScreenModel: Sendable {
     var ledgerLines: LedgerLines?
     /// Where `--load` sends, to put its count on its hop.
     var loadAuthority: String?
+    /// The service graph as laid out for this frame's edges (`GraphCache`), while the graph
+    /// view is open.
+    var graph: GraphPicture?
 
     /// The telemetry ledger of this moment: the logs' lines, the metrics' counts and the load's.
     var ledger: TelemetryLedger {

@@ -30,14 +30,14 @@ import Testing
         }
     }
 
-    @Test(arguments: [false, true])
-    func noKeyIsBoundTwice(inDetail: Bool) {
-        let keys = (inDetail ? KeyBinding.details : KeyBinding.panels).flatMap(\.keys)
+    @Test(arguments: [0, 1, 2])
+    func noKeyIsBoundTwice(table: Int) {
+        let keys = [KeyBinding.panels, KeyBinding.details, KeyBinding.graph][table].flatMap(\.keys)
         for key in keys { #expect(keys.filter { $0 == key }.count == 1, "\(key) is bound twice") }
     }
 
     @Test func everyPanelActionHasAKey() {
-        let bound = Set((KeyBinding.panels + KeyBinding.replay).map(\.action))
+        let bound = Set((KeyBinding.panels + KeyBinding.replay + KeyBinding.graph).map(\.action))
         for action in KeyBinding.Action.allCases where action != .back { #expect(bound.contains(action), "\(action) has no key") }
     }
 

@@ -1,0 +1,46 @@
+import Collectors
+import Foundation
+
+/// The graph view's picture, kept between frames and laid out again only when a poll brings
+/// new edges or the user changes what the graph shows; each layout starts from the last one's
+/// placement, so nodes keep their places from poll to poll. Owned by the dashboard's UI thread.
+struct GraphCache: Sendable {
+    /// Past this many workloads the graph starts with namespaces collapsed (`c` toggles).
+    static let collapseAbove = 40
+
+    private struct Key: Equatable {
+        var time: Date
+        var edges: Int
+        var collapsed: Bool
+        var scope: String?
+        var filter: TextFilter?
+        var thresholds: HealthThresholds
+    }
+
+    private var key: Key?
+    private(set) var picture: GraphPicture?
+    private var placement: GraphLayout.Placement?
+    private var placedCollapsed: Bool?
+
+    /// Whether namespaces are collapsed for these edges: the user's choice, or by size.
+    static func collapsed(_ edges: [EdgeStats], choice: Bool?) -> Bool {
+        choice ?? (ServiceGraph(edges: edges).nodes.count > collapseAbove)
+    }
+
+    mutating func update(_ snapshot: Snapshot, view: GraphViewState, thresholds: HealthThresholds) -> GraphPicture {
+        let collapsed = Self.collapsed(snapshot.edges, choice: view.collapsed)
+        let key = Key(
+            time: snapshot.time, edges: snapshot.edges.count, collapsed: collapsed, scope: view.scope, filter: view.filter, thresholds: thresholds)
+        if key == self.key, let picture { return picture }
+        let filter = view.filter
+        let graph = ServiceGraph(edges: snapshot.edges, collapsed: collapsed).scoped(to: view.scope)
+            .filtered(filter.map { filter in { filter.matches($0) } })
+        let layout = GraphLayout(graph, previous: placedCollapsed == collapsed ? placement : nil, thresholds: thresholds)
+        placement = layout.placement
+        placedCollapsed = collapsed
+        let picture = GraphPicture(layout)
+        self.key = key
+        self.picture = picture
+        return picture
+    }
+}
