@@ -164,7 +164,8 @@ final class Dashboard: @unchecked Sendable {
         let (width, height) = terminal.size
         var shown = frozen ?? model
         if state.detail == .graph {
-            shown.graph = graphCache.update(shown.snapshot, view: state.graph, thresholds: shown.thresholds)
+            shown.graph = graphCache.update(
+                shown.snapshot, view: state.graph, thresholds: shown.thresholds, load: shown.load, loadAuthority: shown.loadAuthority)
             state.graph.autoCollapsed = GraphCache.collapsed(shown.snapshot.edges, choice: nil)
         }
         let frame = Screen.render(shown, state, width: width, height: height)

@@ -10,7 +10,7 @@ import Testing
     /// A frame with the graph view open on `edges`, the cache and state carried over as the
     /// dashboard carries them.
     static func frame(_ model: inout ScreenModel, _ state: inout UIState, cache: inout GraphCache, width: Int = 80, height: Int = 24) -> Screen.Rendered {
-        model.graph = cache.update(model.snapshot, view: state.graph, thresholds: model.thresholds)
+        model.graph = cache.update(model.snapshot, view: state.graph, thresholds: model.thresholds, load: model.load, loadAuthority: model.loadAuthority)
         state.graph.autoCollapsed = GraphCache.collapsed(model.snapshot.edges, choice: nil)
         let rendered = Screen.render(model, state, width: width, height: height)
         if let graph = rendered.graph { state.graph.took(graph) }
@@ -155,6 +155,20 @@ import Testing
         }
         let order = { (boxes: [GraphLayout.Box]) in boxes.sorted { ($0.layer, $0.y) < ($1.layer, $1.y) }.map(\.node).filter { $0 != "shop/recommender" } }
         #expect(order(after) == order(before))
+    }
+
+    @Test func theDashboardsLoadIsTheMeshsFirstCaller() throws {
+        var model = Self.wideModel()
+        model.load = LoadStatus(target: "http://gw/storage/k", targetRate: 40, achievedRate: 40, requests: 400, errors: 40, p50: 3, p99: 12, elapsed: 10)
+        var state = UIState()
+        var cache = GraphCache()
+        _ = state.handle(.character("g"))
+        _ = Self.frame(&model, &state, cache: &cache, width: 240, height: 30)
+        let graph = try #require(model.graph).layout.graph
+        let load = try #require(graph.edges.first { $0.from == ServiceGraph.loadNode })
+        #expect(load.to == "istio-system/istio-ingressgateway" && load.rps == 40 && load.errorShare == 0.1)
+        #expect(state.graph.selected == ServiceGraph.loadNode)
+        #expect(try #require(model.graph).lines[1].hasPrefix("│ load ├─40.0/s 10.0% err"))
     }
 
     @Test func theDefaultCollapsesAMeshPastFortyWorkloads() {

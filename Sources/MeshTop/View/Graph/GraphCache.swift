@@ -15,6 +15,7 @@ struct GraphCache: Sendable {
         var scope: String?
         var filter: TextFilter?
         var thresholds: HealthThresholds
+        var load: Double?
     }
 
     private var key: Key?
@@ -27,13 +28,17 @@ struct GraphCache: Sendable {
         choice ?? (ServiceGraph(edges: edges).nodes.count > collapseAbove)
     }
 
-    mutating func update(_ snapshot: Snapshot, view: GraphViewState, thresholds: HealthThresholds) -> GraphPicture {
+    /// `load`: the dashboard's `--load`, drawn as the mesh's first caller.
+    mutating func update(
+        _ snapshot: Snapshot, view: GraphViewState, thresholds: HealthThresholds, load: LoadStatus? = nil, loadAuthority: String? = nil
+    ) -> GraphPicture {
         let collapsed = Self.collapsed(snapshot.edges, choice: view.collapsed)
         let key = Key(
-            time: snapshot.time, edges: snapshot.edges.count, collapsed: collapsed, scope: view.scope, filter: view.filter, thresholds: thresholds)
+            time: snapshot.time, edges: snapshot.edges.count, collapsed: collapsed, scope: view.scope, filter: view.filter, thresholds: thresholds,
+            load: load.map { $0.achievedRate + Double($0.errors) + ($0.p99 ?? 0) })
         if key == self.key, let picture { return picture }
         let filter = view.filter
-        let graph = ServiceGraph(edges: snapshot.edges, collapsed: collapsed).scoped(to: view.scope)
+        let graph = ServiceGraph(edges: snapshot.edges, collapsed: collapsed).withLoad(load, authority: loadAuthority).scoped(to: view.scope)
             .filtered(filter.map { filter in { filter.matches($0) } })
         let layout = GraphLayout(graph, previous: placedCollapsed == collapsed ? placement : nil, thresholds: thresholds)
         placement = layout.placement

@@ -58,6 +58,9 @@ struct GraphLayout: Equatable, Sendable {
     /// What a next layout keeps: each node's layer and order.
     struct Placement: Equatable, Sendable {
         var order: [String: Double] = [:]
+        /// Each gap's label width so far: a label that grows (an error share appearing) widens
+        /// its gap once, and the columns do not move back and forth with every poll.
+        var labelZones: [Int] = []
     }
 
     static let maxName = 32
@@ -191,6 +194,10 @@ struct GraphLayout: Equatable, Sendable {
                 }
             }
         }
+        if let kept = previous?.labelZones {
+            for layer in labelZone.indices where layer < kept.count { labelZone[layer] = max(labelZone[layer], kept[layer]) }
+        }
+        placement.labelZones = labelZone
         var columnX = Array(repeating: 0, count: layers.count)
         for layer in layers.indices.dropFirst() {
             columnX[layer] = columnX[layer - 1] + columnWidth[layer - 1] + labelZone[layer - 1] + channels[layer - 1].count + 2

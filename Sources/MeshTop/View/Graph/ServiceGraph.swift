@@ -84,6 +84,24 @@ struct ServiceGraph: Equatable, Sendable {
         self.members = members.mapValues(\.count)
     }
 
+    /// The node the dashboard's own load is drawn as.
+    static let loadNode = "load"
+
+    /// The dashboard's `--load` as a caller of the mesh: an edge from `load` to the node it
+    /// enters by, the one node nobody calls (an ingress gateway's name preferred among
+    /// several), or a node of the load's `host:port` when the mesh shows none.
+    func withLoad(_ load: LoadStatus?, authority: String?) -> ServiceGraph {
+        guard let load, load.achievedRate > 0 else { return self }
+        let called = Set(edges.filter { $0.from != $0.to }.map(\.to))
+        let roots = nodes.filter { !called.contains($0) }
+        let entry = roots.count == 1 ? roots[0] : roots.first { $0.contains("ingressgateway") } ?? roots.first { $0.contains("gateway") }
+        let failed = load.requests > 0 ? load.achievedRate * Double(load.errors) / Double(load.requests) : 0
+        let edge = Edge(from: Self.loadNode, to: entry ?? authority ?? "?", rps: load.achievedRate, failed: failed, p99: load.p99, mutualTLS: nil)
+        var graph = ServiceGraph(nodes: nodes, edges: edges + [edge])
+        graph.members = members
+        return graph
+    }
+
     private struct Pair: Hashable {
         var from: String
         var to: String
