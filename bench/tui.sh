@@ -46,6 +46,10 @@ try:
                              check=True, capture_output=True, text=True, env={**os.environ, "MESHTOP_RENDER_BENCH": "1"})
         out = next(line for line in run.stdout.splitlines() if line.startswith("render 240x70: "))
         print(f"{'render of one 240x70 frame (no terminal)':48} {out.split(': ', 1)[1]}   (target <= 2 ms)")
+        for line in run.stdout.splitlines():
+            if line.startswith("graph 240x70 "):
+                what, figures = line.split(": ", 1)
+                print(f"{what + ' (1,000 edges)':48} {figures}   (frame target <= 2 ms)")
     finally:
         kill_tmux()
 except MeshError as error:

@@ -40,6 +40,50 @@ import Testing
         #expect(sink > 0)
     }
 
+    /// The graph view at `MESHTOP_RENDER_BENCH_GRAPH_EDGES` edges (default 1,000): a frame
+    /// (the picture copied to the screen, the layout kept) and a layout (what a poll with new
+    /// figures costs, once a second), collapsed by default past 40 workloads as the dashboard
+    /// opens it, and expanded; one line each, "graph …".
+    @Test(.enabled(if: enabled, "set MESHTOP_RENDER_BENCH=1 to time the rendering"))
+    func renderTheGraph() {
+        let environment = ProcessInfo.processInfo.environment
+        let edges = environment["MESHTOP_RENDER_BENCH_GRAPH_EDGES"].flatMap(Int.init) ?? 1_000
+        let frames = environment["MESHTOP_RENDER_BENCH_FRAMES"].flatMap(Int.init) ?? 1_000
+        var model = Self.richModel(edges: edges, requests: 100)
+        var sink = 0
+        let clock = ContinuousClock()
+        func median(_ samples: [Double]) -> (Double, Double) {
+            let sorted = samples.sorted()
+            return (sorted[sorted.count / 2], sorted[sorted.count * 9 / 10])
+        }
+        for collapsed in [nil, false] as [Bool?] {
+            var state = UIState()
+            _ = state.handle(.character("g"))
+            state.graph.collapsed = collapsed
+            var cache = GraphCache()
+            var layouts: [Double] = []
+            for poll in 0..<20 {
+                model.snapshot.time = Date(timeIntervalSince1970: Double(poll))
+                let start = clock.now
+                model.graph = cache.update(model.snapshot, view: state.graph, thresholds: model.thresholds)
+                layouts.append((clock.now - start).inMilliseconds)
+            }
+            var samples: [Double] = []
+            for _ in 0..<max(1, frames) {
+                let start = clock.now
+                let frame = Screen.render(model, state, width: 240, height: 70)
+                samples.append((clock.now - start).inMilliseconds)
+                sink &+= frame.grid.width
+            }
+            let (frame, frame90) = median(samples)
+            let (layout, layout90) = median(layouts)
+            let nodes = model.graph?.layout.boxes.count ?? 0
+            print(String(format: "graph 240x70 %@: frame median %.3f ms, p90 %.3f ms; layout median %.1f ms, p90 %.1f ms (%d edges, %d nodes drawn)",
+                         collapsed == nil ? "collapsed" : "expanded", frame, frame90, layout, layout90, edges, nodes))
+        }
+        #expect(sink > 0)
+    }
+
     /// Every panel full: `edges` edges with history, five etcd members, request pairs.
     static func richModel(edges count: Int, requests: Int) -> ScreenModel {
         let now = Date()
