@@ -166,7 +166,7 @@ final class Dashboard: @unchecked Sendable {
         if state.detail == .graph {
             shown.graph = graphCache.update(
                 shown.snapshot, view: state.graph, thresholds: shown.thresholds, load: shown.load, loadAuthority: shown.loadAuthority)
-            state.graph.autoCollapsed = GraphCache.collapsed(shown.snapshot.edges, choice: nil)
+            state.graph.autoCollapsed = graphCache.autoCollapsed
         }
         let frame = Screen.render(shown, state, width: width, height: height)
         state.rowCounts = frame.rowCounts

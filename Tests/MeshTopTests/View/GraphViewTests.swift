@@ -11,7 +11,7 @@ import Testing
     /// dashboard carries them.
     static func frame(_ model: inout ScreenModel, _ state: inout UIState, cache: inout GraphCache, width: Int = 80, height: Int = 24) -> Screen.Rendered {
         model.graph = cache.update(model.snapshot, view: state.graph, thresholds: model.thresholds, load: model.load, loadAuthority: model.loadAuthority)
-        state.graph.autoCollapsed = GraphCache.collapsed(model.snapshot.edges, choice: nil)
+        state.graph.autoCollapsed = cache.autoCollapsed
         let rendered = Screen.render(model, state, width: width, height: height)
         if let graph = rendered.graph { state.graph.took(graph) }
         return rendered

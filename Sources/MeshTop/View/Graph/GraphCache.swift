@@ -11,7 +11,8 @@ struct GraphCache: Sendable {
     private struct Key: Equatable {
         var time: Date
         var edges: Int
-        var collapsed: Bool
+        /// The user's choice; nil is by size, worked out only when the key changes.
+        var collapse: Bool?
         var scope: String?
         var filter: TextFilter?
         var thresholds: HealthThresholds
@@ -22,6 +23,8 @@ struct GraphCache: Sendable {
     private(set) var picture: GraphPicture?
     private var placement: GraphLayout.Placement?
     private var placedCollapsed: Bool?
+    /// Whether the last layout's edges, left to their size, would be collapsed (`c` toggles from it).
+    private(set) var autoCollapsed = false
 
     /// Whether namespaces are collapsed for these edges: the user's choice, or by size.
     static func collapsed(_ edges: [EdgeStats], choice: Bool?) -> Bool {
@@ -32,11 +35,13 @@ struct GraphCache: Sendable {
     mutating func update(
         _ snapshot: Snapshot, view: GraphViewState, thresholds: HealthThresholds, load: LoadStatus? = nil, loadAuthority: String? = nil
     ) -> GraphPicture {
-        let collapsed = Self.collapsed(snapshot.edges, choice: view.collapsed)
+        // A frame with nothing new costs a comparison: the graph is built only for a new key.
         let key = Key(
-            time: snapshot.time, edges: snapshot.edges.count, collapsed: collapsed, scope: view.scope, filter: view.filter, thresholds: thresholds,
-            load: load.map { $0.achievedRate + Double($0.errors) + ($0.p99 ?? 0) })
+            time: snapshot.time, edges: snapshot.edges.count, collapse: view.collapsed, scope: view.scope, filter: view.filter,
+            thresholds: thresholds, load: load.map { $0.achievedRate + Double($0.errors) + ($0.p99 ?? 0) })
         if key == self.key, let picture { return picture }
+        autoCollapsed = Self.collapsed(snapshot.edges, choice: nil)
+        let collapsed = view.collapsed ?? autoCollapsed
         let filter = view.filter
         let graph = ServiceGraph(edges: snapshot.edges, collapsed: collapsed).withLoad(load, authority: loadAuthority).scoped(to: view.scope)
             .filtered(filter.map { filter in { filter.matches($0) } })

@@ -237,7 +237,6 @@ struct GraphLayout: Equatable, Sendable {
                 height = max(height, cursor - 1)
             }
             exitsBefore = exits
-            _ = layer
         }
         // Channels in a gap: lines going down nest with the lowest target leftmost, lines going
         // up with the highest leftmost, so a line leaving a box crosses no other line of the
@@ -353,13 +352,12 @@ struct GraphLayout: Equatable, Sendable {
         // Neighbours in the layer before and after, through the chains.
         var up: [Item: [Item]] = [:]
         var down: [Item: [Item]] = [:]
-        for (number, chain) in chains.enumerated() {
+        for chain in chains {
             let items = chain.items.map { layers[$0.layer][$0.index] }
             for (from, to) in zip(items, items.dropFirst()) {
                 down[from, default: []].append(to)
                 up[to, default: []].append(from)
             }
-            _ = number
         }
         var rank: [Item: Double] = [:]
         for items in layers {
