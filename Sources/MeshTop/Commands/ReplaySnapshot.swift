@@ -77,11 +77,7 @@ struct ReplaySnapshot {
             replay.advance(to: first + Int64(round) * step)
             let taken = frames.withLock { taken in defer { taken.removeAll() }; return taken }
             lines.add(taken)
-            if let frame = taken.last(where: { $0.kind == RecordingFrame.Kind.load.rawValue && !$0.fields.isEmpty }),
-                let status = try? JSONDecoder().decode(LoadStatus.self, from: Data(frame.fields[0]))
-            {
-                load = status
-            }
+            if let status = taken.lazy.reversed().compactMap(LoadStatus.init(recorded:)).first { load = status }
             await poller.pollOnce()
             if round < polls - 1 { await clock.sleep(for: flags.interval) }
         }
@@ -123,8 +119,8 @@ struct ReplaySnapshot {
             replay.advance(to: time)
             let frames = met.withLock { taken in defer { taken.removeAll() }; return taken }
             lines.add(frames)
-            for frame in frames where frame.kind == RecordingFrame.Kind.load.rawValue && !frame.fields.isEmpty {
-                if let status = try? JSONDecoder().decode(LoadStatus.self, from: Data(frame.fields[0])) { run.addLoad(status, at: frame.time) }
+            for frame in frames {
+                if let status = LoadStatus(recorded: frame) { run.addLoad(status, at: frame.time) }
             }
             await poller.pollOnce()
             let edges = await poller.snapshot().edges

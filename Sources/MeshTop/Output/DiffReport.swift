@@ -80,7 +80,8 @@ struct DiffReport: Encodable {
 
     private static func mark(_ crossed: Bool) -> String { crossed ? " !" : "  " }
 
-    private static func count(_ value: Double?) -> String { value.map { Format.count(Int($0.rounded())) } ?? "-" }
+    /// A row's request count: whole, grouped, `-` where the run lacks the row.
+    static func count(_ value: Double?) -> String { value.map { Format.count(Int($0.rounded())) } ?? "-" }
 
     private static func share(_ value: Double) -> String { Format.decimal(value * 100, places: 2) + " %" }
 

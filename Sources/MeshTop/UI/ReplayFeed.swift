@@ -78,7 +78,7 @@ final class ReplayFeed: Sendable {
             var lines = 0
             for frame in frames where frame.fields.count >= 1 {
                 if frame.kind == RecordingFrame.Kind.load.rawValue {
-                    if let status = try? JSONDecoder().decode(LoadStatus.self, from: Data(frame.fields[0])) { events.post(.load(status)) }
+                    if let status = LoadStatus(recorded: frame) { events.post(.load(status)) }
                     continue
                 }
                 guard frame.fields.count >= 2 else { continue }

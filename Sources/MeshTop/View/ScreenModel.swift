@@ -65,6 +65,17 @@ struct LoadStatus: Sendable, Equatable, Codable {
     var ramp: RampStatus? = nil
 }
 
+extension LoadStatus {
+    /// The load's progress as a recording keeps it (a `load` frame: its JSON); nil for any
+    /// other frame or one a later meshtop wrote in a shape this one cannot read.
+    init?(recorded frame: RecordingFrame) {
+        guard frame.kind == RecordingFrame.Kind.load.rawValue, let json = frame.fields.first,
+            let status = try? JSONDecoder().decode(LoadStatus.self, from: Data(json))
+        else { return nil }
+        self = status
+    }
+}
+
 /// A ramp inside the dashboard: which step runs, and how each finished one went.
 struct RampStatus: Sendable, Equatable, Codable {
     struct Step: Sendable, Equatable, Codable {

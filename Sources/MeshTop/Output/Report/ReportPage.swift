@@ -191,10 +191,9 @@ struct ReportPage {
             func pair(_ a: Double?, _ b: Double?, _ format: (Double) -> String) -> String {
                 (a.map(format) ?? "-") + " → " + (b.map(format) ?? "-")
             }
-            func count(_ value: Double?) -> String { value.map { Format.count(Int($0.rounded())) } ?? "-" }
             out += "<tr data-kind=\"\(row.kind.rawValue)\" data-name=\"\(HTMLText.escape(row.name))\"><td>\(row.kind.rawValue)</td>"
                 + "<td class=\"name\" style=\"padding-left:\(6 + 14 * min(row.depth, 8))px\">\(HTMLText.escape(row.name))</td>"
-                + "<td>\(count(row.a?.requests)) / \(count(row.b?.requests))</td>"
+                + "<td>\(DiffReport.count(row.a?.requests)) / \(DiffReport.count(row.b?.requests))</td>"
                 + "<td>\(pair(row.a?.rate, row.b?.rate, Format.rate))</td>"
                 + "<td\(marks.contains(.errors) ? " class=\"crossed\"" : "")>\(pair(row.a?.errorShare, row.b?.errorShare, { Format.percent($0) }))</td>"
                 + "<td>\(pair(row.a?.p50, row.b?.p50, { Format.milliseconds($0) }))</td>"

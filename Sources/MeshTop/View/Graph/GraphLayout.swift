@@ -141,8 +141,11 @@ struct GraphLayout: Equatable, Sendable {
             chains.append(chain)
         }
 
+        // Each chain's items, taken before the layers are sorted (a chain keeps indices).
+        let chainItems = chains.map { chain in chain.items.map { layers[$0.layer][$0.index] } }
+
         // Order: each item's rank in its layer.
-        var rank = Self.order(layers: layers, chains: chains, names: names, previous: previous)
+        var rank = Self.order(layers: layers, chainItems: chainItems, names: names, previous: previous)
         for layer in layers.indices {
             layers[layer].sort { rank[$0]! < rank[$1]! }
             for (position, item) in layers[layer].enumerated() { rank[item] = Double(position) }
@@ -152,8 +155,7 @@ struct GraphLayout: Equatable, Sendable {
         // Segments between adjacent layers: (from item, to item, chain).
         var outgoing: [Item: [(to: Item, chain: Int)]] = [:]
         var incoming: [Item: [(from: Item, chain: Int)]] = [:]
-        for (number, chain) in chains.enumerated() {
-            let items = chain.items.map { Self.item(layers: layers, layerOf: layerOf, chain: number, at: $0, dag: dagEdges[number]) }
+        for (number, items) in chainItems.enumerated() {
             for (from, to) in zip(items, items.dropFirst()) {
                 outgoing[from, default: []].append((to, number))
                 incoming[to, default: []].append((from, number))
@@ -254,7 +256,7 @@ struct GraphLayout: Equatable, Sendable {
         // Routes.
         for (number, chain) in chains.enumerated() {
             let dag = dagEdges[number]
-            let items = chain.items.map { Self.item(layers: layers, layerOf: layerOf, chain: number, at: $0, dag: dag) }
+            let items = chainItems[number]
             let source = boxOf[dag.from]!
             let exit = exitRow[items[0]]?[number] ?? (source.y + source.height / 2)
             var points = [Point(x: source.x + source.width - 1, y: exit)]
@@ -348,12 +350,11 @@ struct GraphLayout: Equatable, Sendable {
     }
 
     /// Each item's rank within its layer.
-    private static func order(layers: [[Item]], chains: [Chain], names: [String], previous: Placement?) -> [Item: Double] {
+    private static func order(layers: [[Item]], chainItems: [[Item]], names: [String], previous: Placement?) -> [Item: Double] {
         // Neighbours in the layer before and after, through the chains.
         var up: [Item: [Item]] = [:]
         var down: [Item: [Item]] = [:]
-        for chain in chains {
-            let items = chain.items.map { layers[$0.layer][$0.index] }
+        for items in chainItems {
             for (from, to) in zip(items, items.dropFirst()) {
                 down[from, default: []].append(to)
                 up[to, default: []].append(from)
@@ -428,12 +429,6 @@ struct GraphLayout: Equatable, Sendable {
             }
         }
         return total
-    }
-
-    private static func item(layers: [[Item]], layerOf: [Int], chain: Int, at: (layer: Int, index: Int), dag: (from: Int, to: Int, edge: Int, backwards: Bool)) -> Item {
-        if at.layer == layerOf[dag.from] { return .node(dag.from) }
-        if at.layer == layerOf[dag.to] { return .node(dag.to) }
-        return .pass(chain: chain, step: at.layer)
     }
 
     /// Drops points that repeat or lie on a straight run.
