@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # meshtop against a thousand edges: a real VictoriaMetrics on loopback holding Istio's series for
-# 10, 100, 1,000 and 5,000 made-up edges (between edges/2 workloads in five namespaces), each size
+# 10, 100, 1,000 and 5,000 made-up edges (between edges/2 workloads in five namespaces; as with
+# sidecars at both ends, each edge reported by its destination and its source, one in twenty by
+# its source alone, a workload without a sidecar), each size
 # in a fresh instance. Every size gets an hour of history at a 15 s step, or less where that would
 # pass SAMPLES samples (5,000 edges: 12 min; the rates read the last minute only), imported as JSON
 # lines (the text format would repeat each series' labels at every sample, gigabytes at 5,000 edges),
@@ -10,6 +12,8 @@
 #           the third poll's latency_ms: connections open, the backend's kind known)
 #   raw     the same five queries, from meshtop itself (the PollQueries test prints them),
 #           fetched at once by five curls; the slowest curl's own time_total
+#   dest    a poll of the destination's reports alone (`--reporter destination`): what auto
+#           costs on top of it is its fallback, the source's reports of the edges left out
 #   RSS     the dashboard's resident memory after SECONDS_TOP s in a 200x50 tmux pane, polling
 #           every second (bench/panes.py)
 #   render  one 240x70 frame with that many edges (RenderBenchmark, no terminal)
@@ -78,43 +82,51 @@ class Series:
         return self.value
 
 def mesh_series(edges):
-    """Istio's series of `edges` edges between edges/2 workloads; a tenth TCP-only, a tenth gRPC."""
+    """Istio's series of `edges` edges between edges/2 workloads; a tenth TCP-only, a tenth gRPC;
+    each reported by both ends, one in twenty by its source alone."""
     workloads = max(3, edges // 2)
     rng = random.Random(edges)
     out = []
     for i in range(edges):
         src, dst = i % workloads, (i % workloads + 1 + i // workloads) % workloads
         sns, dns = NAMESPACES[src % len(NAMESPACES)], NAMESPACES[dst % len(NAMESPACES)]
-        edge = {
-            "reporter": "destination", "source_workload": f"app-{src}", "source_workload_namespace": sns,
-            "source_principal": f"spiffe://cluster.local/ns/{sns}/sa/app-{src}", "source_app": f"app-{src}", "source_version": "v1",
-            "source_cluster": "Kubernetes", "destination_workload": f"app-{dst}", "destination_workload_namespace": dns,
-            "destination_principal": f"spiffe://cluster.local/ns/{dns}/sa/app-{dst}", "destination_app": f"app-{dst}",
-            "destination_version": "v1", "destination_service": f"app-{dst}.{dns}.svc.cluster.local",
-            "destination_service_name": f"app-{dst}", "destination_service_namespace": dns, "destination_cluster": "Kubernetes",
-            "connection_security_policy": "mutual_tls",
-        }
-        rate = rng.uniform(0.2, 40)
-        if i % 10 == 5:  # a database-like TCP edge: no requests, bytes and connections
-            tcp = {**edge, "request_protocol": "tcp", "response_flags": "-"}
-            out += [Series("istio_tcp_sent_bytes_total", tcp, rate * 900), Series("istio_tcp_received_bytes_total", tcp, rate * 300),
-                    Series("istio_tcp_connections_opened_total", tcp, rate / 10), Series("istio_tcp_connections_closed_total", tcp, rate / 10)]
-            continue
-        grpc = i % 10 == 7
-        http = {**edge, "request_protocol": "grpc" if grpc else "http", "grpc_response_status": "0" if grpc else ""}
-        ok = {**http, "response_code": "200", "response_flags": "-"}
-        out.append(Series("istio_requests_total", ok, rate))
-        if i % 10 == 3:
-            out.append(Series("istio_requests_total", {**http, "response_code": "503", "response_flags": "UH"}, rate / 50))
-        if grpc:
-            out.append(Series("istio_requests_total", {**ok, "grpc_response_status": "14"}, rate / 100))
-            out += [Series("istio_request_messages_total", http, rate * 3), Series("istio_response_messages_total", http, rate * 3)]
-        # Latencies log-normal around the edge's median: each bucket counts its share of the requests.
-        median = rng.uniform(1, 80)
-        for le in BUCKETS + [math.inf]:
-            share = 1.0 if le == math.inf else 0.5 * (1 + math.erf(math.log(le / median) / (0.8 * math.sqrt(2))))
-            labels = {**ok, "le": "+Inf" if le == math.inf else f"{le:g}"}
-            out.append(Series("istio_request_duration_milliseconds_bucket", labels, rate * share))
+        reporters = ["source"] if i % 20 == 9 else ["destination", "source"]
+        rate, median = rng.uniform(0.2, 40), rng.uniform(1, 80)
+        for reporter in reporters:
+            out += edge_series(i, reporter, src, sns, dst, dns, rate, median)
+    return out
+
+def edge_series(i, reporter, src, sns, dst, dns, rate, median):
+    """One reporter's series of edge i; a source reporter does not know the connection's security."""
+    out = []
+    edge = {
+        "reporter": reporter, "source_workload": f"app-{src}", "source_workload_namespace": sns,
+        "source_principal": f"spiffe://cluster.local/ns/{sns}/sa/app-{src}", "source_app": f"app-{src}", "source_version": "v1",
+        "source_cluster": "Kubernetes", "destination_workload": f"app-{dst}", "destination_workload_namespace": dns,
+        "destination_principal": f"spiffe://cluster.local/ns/{dns}/sa/app-{dst}", "destination_app": f"app-{dst}",
+        "destination_version": "v1", "destination_service": f"app-{dst}.{dns}.svc.cluster.local",
+        "destination_service_name": f"app-{dst}", "destination_service_namespace": dns, "destination_cluster": "Kubernetes",
+        "connection_security_policy": "mutual_tls" if reporter == "destination" else "unknown",
+    }
+    if i % 10 == 5:  # a database-like TCP edge: no requests, bytes and connections
+        tcp = {**edge, "request_protocol": "tcp", "response_flags": "-"}
+        out += [Series("istio_tcp_sent_bytes_total", tcp, rate * 900), Series("istio_tcp_received_bytes_total", tcp, rate * 300),
+                Series("istio_tcp_connections_opened_total", tcp, rate / 10), Series("istio_tcp_connections_closed_total", tcp, rate / 10)]
+        return out
+    grpc = i % 10 == 7
+    http = {**edge, "request_protocol": "grpc" if grpc else "http", "grpc_response_status": "0" if grpc else ""}
+    ok = {**http, "response_code": "200", "response_flags": "-"}
+    out.append(Series("istio_requests_total", ok, rate))
+    if i % 10 == 3:
+        out.append(Series("istio_requests_total", {**http, "response_code": "503", "response_flags": "UH"}, rate / 50))
+    if grpc:
+        out.append(Series("istio_requests_total", {**ok, "grpc_response_status": "14"}, rate / 100))
+        out += [Series("istio_request_messages_total", http, rate * 3), Series("istio_response_messages_total", http, rate * 3)]
+    # Latencies log-normal around the edge's median: each bucket counts its share of the requests.
+    for le in BUCKETS + [math.inf]:
+        share = 1.0 if le == math.inf else 0.5 * (1 + math.erf(math.log(le / median) / (0.8 * math.sqrt(2))))
+        labels = {**ok, "le": "+Inf" if le == math.inf else f"{le:g}"}
+        out.append(Series("istio_request_duration_milliseconds_bucket", labels, rate * share))
     return out
 
 def post(url, body, content_type="text/plain"):
@@ -201,9 +213,9 @@ def backfill_fetch(url):
         sizes.append(int(out[1])); times.append(float(out[2]))
     return sum(sizes) / 1e6, max(times)
 
-def poll(url, edges):
+def poll(url, edges, reporter="auto"):
     cmd = [f"{bin_dir}/meshtop", "snapshot", "--json", "--polls", "3", "--interval", "100ms", "--prometheus", url,
-           "--profile", "istio", "--prometheus-kind", "victoriametrics", "--max-answer-size", ANSWER]
+           "--profile", "istio", "--prometheus-kind", "victoriametrics", "--max-answer-size", ANSWER, "--reporter", reporter]
     env = dict(os.environ, PATH="/usr/bin:/bin")  # no kubectl: the Kubernetes checks are not part of this
     env.pop("KUBECONFIG", None)
     snap = json.loads(subprocess.run(cmd, capture_output=True, env=env, check=True).stdout)
@@ -211,7 +223,11 @@ def poll(url, edges):
     if not source["ok"]:  # said, not fatal: the other sizes' rows still count
         print(f"bench: {edges} edges: poll failed: {source['error']}", file=sys.stderr, flush=True)
         return None
+    # The destination alone leaves out the source-only twentieth.
     assert abs(len(snap["edges"]) - edges) <= edges // 10 + 1, f"{len(snap['edges'])} edges of {edges}"
+    if reporter == "auto":
+        by_source = sum(1 for e in snap["edges"] if e.get("reporter") == "source")
+        assert by_source == sum(1 for i in range(edges) if i % 20 == 9), f"{by_source} edges by source"
     return source["latency_ms"] / 1000
 
 def dashboard(url, edges):
@@ -246,24 +262,25 @@ for edges in map(int, os.environ["SIZES"].split()):
         t = time.monotonic(); span = vm.load(series, int(time.time())); loaded = time.monotonic() - t
         feeder = threading.Thread(target=live_feed, args=(vm, series, stop), daemon=True); feeder.start()
         time.sleep(feed + 1)  # one live sample in, so the last minute's rates are current
-        polls, raws = [], []
+        polls, raws, dests = [], [], []
         for _ in range(runs):
-            polls.append(poll(vm.url, edges)); raws.append(raw_fetch(vm.url))
+            polls.append(poll(vm.url, edges)); raws.append(raw_fetch(vm.url)); dests.append(poll(vm.url, edges, "destination"))
         backfill_mb, backfill_s = backfill_fetch(vm.url)
         rss, title, trend = dashboard(vm.url, edges)
         stop.set(); feeder.join()
     finally:
         stop.set(); vm.stop()
-    polls = [p for p in polls if p is not None]
+    polls, dests = [p for p in polls if p is not None], [p for p in dests if p is not None]
     row = dict(edges=edges, series=len(series), poll=statistics.median(polls) * 1000 if polls else math.nan, raw=statistics.median(raws) * 1000,
+               dest=statistics.median(dests) * 1000 if dests else math.nan,
                rss=rss, render=render(edges), backfill=backfill_mb, backfill_s=backfill_s, trend=trend)
     rows.append(row)
     print(f"{edges} edges: {len(series)} series, {span // 60} min of history loaded in {loaded:.0f} s; {len(polls)}/{runs} polls answered; "
           f"pane title: {title.strip('┌┐─│ ')}", file=sys.stderr, flush=True)
     # Each row as soon as it is measured: the largest size takes minutes.
     if len(rows) == 1:
-        print(f"{'edges':>6} {'series':>7} {'poll ms':>8} {'raw ms':>8} {'ratio':>6} {'RSS MB':>7} {'render ms':>9} {'backfill MB':>11} {'backfill s':>10} {'trend':>5}", flush=True)
-    print(f"{row['edges']:6} {row['series']:7} {row['poll']:8.1f} {row['raw']:8.1f} {row['poll'] / row['raw']:6.2f} {row['rss']:7.1f} {row['render']:9.3f}"
+        print(f"{'edges':>6} {'series':>7} {'poll ms':>8} {'raw ms':>8} {'ratio':>6} {'dest ms':>8} {'RSS MB':>7} {'render ms':>9} {'backfill MB':>11} {'backfill s':>10} {'trend':>5}", flush=True)
+    print(f"{row['edges']:6} {row['series']:7} {row['poll']:8.1f} {row['raw']:8.1f} {row['poll'] / row['raw']:6.2f} {row['dest']:8.1f} {row['rss']:7.1f} {row['render']:9.3f}"
           f" {row['backfill']:11.2f} {row['backfill_s']:10.2f} {row['trend']:5}", flush=True)
 
 for a, b in zip(rows, rows[1:]):

@@ -7,12 +7,19 @@ public struct IstioQueries: Sendable, Equatable {
     /// Which proxy's view of an edge: `reporter` on Istio's metrics.
     public enum Reporter: String, Sendable, CaseIterable {
         /// Per edge the destination's view, or a waypoint's where the destination reports
-        /// no requests (ambient mode: ztunnel sees connections, the waypoint sees requests).
+        /// no requests (ambient mode: ztunnel sees connections, the waypoint sees requests),
+        /// or the source's where neither reports it (a call out of the mesh, or to a workload
+        /// whose proxy has no Istio telemetry).
         case auto
         case destination, source, waypoint
 
         /// The `reporter=~` regex.
         public var matcher: String { self == .auto ? "destination|waypoint" : rawValue }
+
+        /// Under auto, the reporter that fills in the edges `matcher`'s reporters leave out.
+        /// It is asked apart and joined with `or on (edge)`, so an edge both ends report costs
+        /// Prometheus the lookup but adds nothing to the answer.
+        public var fallback: String? { self == .auto ? "source" : nil }
 
         /// The dashboard's `r` order.
         public var next: Reporter {
@@ -29,8 +36,11 @@ public struct IstioQueries: Sendable, Equatable {
 
     /// The labels that make an edge, with `reporter` so auto can take one reporter per edge,
     /// and the clusters so a multi-cluster mesh's edges stay apart.
-    public static let edgeLabels =
-        "reporter, source_workload, source_workload_namespace, source_cluster, destination_workload, destination_workload_namespace, destination_cluster, destination_service"
+    public static let edgeLabels = "reporter, " + edgeIdentity
+
+    /// The labels that name an edge whoever reports it: what auto's fallback is matched on.
+    public static let edgeIdentity =
+        "source_workload, source_workload_namespace, source_cluster, destination_workload, destination_workload_namespace, destination_cluster, destination_service"
 
     /// Five queries a poll. `traffic` gives rates, codes, flags, gRPC statuses, mTLS and the
     /// success rate; `buckets` the percentiles (computed here, `HistogramQuantile`); `tcp`
@@ -69,9 +79,22 @@ public struct IstioQueries: Sendable, Equatable {
         self.window = window
         self.reporter = reporter
         self.overrides = overrides
-        filled = QueryTemplates.fill(
-            Self.defaultTemplates, overrides: overrides, edge: Self.edgeLabels, window: window,
-            more: [("{reporter}", reporter.matcher)])
+        let fill = { (reporters: String) in
+            QueryTemplates.fill(
+                Self.defaultTemplates, overrides: overrides, edge: Self.edgeLabels, window: window, more: [("{reporter}", reporters)])
+        }
+        let primary = fill(reporter.matcher)
+        guard let fallback = reporter.fallback else {
+            filled = primary
+            return
+        }
+        let more = fill(fallback)
+        // A template without `{reporter}` reads the same either way and stays as it is.
+        filled = Dictionary(
+            uniqueKeysWithValues: primary.map { name, query in
+                guard let other = more[name], other != query else { return (name, query) }
+                return (name, "(\(query)) or on (\(Self.edgeIdentity)) (\(other))")
+            })
     }
 
     /// The PromQL of a named query.

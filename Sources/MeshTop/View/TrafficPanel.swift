@@ -90,13 +90,22 @@ enum TrafficPanel {
         clusters ? key.sourceInCluster + " → " + key.destinationInCluster : key.source + " → " + key.destination
     }
 
-    /// `reporter=auto`, and under auto how many edges a waypoint reports (ambient mode).
+    /// `reporter=auto`, and under auto how many edges a waypoint reports (ambient mode) and
+    /// how many only their source does (calls out of the mesh or to a proxy without telemetry).
     static func reporterTitle(_ reporter: IstioQueries.Reporter, _ edges: [EdgeStats]) -> String {
         let title = "reporter=\(reporter.rawValue)"
         guard reporter == .auto else { return title }
         var waypoint = 0
-        for index in edges.indices where edges[index].reporter == "waypoint" { waypoint += 1 }
-        return waypoint == 0 ? title : title + " (\(waypoint) by waypoint)"
+        var source = 0
+        for index in edges.indices {
+            switch edges[index].reporter {
+            case "waypoint": waypoint += 1
+            case "source": source += 1
+            default: break
+            }
+        }
+        let parts = [(waypoint, "by waypoint"), (source, "by source")].filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
+        return parts.isEmpty ? title : title + " (" + parts.joined(separator: ", ") + ")"
     }
 
     /// `●` every request over mutual TLS, `◐` some in the clear, `○` none over mTLS, blank

@@ -182,7 +182,14 @@ import Testing
     }
 
     @Test func reportersFillTheMatcherAndCycle() {
-        #expect(IstioQueries(reporter: .auto).promql("traffic").contains(#"reporter=~"destination|waypoint""#))
+        // Auto: the destination's or waypoint's series, and the source's of edges neither reports.
+        let auto = IstioQueries(reporter: .auto).promql("traffic")
+        #expect(auto.hasPrefix("(sum by (reporter, source_workload") && auto.contains(#"reporter=~"destination|waypoint""#), "\(auto)")
+        #expect(auto.contains(#") or on (source_workload, source_workload_namespace, source_cluster, destination_workload, "#), "\(auto)")
+        #expect(auto.hasSuffix(#"(rate(istio_requests_total{reporter=~"source"}[1m])))"#), "\(auto)")
+        #expect(!IstioQueries(reporter: .destination).promql("traffic").contains(" or on "))
+        // A template that does not name the reporter is asked once.
+        #expect(IstioQueries(overrides: ["buckets": "max(x[{window}])"]).promql("buckets") == "max(x[1m])")
         #expect(IstioQueries(reporter: .waypoint).promql("buckets").contains(#"reporter=~"waypoint""#))
         let tcp = IstioQueries().promql("tcp")
         for metric in ["istio_tcp_sent_bytes_total", "istio_tcp_received_bytes_total", "istio_tcp_connections_opened_total", "istio_tcp_connections_closed_total"] {

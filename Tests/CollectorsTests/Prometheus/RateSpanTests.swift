@@ -85,7 +85,7 @@ import Testing
     @Test func ageQueriesOfBothProfiles() {
         let istio = IstioQueries(window: "1m").promql("span")
         #expect(istio.contains(#"timestamp(istio_requests_total{reporter=~"destination|waypoint"})[1m:1s]"#), "\(istio)")
-        #expect(istio.hasPrefix("label_replace(max by (reporter, source_workload, "), "\(istio)")
+        #expect(istio.hasPrefix("(label_replace(max by (reporter, source_workload, "), "\(istio)")
         #expect(istio.contains(#""rate_span", "age""#) && istio.contains(#""rate_span", "young""#))
         let envoy = EnvoyQueries(window: "5m").promql("span")
         #expect(envoy.contains(#"timestamp(envoy_cluster_upstream_rq{response_code_class=""})[5m:3s]"#), "\(envoy)")

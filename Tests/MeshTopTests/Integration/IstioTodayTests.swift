@@ -6,7 +6,8 @@ import Testing
 /// Today's Istio series in a real VictoriaMetrics (its import API, two minutes of samples a
 /// second apart), read back by `meshtop snapshot` and `health`: gRPC calls that fail with
 /// HTTP 200, a waypoint-only edge of ambient mode beside an edge both a sidecar and a waypoint
-/// report, a TCP-only edge in the clear, and an edge from a second cluster. The series are
+/// report (and its source too), an edge only its source reports, a TCP-only edge in the clear,
+/// and an edge from a second cluster. The series are
 /// written here in Istio's label scheme; no istio-proxy or ztunnel runs on this machine.
 @Suite(.serialized, .enabled(if: VictoriaMetricsServer.shouldRun, "victoria-metrics (Debian package victoria-metrics) is not installed"))
 struct IstioTodayTests {
@@ -45,6 +46,10 @@ struct IstioTodayTests {
         all.append(Series(metric: "istio_response_messages_total", labels: grpc, perSecond: 90))
         // The same calls as a waypoint in front of cart sees them: auto must not count them twice.
         all += requests(edge(reporter: "waypoint", "web", "cart"), protocol: "grpc", code: "200", grpc: "0", rps: 10)
+        // And as web's own sidecar sees them: auto takes the destination's, not a third count.
+        all += requests(edge(reporter: "source", "web", "cart", policy: "unknown"), protocol: "grpc", code: "200", grpc: "0", rps: 10)
+        // A call to a workload without a sidecar: only its source reports it.
+        all += requests(edge(reporter: "source", "cart", "ledger", policy: "unknown"), protocol: "http", code: "200", grpc: "", rps: 3)
         // Ambient: only the waypoint reports requests to reviews.
         all += requests(edge(reporter: "waypoint", "web", "reviews"), protocol: "http", code: "200", grpc: "", rps: 5)
         // A database over plain TCP, without mTLS.
@@ -98,7 +103,7 @@ struct IstioTodayTests {
         var seen: [[String: Any]] = []
         try await Tool.waitUntil("the imported edges", within: 30, log: { "\(seen) \(victoria.logTail())" }) {
             seen = try await snapshot(victoria.url).edges
-            return seen.count == 4
+            return seen.count == 5
         }
 
         let grpc = try #require(find(seen, "web", "cart"), "\(seen)")
@@ -112,6 +117,11 @@ struct IstioTodayTests {
         let ambient = try #require(find(seen, "web", "reviews"))
         #expect(ambient["reporter"] as? String == "waypoint")
         #expect(near(ambient["rps"], 5))
+
+        let outside = try #require(find(seen, "cart", "ledger"))
+        #expect(outside["reporter"] as? String == "source")
+        #expect(near(outside["rps"], 3), "\(outside)")
+        #expect(outside["mtls_share"] is NSNull, "a source reporter does not know: \(outside)")
 
         let tcp = try #require(find(seen, "cart", "db"))
         #expect(tcp["rps"] as? Double == 0)
@@ -133,6 +143,8 @@ struct IstioTodayTests {
         #expect(find(tolerant, "web", "cart")?["success_rate"] as? Double == 1)
         let waypoint = try await snapshot(victoria.url, ["--reporter", "waypoint"]).edges
         #expect(Set(waypoint.compactMap { $0["destination"] as? String }) == ["shop/cart", "shop/reviews"])
+        let destination = try await snapshot(victoria.url, ["--reporter", "destination"]).edges
+        #expect(find(destination, "cart", "ledger") == nil && destination.count == 3, "\(destination)")
 
         // The sparklines' back-fill: one series an edge, the waypoint's report of it left out.
         let collector = MeshCollector(client: PrometheusClient(url: victoria.url), profile: .istio(IstioQueries(window: "1m")))
@@ -144,7 +156,7 @@ struct IstioTodayTests {
         let rates = points.compactMap(\.rps).sorted()
         #expect(!rates.isEmpty && near(rates[rates.count / 2], 10), "\(rates)")
         #expect(points.contains { ($0.p99 ?? 0) > 0 }, "\(points)")
-        #expect(past.series.count == 3, "the TCP-only edge has no request rate to draw")
+        #expect(past.series.count == 4, "the TCP-only edge has no request rate to draw")
 
         // The text table names clusters when there are two, and the gRPC status by name.
         let text = try await BinaryRun.run("meshtop", ["snapshot", "--prometheus", victoria.url, "--window", "1m"], environment: Self.environment)

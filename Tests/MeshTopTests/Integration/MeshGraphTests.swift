@@ -4,9 +4,9 @@ import TestSupport
 import Testing
 
 /// The service graph on the local mesh (real Envoys, etcd, Prometheus): the dashboard's load
-/// drawn as the gateway's caller and the gateway's edge to the storage service with live
-/// figures; a fault at the gateway colours the load's edge and says why; `snapshot --graph`
-/// prints the same picture once.
+/// drawn as the gateway's caller, the gateway's edge to the storage service and the storage
+/// service's edge to etcd (which only its source reports) with live figures; a fault at the
+/// gateway colours the load's edge and says why; `snapshot --graph` prints the same picture once.
 @Suite(.serialized, .enabled(if: LocalMesh.shouldRun && TmuxSession.shouldRun, "envoy, etcd, prometheus or tmux is not installed"))
 struct MeshGraphTests {
     @Test func theGraphFollowsTheMeshAndAFaultColoursItsEdge() async throws {
@@ -22,10 +22,12 @@ struct MeshGraphTests {
         try await tmux.waitFor("the dashboard", within: 30) { $0.contains("┌ Load") }
         try tmux.send("g")
         // The load enters by the gateway; the gateway's edge comes with Prometheus's rates.
-        let edge = #"istio-system/istio-ingressgatew… ├─[0-9.]+/s plain─+▶│ default/proxy-etcd-storage │"#
-        try await tmux.waitFor("load → gateway → storage, with rates", within: 60) { screen in
+        let edge = #"istio-system/istio-ingressgatew… ├─[0-9.]+/s plain─+▶│ default/proxy-etcd-storage ├"#
+        let etcdEdge = #"│ default/proxy-etcd-storage ├─[0-9.]+/s plain─+▶│ etcd-service.default.svc.cluste… │"#
+        try await tmux.waitFor("load → gateway → storage → etcd, with rates", within: 60) { screen in
             screen.range(of: #"│ load ├─[0-9.]+/s─+▶│ istio-system/istio-ingressgatew"#, options: .regularExpression) != nil
                 && screen.range(of: edge, options: .regularExpression) != nil
+                && screen.range(of: etcdEdge, options: .regularExpression) != nil
         }
         // Half the requests aborted at the gateway: the load's edge says so; the storage edge,
         // which those requests never reach, stays as it was.
@@ -48,8 +50,9 @@ struct MeshGraphTests {
 
         let once = try await BinaryRun.run("meshtop", ["snapshot", "--prometheus", mesh.prometheus, "--polls", "2", "--graph"])
         #expect(once.status == 0, "\(once.stderr)")
-        #expect(once.stdout.hasPrefix("GRAPH  2 nodes · 1 edges\n"), "\(once.stdout)")
+        #expect(once.stdout.hasPrefix("GRAPH  3 nodes · 2 edges\n"), "\(once.stdout)")
         #expect(once.stdout.range(of: edge, options: .regularExpression) != nil, "\(once.stdout)")
+        #expect(once.stdout.range(of: etcdEdge, options: .regularExpression) != nil, "\(once.stdout)")
         let json = try await BinaryRun.run("meshtop", ["snapshot", "--prometheus", mesh.prometheus, "--graph", "--json"])
         #expect(json.status == 2 && json.stderr.split(separator: "\n").count == 1, "\(json.stderr)")
     }
