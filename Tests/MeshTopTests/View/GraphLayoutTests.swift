@@ -120,6 +120,45 @@ import Testing
         #expect(ranks[0] < ranks[1])
     }
 
+    @Test func aNodeKeepsItsCellWhileItExists() {
+        func cells(_ layout: GraphLayout) -> [String: GraphLayout.Point] {
+            Dictionary(uniqueKeysWithValues: layout.boxes.map { ($0.node, GraphLayout.Point(x: $0.x, y: $0.y)) })
+        }
+        func graph(_ pairs: [(String, String)], rps: Double = 10, selfRate: Double = 9, failing: Bool = false) -> ServiceGraph {
+            ServiceGraph(
+                nodes: [],
+                edges: (pairs + [("c", "c")]).map {
+                    let bad = failing && $0 == ("gw", "b")
+                    return .init(from: $0.0, to: $0.1, rps: $0.0 == $0.1 ? selfRate : rps, failed: bad ? rps / 5 : 0, p99: 12, mutualTLS: nil)
+                })
+        }
+        let pairs = [("gw", "a"), ("gw", "b"), ("gw", "c"), ("a", "db"), ("b", "db"), ("c", "cache")]
+        let first = GraphLayout(graph(pairs))
+        // Every rate grows to five digits, the self-call's in c's box too: nothing moves.
+        let busier = GraphLayout(graph(pairs, rps: 12_345, selfRate: 12_345), previous: first.placement)
+        #expect(cells(busier) == cells(first))
+        // An edge going bad widens its gap once for the error share; healed, nothing moves back.
+        let failing = GraphLayout(graph(pairs, failing: true), previous: busier.placement)
+        #expect(failing.boxes.allSatisfy { $0.y == first.box($0.node)!.y && $0.x >= first.box($0.node)!.x })
+        let healed = GraphLayout(graph(pairs), previous: failing.placement)
+        #expect(cells(healed) == cells(failing))
+        // a goes away and gw's box shrinks by a line: the others stay where they were.
+        let rest = pairs.filter { $0.0 != "a" && $0.1 != "a" }
+        let without = GraphLayout(graph(rest), previous: healed.placement)
+        #expect(cells(without) == cells(healed).filter { $0.key != "a" }, "\(cells(without)) \(cells(healed))")
+        // b gains a call, one line more: c below it moves down by at most that line, and
+        // stays there when the call ends again.
+        let grown = GraphLayout(graph(rest + [("b", "cache")]), previous: without.placement)
+        let growth = grown.box("b")!.height - without.box("b")!.height
+        #expect(growth == 1)
+        let moved = grown.box("c")!.y - without.box("c")!.y
+        #expect(moved >= 0 && moved <= growth, "\(moved)")
+        #expect(grown.box("gw")!.y == without.box("gw")!.y && grown.box("b")!.y == without.box("b")!.y)
+        let back = GraphLayout(graph(rest), previous: grown.placement)
+        #expect(back.box("c")!.y == grown.box("c")!.y)
+        expectSound(back)
+    }
+
     @Test func pastTheThresholdsAnEdgeIsColouredAndSaysWhy() {
         var thresholds = HealthThresholds()
         thresholds.p99Milliseconds = 500

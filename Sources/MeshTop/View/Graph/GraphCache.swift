@@ -2,8 +2,9 @@ import Collectors
 import Foundation
 
 /// The graph view's picture, kept between frames and laid out again only when a poll brings
-/// new edges or the user changes what the graph shows; each layout starts from the last one's
-/// placement, so nodes keep their places from poll to poll. Owned by the dashboard's UI thread.
+/// new edges or the user changes what the graph shows; each layout starts from the placement
+/// of the last layout of the same view (collapse, scope and filter), so nodes keep their
+/// places from poll to poll, and again after a filter is cleared. Owned by the dashboard's UI thread.
 struct GraphCache: Sendable {
     /// Past this many workloads the graph starts with namespaces collapsed (`c` toggles).
     static let collapseAbove = 40
@@ -19,10 +20,20 @@ struct GraphCache: Sendable {
         var load: Double?
     }
 
+    /// What the graph shows: a placement is kept for each, since the rows of a filtered view
+    /// would leave holes in the whole one and the other way round.
+    private struct View: Hashable {
+        var collapsed: Bool
+        var scope: String?
+        var filter: String?
+    }
+
+    /// A few views' placements: a user toggles between some, not hundreds.
+    private static let viewsKept = 8
+
     private var key: Key?
     private(set) var picture: GraphPicture?
-    private var placement: GraphLayout.Placement?
-    private var placedCollapsed: Bool?
+    private var placements: [View: GraphLayout.Placement] = [:]
     /// Whether the last layout's edges, left to their size, would be collapsed (`c` toggles from it).
     private(set) var autoCollapsed = false
 
@@ -45,9 +56,10 @@ struct GraphCache: Sendable {
         let filter = view.filter
         let graph = ServiceGraph(edges: snapshot.edges, collapsed: collapsed).withLoad(load, authority: loadAuthority).scoped(to: view.scope)
             .filtered(filter.map { filter in { filter.matches($0) } })
-        let layout = GraphLayout(graph, previous: placedCollapsed == collapsed ? placement : nil, thresholds: thresholds)
-        placement = layout.placement
-        placedCollapsed = collapsed
+        let shown = View(collapsed: collapsed, scope: view.scope, filter: filter?.text)
+        let layout = GraphLayout(graph, previous: placements[shown], thresholds: thresholds)
+        if placements[shown] == nil, placements.count >= Self.viewsKept { placements = [:] }
+        placements[shown] = layout.placement
         let picture = GraphPicture(layout)
         self.key = key
         self.picture = picture

@@ -13,7 +13,9 @@ import Collectors
 ///    ones go where their neighbours pull them, so a poll that adds an edge does not reshuffle
 ///    the picture;
 /// 4. **coordinates**: columns as wide as their widest box, gaps as wide as their labels and
-///    vertical channels; each box as low as needed to meet its callers' lines straight.
+///    vertical channels; each box as low as needed to meet its callers' lines straight. Given
+///    the previous placement, a known node keeps its row, and widths only grow, so a node
+///    moves only when a box above it grows past the room it had.
 ///
 /// Pure and deterministic: the same graph (and placement) always gives the same layout.
 struct GraphLayout: Equatable, Sendable {
@@ -55,12 +57,24 @@ struct GraphLayout: Equatable, Sendable {
         static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
     }
 
-    /// What a next layout keeps: each node's layer and order.
+    /// What a next layout keeps: each node's order, its row in its layer, and the widths so far.
     struct Placement: Equatable, Sendable {
         var order: [String: Double] = [:]
+        /// Each node's layer and top row: in the same layer it keeps that row unless the boxes
+        /// above it now need more room, so a box shrinking or a node above going away moves nothing.
+        var rows: [String: (layer: Int, y: Int)] = [:]
         /// Each gap's label width so far: a label that grows (an error share appearing) widens
         /// its gap once, and the columns do not move back and forth with every poll.
         var labelZones: [Int] = []
+        /// Each column's width and each gap's vertical channels so far, for the same reason.
+        var columnWidths: [Int] = []
+        var channelCounts: [Int] = []
+
+        static func == (a: Self, b: Self) -> Bool {
+            a.order == b.order && a.labelZones == b.labelZones && a.columnWidths == b.columnWidths && a.channelCounts == b.channelCounts
+                && a.rows.count == b.rows.count
+                && a.rows.allSatisfy { name, row in b.rows[name].map { $0 == row } ?? false }
+        }
     }
 
     static let maxName = 32
@@ -172,7 +186,7 @@ struct GraphLayout: Equatable, Sendable {
             let title = Format.fit(clean, min(Self.maxName, DisplayWidth.of(clean)))
             let members = graph.members[names[node]]
             var inner = DisplayWidth.of(title)
-            if let rate = selfRate[node] { inner = max(inner, DisplayWidth.of("↻ " + Format.rate(rate) + "/s")) }
+            if selfRate[node] != nil { inner = max(inner, DisplayWidth.of("↻ ") + Self.rateColumns) }
             if let members { inner = max(inner, DisplayWidth.of("\(members) workloads")) }
             let lines = 1 + (selfRate[node] != nil ? 1 : 0) + (members != nil ? 1 : 0)
             let exits = outgoing[.node(node)]?.count ?? 0
@@ -186,12 +200,16 @@ struct GraphLayout: Equatable, Sendable {
         for (layer, items) in layers.enumerated() {
             for case .node(let node) in items { columnWidth[layer] = max(columnWidth[layer], boxOf[node]!.width) }
         }
+        if let kept = previous?.columnWidths {
+            for layer in columnWidth.indices where layer < kept.count { columnWidth[layer] = max(columnWidth[layer], kept[layer]) }
+        }
+        placement.columnWidths = columnWidth
         var labelZone = Array(repeating: 3, count: layers.count)
         var channels: [[Item]] = Array(repeating: [], count: layers.count)
         for (layer, items) in layers.enumerated() {
             for item in items {
                 for out in outgoing[item] ?? [] {
-                    if case .node = item { labelZone[layer] = max(labelZone[layer], Self.columns(labels[chains[out.chain].edge]) + 4) }
+                    if case .node = item { labelZone[layer] = max(labelZone[layer], Self.reservedColumns(labels[chains[out.chain].edge]) + 4) }
                     if !channels[layer].contains(out.to) { channels[layer].append(out.to) }
                 }
             }
@@ -200,9 +218,14 @@ struct GraphLayout: Equatable, Sendable {
             for layer in labelZone.indices where layer < kept.count { labelZone[layer] = max(labelZone[layer], kept[layer]) }
         }
         placement.labelZones = labelZone
+        var channelRoom = channels.map(\.count)
+        if let kept = previous?.channelCounts {
+            for layer in channelRoom.indices where layer < kept.count { channelRoom[layer] = max(channelRoom[layer], kept[layer]) }
+        }
+        placement.channelCounts = channelRoom
         var columnX = Array(repeating: 0, count: layers.count)
         for layer in layers.indices.dropFirst() {
-            columnX[layer] = columnX[layer - 1] + columnWidth[layer - 1] + labelZone[layer - 1] + channels[layer - 1].count + 2
+            columnX[layer] = columnX[layer - 1] + columnWidth[layer - 1] + labelZone[layer - 1] + channelRoom[layer - 1] + 2
         }
 
         // Rows, layer by layer: each item as high as its slot allows, as low as its callers' lines.
@@ -218,7 +241,9 @@ struct GraphLayout: Equatable, Sendable {
                 let itemHeight = item.nodeIndex.map { boxOf[$0]!.height } ?? 1
                 let middle = itemHeight / 2
                 var top = cursor
-                if let callers = incoming[item], !callers.isEmpty {
+                if let node = item.nodeIndex, let kept = previous?.rows[names[node]], kept.layer == layer {
+                    top = max(cursor, kept.y)
+                } else if let callers = incoming[item], !callers.isEmpty {
                     let rows = callers.compactMap { exitRow[$0.from]?[$0.chain] }
                     if !rows.isEmpty { top = max(cursor, rows.reduce(0, +) / rows.count - middle) }
                 }
@@ -234,6 +259,7 @@ struct GraphLayout: Equatable, Sendable {
                 if let node = item.nodeIndex {
                     boxOf[node]!.x = columnX[layer]
                     boxOf[node]!.y = top
+                    placement.rows[names[node]] = (layer, top)
                 }
                 cursor = top + itemHeight + 1
                 height = max(height, cursor - 1)
@@ -447,6 +473,16 @@ struct GraphLayout: Equatable, Sendable {
     // MARK: labels
 
     static func columns(_ line: Line) -> Int { line.reduce(0) { $0 + DisplayWidth.of($1.text) } }
+
+    /// The widest rate `Format.rate` writes, with its unit (`9999.9/s`, `999.9k/s`): a rate's
+    /// room is kept at this width, so a rate that grows a digit moves no column.
+    static let rateColumns = 8
+
+    /// A label's room in its gap: its rate (the first segment) counted at `rateColumns`.
+    static func reservedColumns(_ line: Line) -> Int {
+        guard let rate = line.first else { return 0 }
+        return columns(line) - DisplayWidth.of(rate.text) + max(rateColumns, DisplayWidth.of(rate.text))
+    }
 
     /// The rate always; the error share and the P99 when past the health thresholds; mTLS
     /// where a reporter knows.
