@@ -14,7 +14,7 @@ final class ClientLog {
 
     init(path: String?, plan: LoadPlan, sink: (@Sendable (AccessLogRecord, String) -> Void)? = nil) throws {
         if let path {
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             guard let handle = FileHandle(forWritingAtPath: path) else { throw ClientLogError(path: path) }
             handle.seekToEndOfFile()
             self.handle = handle

@@ -10,7 +10,7 @@ final class DebugLog: Sendable {
             handle = nil
             return
         }
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: path) else { throw DebugLogError(path: path) }
         handle.seekToEndOfFile()
         self.handle = handle

@@ -10,7 +10,7 @@ import Testing
         var path: String { url.path }
         init() {
             url = FileManager.default.temporaryDirectory.appendingPathComponent("follow-\(UUID().uuidString).log")
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         }
         func append(_ text: String) throws {
             let handle = try FileHandle(forWritingTo: url)
@@ -57,7 +57,7 @@ import Testing
         #expect(strings(follower.poll()) == ["before 1"])
         // logrotate: rename, then a new file at the same path.
         try FileManager.default.moveItem(atPath: log.path, toPath: log.path + ".1")
-        FileManager.default.createFile(atPath: log.path, contents: Data("after 1\n".utf8))
+        _ = FileManager.default.createFile(atPath: log.path, contents: Data("after 1\n".utf8))
         #expect(strings(follower.poll()) == ["before 2 without newline", "after 1"])
         #expect(follower.rotations == 1)
         try log.append("after 2\n")

@@ -14,7 +14,7 @@ import Testing
         init(files: [String] = [], fifos: [String] = []) throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("inputs-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            for name in files { FileManager.default.createFile(atPath: path(name), contents: nil) }
+            for name in files { _ = FileManager.default.createFile(atPath: path(name), contents: nil) }
             for name in fifos where mkfifo(path(name), 0o600) != 0 { throw POSIXError(.EEXIST) }
         }
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
@@ -74,7 +74,7 @@ import Testing
         let inputs = try LogInputs(sources: [path], fromStart: false, format: .auto)
         let waited = wait(inputs) {
             try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
-            FileManager.default.createFile(atPath: path, contents: Data((Self.line + "\n").utf8))
+            _ = FileManager.default.createFile(atPath: path, contents: Data((Self.line + "\n").utf8))
         }
         #expect(waited < .seconds(10))
     }
