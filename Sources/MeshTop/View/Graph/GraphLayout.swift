@@ -60,9 +60,13 @@ struct GraphLayout: Equatable, Sendable {
     /// What a next layout keeps: each node's order, its row in its layer, and the widths so far.
     struct Placement: Equatable, Sendable {
         var order: [String: Double] = [:]
+        struct Row: Equatable, Sendable {
+            var layer: Int
+            var y: Int
+        }
         /// Each node's layer and top row: in the same layer it keeps that row unless the boxes
         /// above it now need more room, so a box shrinking or a node above going away moves nothing.
-        var rows: [String: (layer: Int, y: Int)] = [:]
+        var rows: [String: Row] = [:]
         /// Each gap's label width so far: a label that grows (an error share appearing) widens
         /// its gap once, and the columns do not move back and forth with every poll.
         var labelZones: [Int] = []
@@ -70,10 +74,10 @@ struct GraphLayout: Equatable, Sendable {
         var columnWidths: [Int] = []
         var channelCounts: [Int] = []
 
-        static func == (a: Self, b: Self) -> Bool {
-            a.order == b.order && a.labelZones == b.labelZones && a.columnWidths == b.columnWidths && a.channelCounts == b.channelCounts
-                && a.rows.count == b.rows.count
-                && a.rows.allSatisfy { name, row in b.rows[name].map { $0 == row } ?? false }
+        /// Each width at least what it was: a column that exists now and did before.
+        static func widened(_ widths: [Int], _ kept: [Int]?) -> [Int] {
+            guard let kept else { return widths }
+            return widths.indices.map { $0 < kept.count ? max(widths[$0], kept[$0]) : widths[$0] }
         }
     }
 
@@ -200,9 +204,7 @@ struct GraphLayout: Equatable, Sendable {
         for (layer, items) in layers.enumerated() {
             for case .node(let node) in items { columnWidth[layer] = max(columnWidth[layer], boxOf[node]!.width) }
         }
-        if let kept = previous?.columnWidths {
-            for layer in columnWidth.indices where layer < kept.count { columnWidth[layer] = max(columnWidth[layer], kept[layer]) }
-        }
+        columnWidth = Placement.widened(columnWidth, previous?.columnWidths)
         placement.columnWidths = columnWidth
         var labelZone = Array(repeating: 3, count: layers.count)
         var channels: [[Item]] = Array(repeating: [], count: layers.count)
@@ -214,14 +216,9 @@ struct GraphLayout: Equatable, Sendable {
                 }
             }
         }
-        if let kept = previous?.labelZones {
-            for layer in labelZone.indices where layer < kept.count { labelZone[layer] = max(labelZone[layer], kept[layer]) }
-        }
+        labelZone = Placement.widened(labelZone, previous?.labelZones)
         placement.labelZones = labelZone
-        var channelRoom = channels.map(\.count)
-        if let kept = previous?.channelCounts {
-            for layer in channelRoom.indices where layer < kept.count { channelRoom[layer] = max(channelRoom[layer], kept[layer]) }
-        }
+        let channelRoom = Placement.widened(channels.map(\.count), previous?.channelCounts)
         placement.channelCounts = channelRoom
         var columnX = Array(repeating: 0, count: layers.count)
         for layer in layers.indices.dropFirst() {
@@ -259,7 +256,7 @@ struct GraphLayout: Equatable, Sendable {
                 if let node = item.nodeIndex {
                     boxOf[node]!.x = columnX[layer]
                     boxOf[node]!.y = top
-                    placement.rows[names[node]] = (layer, top)
+                    placement.rows[names[node]] = Placement.Row(layer: layer, y: top)
                 }
                 cursor = top + itemHeight + 1
                 height = max(height, cursor - 1)
