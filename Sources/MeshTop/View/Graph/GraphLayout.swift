@@ -70,6 +70,10 @@ struct GraphLayout: Equatable, Sendable {
         /// Each gap's label width so far: a label that grows (an error share appearing) widens
         /// its gap once, and the columns do not move back and forth with every poll.
         var labelZones: [Int] = []
+        /// For each gap, how many layouts in a row its labels needed less than it kept: past
+        /// `labelZoneMemory` it narrows to what they need, so a start-up burst of errors does
+        /// not leave the picture wide (and its right end off screen) for the whole session.
+        var labelZoneSlack: [Int] = []
         /// Each column's width and each gap's vertical channels so far, for the same reason.
         var columnWidths: [Int] = []
         var channelCounts: [Int] = []
@@ -82,6 +86,8 @@ struct GraphLayout: Equatable, Sendable {
     }
 
     static let maxName = 32
+    /// Layouts (about one a poll) a gap keeps room its labels no longer need.
+    static let labelZoneMemory = 30
     /// Nodes past this many are left out (and counted); a bigger mesh is drawn collapsed.
     static let maxNodes = 400
 
@@ -216,7 +222,15 @@ struct GraphLayout: Equatable, Sendable {
                 }
             }
         }
+        let needed = labelZone
         labelZone = Placement.widened(labelZone, previous?.labelZones)
+        placement.labelZoneSlack = labelZone.indices.map { layer in
+            labelZone[layer] > needed[layer] ? (previous?.labelZoneSlack.dropFirst(layer).first ?? 0) + 1 : 0
+        }
+        for layer in labelZone.indices where placement.labelZoneSlack[layer] > Self.labelZoneMemory {
+            labelZone[layer] = needed[layer]
+            placement.labelZoneSlack[layer] = 0
+        }
         placement.labelZones = labelZone
         let channelRoom = Placement.widened(channels.map(\.count), previous?.channelCounts)
         placement.channelCounts = channelRoom
