@@ -13,13 +13,7 @@ import Testing
     }
 
     func expectGolden(_ picture: GraphPicture, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let url = ScreenTests.goldenDirectory.appendingPathComponent("graph-\(name).txt")
-        let text = picture.lines.joined(separator: "\n") + "\n"
-        if ProcessInfo.processInfo.environment["MESHTOP_RECORD_GOLDEN"] == "1" {
-            try text.write(to: url, atomically: true, encoding: .utf8)
-        }
-        let golden = try String(contentsOf: url, encoding: .utf8)
-        #expect(text == golden, "graph-\(name) differs from its golden file:\n\(text)", sourceLocation: sourceLocation)
+        try ScreenTests.expectGolden(lines: picture.lines, "graph-\(name).txt", sourceLocation: sourceLocation)
     }
 
     /// No two boxes overlap, and each route's points turn at right angles.

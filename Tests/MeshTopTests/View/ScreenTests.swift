@@ -11,13 +11,18 @@ import Testing
         .deletingLastPathComponent().appendingPathComponent("Fixtures/golden")
 
     func expectGolden(_ grid: Grid, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let url = Self.goldenDirectory.appendingPathComponent(name)
-        let text = grid.lines.joined(separator: "\n") + "\n"
+        try Self.expectGolden(lines: grid.lines, name, sourceLocation: sourceLocation)
+    }
+
+    /// Lines against Fixtures/golden/`name`; MESHTOP_RECORD_GOLDEN=1 writes them there instead.
+    static func expectGolden(lines: [String], _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let url = goldenDirectory.appendingPathComponent(name)
+        let text = lines.joined(separator: "\n") + "\n"
         if ProcessInfo.processInfo.environment["MESHTOP_RECORD_GOLDEN"] == "1" {
             try text.write(to: url, atomically: true, encoding: .utf8)
         }
         let golden = try String(contentsOf: url, encoding: .utf8)
-        #expect(text == golden, "\(name) differs from its golden file", sourceLocation: sourceLocation)
+        #expect(text == golden, "\(name) differs from its golden file:\n\(text)", sourceLocation: sourceLocation)
     }
 
     func expectFits(_ grid: Grid, sourceLocation: SourceLocation = #_sourceLocation) {
