@@ -114,8 +114,8 @@ public struct AccessLogDecoder: Sendable {
     }
 
     /// Detection and counting around one parse: `text` gets the fields of a line in a text
-    /// format, `json` the record of a JSON line.
-    mutating func read<Result>(
+    /// format, `json` the record of a JSON line (or of a ztunnel one).
+    public mutating func read<Result>(
         _ line: UnsafeBufferPointer<UInt8>, text: (AccessLogParser, AccessLogLine) -> Result,
         json: (AccessLogRecord) -> Result
     ) -> Result? {

@@ -7,6 +7,8 @@ public struct AccessLogLine {
     /// Two offsets per slot of the format, -1 for a field the line did not reach.
     let captures: UnsafePointer<Int>
     let slotOfField: UnsafeBufferPointer<Int32>
+    /// The format's slots, for whether a field was quoted (its `\"` and `\\` are escapes).
+    let slots: UnsafeBufferPointer<AccessLogParser.Slot>
     /// Space-separated fields after the format's last one (`AccessLogParser.withTolerantMatch`).
     public var extraFields = 0
     /// The format's fields after the one the line ended with.

@@ -72,12 +72,12 @@ extension AccessLogParser {
                 }
             }
             guard walk.matched else { return nil }
-            return program.slotOfField.withUnsafeBufferPointer { slotOfField in
+            return program.slotOfField.withUnsafeBufferPointer { slotOfField in program.slots.withUnsafeBufferPointer { slots in
                 body(
                     AccessLogLine(
                         bytes: UnsafeBufferPointer(start: base, count: end), captures: captures.baseAddress!,
-                        slotOfField: slotOfField, extraFields: walk.extraTokens, missingFields: missing))
-            }
+                        slotOfField: slotOfField, slots: slots, extraFields: walk.extraTokens, missingFields: missing))
+            } }
         }
     }
 

@@ -77,6 +77,8 @@ public struct AccessLogParser: Sendable {
         /// The format cut at each field boundary, longest first, for lines that end early
         /// (`AccessLogParser+Tolerant.swift`); empty in the cut programs themselves.
         let shorter: [Shorter]
+        /// How a record's JSON object is written from a line (`AccessLogParser+JSON.swift`).
+        let jsonPlan: JSONPlan
 
         init(
             format: EnvoyFormat, steps: [Step], literals: [UInt8], slots: [Slot], extraKeys: [String?],
@@ -90,6 +92,7 @@ public struct AccessLogParser: Sendable {
             self.slotOfField = slotOfField
             self.startsWithBracketedTime = startsWithBracketedTime
             self.shorter = shorter
+            jsonPlan = JSONPlan(slots: slots, extraKeys: extraKeys, slotOfField: slotOfField)
         }
     }
 
@@ -240,13 +243,15 @@ public struct AccessLogParser: Sendable {
         for (index, slot) in program.slots.enumerated() {
             guard let bytes = line.value(slot: index) else { continue }
             if slot.field >= 0 {
+                // A field named twice is read from its first place, as `AccessLogLine.value` reads it.
+                guard program.slotOfField[Int(slot.field)] == Int32(index) else { continue }
                 let field = AccessLogField.allCases[Int(slot.field)]
                 if slot.kind == .number {
                     record.set(field, number: Self.integer(bytes))
                 } else {
                     record.set(field, text: slot.quoted ? Self.unescaped(bytes) : String(decoding: bytes, as: UTF8.self))
                 }
-            } else if let key = program.extraKeys[index] {
+            } else if let key = program.extraKeys[index], record.extra[key] == nil {
                 record.extra[key] = slot.quoted ? Self.unescaped(bytes) : String(decoding: bytes, as: UTF8.self)
             }
         }
@@ -266,12 +271,12 @@ public struct AccessLogParser: Sendable {
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * slotCount + 1) { captures in
             for index in 0..<(2 * slotCount) { captures[index] = -1 }
             guard Self.run(program, line, end: end, captures: captures.baseAddress!, tail: false).matched else { return nil }
-            return program.slotOfField.withUnsafeBufferPointer { slotOfField in
+            return program.slotOfField.withUnsafeBufferPointer { slotOfField in program.slots.withUnsafeBufferPointer { slots in
                 body(
                     AccessLogLine(
                         bytes: UnsafeBufferPointer(start: base, count: end), captures: captures.baseAddress!,
-                        slotOfField: slotOfField))
-            }
+                        slotOfField: slotOfField, slots: slots))
+            } }
         }
     }
 
@@ -555,26 +560,10 @@ struct Matcher {
         return count & 1 == 1
     }
 
-    /// The first position at or after `from` holding `a` or `b`, or `end`. Eight bytes
-    /// at a time: a byte equal to the target makes a zero byte in `word ^ target`, and
-    /// `(x - 0x01…) & ~x & 0x80…` flags zero bytes; the lowest flag is always a true one.
+    /// The first position at or after `from` holding `a` or `b`, or `end`.
     @inline(__always)
     private func indexOfEither(_ a: UInt8, _ b: UInt8, from: Int) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let spreadA = UInt64(a) &* ones
-        let spreadB = UInt64(b) &* ones
-        var index = from
-        while index + 8 <= end {
-            let word = UInt64(littleEndian: UnsafeRawPointer(line + index).loadUnaligned(as: UInt64.self))
-            let xa = word ^ spreadA
-            let xb = word ^ spreadB
-            let zeros = ((xa &- ones) & ~xa & highs) | ((xb &- ones) & ~xb & highs)
-            if zeros != 0 { return index + zeros.trailingZeroBitCount / 8 }
-            index += 8
-        }
-        while index < end, line[index] != a, line[index] != b { index += 1 }
-        return index
+        ByteScan.firstOfEither(a, b, in: line, from: from, end: end)
     }
 
     private func has(_ literal: UnsafeBufferPointer<UInt8>, at position: Int, from skip: Int = 0) -> Bool {

@@ -82,8 +82,24 @@ public enum JSONValue: Sendable {
     public func write(into out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
-        case .number(let value): out.append(contentsOf: String(value).utf8)
+        case .number(let value): Self.writeInteger(value, into: &out)
         case .string(let value): Self.writeString(value, into: &out)
+        }
+    }
+
+    /// The decimal digits of `value`, without making a String of them.
+    public static func writeInteger(_ value: Int, into out: inout some ByteSink) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var rest = value.magnitude
+        // 20 digits hold any UInt64; they are made from the last one backwards.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var index = digits.count
+            repeat {
+                index -= 1
+                digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            out.append(UnsafeBufferPointer(rebasing: digits[index...]))
         }
     }
 
@@ -96,9 +112,33 @@ public enum JSONValue: Sendable {
 
     public static func writeString(_ value: String, into out: inout [UInt8]) {
         var value = value
+        value.withUTF8 { writeString(utf8: $0, into: &out) }
+    }
+
+    /// A JSON string literal of printable ASCII (`FieldText.plain`): only `"` and `\` need
+    /// an escape, and most values have neither.
+    public static func writeString(printable bytes: UnsafeBufferPointer<UInt8>, into out: inout some ByteSink) {
+        out.append(UInt8(ascii: "\""))
+        if let base = bytes.baseAddress {
+            var runStart = 0
+            while true {
+                let index = ByteScan.firstOfEither(UInt8(ascii: "\""), UInt8(ascii: "\\"), in: base, from: runStart, end: bytes.count)
+                guard index < bytes.count else { break }
+                out.append(UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                out.append(UInt8(ascii: "\\"))
+                out.append(bytes[index])
+                runStart = index + 1
+            }
+            out.append(UnsafeBufferPointer(rebasing: bytes[runStart...]))
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// A JSON string literal of valid UTF-8.
+    private static func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // The table is read once, not behind a lazy global on every byte.
-        ControlBytes.suspect.withUnsafeBufferPointer { suspect in value.withUTF8 { bytes in
+        ControlBytes.suspect.withUnsafeBufferPointer { suspect in
             // Runs that need no escape are copied whole.
             var runStart = 0
             var index = 0
@@ -139,7 +179,7 @@ public enum JSONValue: Sendable {
                 }
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
-        } }
+        }
         out.append(UInt8(ascii: "\""))
     }
 }

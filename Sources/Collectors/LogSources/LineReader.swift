@@ -21,7 +21,7 @@ public final class LineReader {
     private let descriptor: Int32
     private let ownsDescriptor: Bool
     private var buffer: UnsafeMutablePointer<UInt8>
-    private var capacity = 1 << 20
+    private var capacity = 1 << 18
     /// Bytes `start..<filled` of the buffer are read and not yet handed out.
     private var start = 0
     private var filled = 0

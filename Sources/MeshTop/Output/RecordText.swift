@@ -6,7 +6,7 @@ import Collectors
 struct RecordText {
     let color: Bool
 
-    private func field(_ value: String?) -> String {
+    func field(_ value: String?) -> String {
         guard let value, !value.isEmpty else { return "-" }
         return ControlBytes.sanitize(value)
     }
@@ -15,7 +15,7 @@ struct RecordText {
         field(start.map(Format.logTime))
     }
 
-    private func colored(_ text: String, code: Int?) -> String {
+    func colored(_ text: String, code: Int?) -> String {
         guard color, let code else { return text }
         let sgr = code >= 500 || code == 0 ? "31" : code >= 400 ? "33" : "32"
         return "\u{1B}[\(sgr)m\(text)\u{1B}[0m"
