@@ -62,7 +62,11 @@ extension AccessLogParser {
     /// The most bytes `writeJSON` writes for a line of this format: every key, and each
     /// value at most six times its bytes in the line (`\u00XX` of a control byte).
     public func jsonBound(_ line: AccessLogLine, origin: [UInt8]) -> Int {
-        program.jsonPlan.keys.count + 24 * program.jsonPlan.members.count + origin.count + 6 * line.bytes.count
+        jsonBound(lineBytes: line.bytes.count, origin: origin.count)
+    }
+
+    public func jsonBound(lineBytes: Int, origin: Int) -> Int {
+        program.jsonPlan.keys.count + 24 * program.jsonPlan.members.count + origin + 6 * lineBytes
     }
 
     /// The JSON object of a line this parser matched, with its `source`; `origin` is that

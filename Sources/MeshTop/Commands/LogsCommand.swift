@@ -149,6 +149,14 @@ struct LogsCommand: ParsableCommand {
                         printer.consume(line, source: reader.name, decoder: &decoder)
                     }
                 }
+            } else if printer.mode == .pairs {
+                let lines = MergedLines<HeldLine>(readers: readers, format: choice, grep: filter)
+                while let line = try lines.next(decode: { decoder, line, source in
+                    printer.held(&decoder, line, source: source).map { ($0, $0.pairingTime) }
+                }) {
+                    printer.add(line)
+                }
+                printer.finish()
             } else {
                 let lines = MergedLines<AccessLogRecord>(readers: readers, format: choice, grep: filter)
                 while let record = try lines.next(decode: { decoder, line, source in printer.record(&decoder, line, source: source) }) {
@@ -257,6 +265,11 @@ final class LogsPrinter {
     /// The source of the lines printed last, as text and as a JSON string: most lines come
     /// from the same source as the line before.
     private var origin: (name: String, text: [UInt8], json: [UInt8])?
+    /// --pairs holds lines as their bytes (`HeldLine`), not as records.
+    private var heldPairer = LinePairer<HeldLine>()
+    private var times = EnvoyTimestampReader()
+    /// Each source as a JSON string, for the pairs written from held lines.
+    private var quotedSources: [String: [UInt8]] = [:]
 
     init(output: StdoutWriter, mode: Mode, json: Bool) {
         self.output = output
@@ -284,6 +297,8 @@ final class LogsPrinter {
             tally.add(line, decoder: &decoder)
         } else if mode == .records {
             printRecord(line, source: source, decoder: &decoder)
+        } else if mode == .pairs {
+            if let held = held(&decoder, line, source: source) { add(held) }
         } else if let (record, _) = record(&decoder, line, source: source) {
             add(record)
         }
@@ -318,6 +333,17 @@ final class LogsPrinter {
             })
     }
 
+    /// A line as the --pairs pairer holds it.
+    func held(_ decoder: inout AccessLogDecoder, _ line: UnsafeBufferPointer<UInt8>, source: String) -> HeldLine? {
+        decoder.read(
+            line, text: { parser, fields in HeldLine(fields, parser: parser, source: source, times: &times) },
+            json: { HeldLine(record: $0, source: source) })
+    }
+
+    func add(_ line: HeldLine) {
+        heldPairer.add(line) { print($0) }
+    }
+
     func add(_ record: AccessLogRecord) {
         guard mode == .pairs || mode == .hops else {
             if json { output.line(writing: record.writeJSON) } else { output.line(colored: text.line(for: record)) }
@@ -330,7 +356,8 @@ final class LogsPrinter {
     func finish() {
         switch mode {
         case .summary: tally.finish()
-        case .pairs, .hops: print(recordPairer.flush())
+        case .pairs: heldPairer.flush { print($0) }
+        case .hops: print(recordPairer.flush())
         case .records: break
         }
     }
@@ -363,6 +390,40 @@ final class LogsPrinter {
         } else {
             for line in report.textLines() { output.line(line) }
         }
+    }
+
+    /// A pair or chain of held lines: JSON straight from their bytes, else as records.
+    private func print(_ event: LinePairer<HeldLine>.Event) {
+        switch event {
+        case .pair(let hop) where json && hop.isText:
+            let origins = origins(of: hop)
+            output.line(reserving: hop.jsonBound(origins: origins)) { hop.writeJSON(origins: origins, into: &$0) }
+        case .chain(let hops) where json && hops.allSatisfy(\.isText):
+            let bound = hops.reduce(64) { $0 + $1.jsonBound(origins: origins(of: $1)) }
+            output.line(reserving: bound) { LinePairer<HeldLine>.Hop.writeChainJSON(hops, origins: origins, into: &$0) }
+        case .pair(let hop):
+            print([.paired(Self.pair(hop))])
+        case .chain(let hops):
+            let pairs = hops.map(Self.pair)
+            print([.chain(RequestChain(requestID: pairs.first?.requestID ?? "", hops: pairs))])
+        }
+    }
+
+    private static func pair(_ hop: LinePairer<HeldLine>.Hop) -> RequestPair {
+        let client = hop.client.record
+        return RequestPair(requestID: client.pairingKeyText ?? "", client: client, server: hop.server.record)
+    }
+
+    private func origins(of hop: LinePairer<HeldLine>.Hop) -> (client: [UInt8], server: [UInt8]) {
+        (quoted(hop.client.source), quoted(hop.server.source))
+    }
+
+    private func quoted(_ source: String) -> [UInt8] {
+        if let known = quotedSources[source] { return known }
+        var quoted: [UInt8] = []
+        JSONValue.writeString(source, into: &quoted)
+        quotedSources[source] = quoted
+        return quoted
     }
 
     private func print(_ events: [PairingEvent]) {

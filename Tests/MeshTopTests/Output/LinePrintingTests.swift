@@ -158,3 +158,74 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+/// `--pairs --json` writes a pair or a chain of held lines from their bytes: the same bytes
+/// as the `RequestPair` / `RequestChain` of their records.
+@Suite struct HeldPairPrintingTests {
+    private func cursor(_ bound: Int, _ body: (inout ByteCursor) -> Void) -> String {
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: bound)
+        defer { buffer.deallocate() }
+        var cursor = ByteCursor(start: buffer, capacity: bound)
+        body(&cursor)
+        return String(decoding: UnsafeBufferPointer(start: buffer, count: buffer.distance(to: cursor.position)), as: UTF8.self)
+    }
+
+    private func quoted(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        JSONValue.writeString(text, into: &out)
+        return out
+    }
+
+    @Test func pairsAndChainsWriteAsTheirRecords() throws {
+        let parser = AccessLogParser(format: IstioFormats.istio)
+        let writer = AccessLogWriter()
+        var times = EnvoyTimestampReader()
+        var pairer = LinePairer<HeldLine>(chainsOfOne: true)
+        var events: [LinePairer<HeldLine>.Event] = []
+        // A gateway hop and a sidecar hop of one request (a chain), with an id holding an
+        // escaped quote, and a second request with one hop.
+        for (id, authority, cluster, host, duration) in [
+            (#"id-"1""#, "web", "outbound|80||web", "10.0.0.2:80", 30), (#"id-"1""#, "web", "inbound|80||", "127.0.0.1:80", 20),
+            (#"id-"1""#, "db", "outbound|5432||db", "10.0.0.3:5432", 9), (#"id-"1""#, "db", "inbound|5432||", "127.0.0.1:5432", 4),
+            ("id-2", "web\u{1b}[2J", "outbound|80||web", "10.0.0.2:80", 7), ("id-2", "web\u{1b}[2J", "inbound|80||", "127.0.0.1:80", 5),
+        ] {
+            var record = LinePrintingTests.sample()
+            record.requestID = id
+            record.authority = authority
+            record.upstreamCluster = cluster
+            record.upstreamHost = host
+            record.duration = duration
+            let line = Array(writer.line(for: record).utf8)
+            let held = try #require(line.withUnsafeBufferPointer { bytes in
+                parser.withMatch(bytes) { HeldLine($0, parser: parser, source: "pod-\(id.count)", times: &times) }
+            })
+            pairer.add(held) { events.append($0) }
+        }
+        pairer.flush { events.append($0) }
+        func pair(_ hop: LinePairer<HeldLine>.Hop) -> RequestPair {
+            RequestPair(requestID: hop.client.record.pairingKeyText ?? "", client: hop.client.record, server: hop.server.record)
+        }
+        var kinds: [String] = []
+        for event in events {
+            var expected: [UInt8] = []
+            switch event {
+            case .pair(let hop):
+                kinds.append("pair")
+                #expect(hop.isText)
+                pair(hop).writeJSON(into: &expected)
+                let origins = (quoted(hop.client.source), quoted(hop.server.source))
+                let written = cursor(hop.jsonBound(origins: origins)) { hop.writeJSON(origins: origins, into: &$0) }
+                #expect(written == String(decoding: expected, as: UTF8.self))
+            case .chain(let hops):
+                kinds.append("chain\(hops.count)")
+                let pairs = hops.map(pair)
+                RequestChain(requestID: pairs.first?.requestID ?? "", hops: pairs).writeJSON(into: &expected)
+                let origins = { (hop: LinePairer<HeldLine>.Hop) in (self.quoted(hop.client.source), self.quoted(hop.server.source)) }
+                let bound = hops.reduce(64) { $0 + $1.jsonBound(origins: origins($1)) }
+                let written = cursor(bound) { LinePairer<HeldLine>.Hop.writeChainJSON(hops, origins: origins, into: &$0) }
+                #expect(written == String(decoding: expected, as: UTF8.self))
+            }
+        }
+        #expect(kinds == ["pair", "pair", "pair", "chain2", "chain1"])
+    }
+}
