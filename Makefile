@@ -17,7 +17,7 @@ help:
 	@echo "make build        debug build of meshtop and storage-service"
 	@echo "make release      release build"
 	@echo "make run-service  local etcd + storage-service on loopback (the mesh without proxies) until Ctrl-C"
-	@echo "make bench        benchmarks: storage-service vs etcd, meshtop logs vs GoAccess, one poll, the dashboard, meshtop load vs wrk, a thousand edges"
+	@echo "make bench        benchmarks: storage-service vs etcd, meshtop logs vs GoAccess, one poll, the dashboard, meshtop load vs wrk, the fuzzer, a thousand edges"
 	@echo "make fuzz         fuzz the access-log decoder for FUZZ_SECONDS (default 300)"
 
 deps:
@@ -89,5 +89,6 @@ bench:
 	@bash bench/poll.sh
 	@bash bench/tui.sh
 	@bash bench/load.sh
+	@bash bench/fuzz.sh
 	@bash bench/mesh.sh
 	@bash bench/scale.sh

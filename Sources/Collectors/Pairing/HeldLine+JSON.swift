@@ -62,13 +62,13 @@ extension LinePairer<HeldLine>.Hop {
     }
 
     private static func count(_ line: HeldLine) -> Int {
-        if case .text(let held) = line.body { return held.bytes.header.count }
+        if case .text(let held) = line.body { return held.bytes.count }
         return 0
     }
 
     private static func bound(_ line: HeldLine, _ origin: [UInt8]) -> Int {
         guard case .text(let held) = line.body else { return 0 }
-        return held.bytes.header.parser.jsonBound(lineBytes: held.bytes.header.count, origin: origin.count)
+        return held.bytes.parser.jsonBound(lineBytes: held.bytes.count, origin: origin.count)
     }
 
     private static let hopsKey = Array(#"{"hops":["#.utf8)

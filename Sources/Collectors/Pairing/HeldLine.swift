@@ -39,7 +39,7 @@ public struct HeldLine: PairableLine, Sendable {
     /// The input the line was read from.
     public var source: String {
         switch body {
-        case .text(let held): held.bytes.header.source
+        case .text(let held): held.bytes.source
         case .record(_, let source): source
         }
     }
@@ -104,7 +104,7 @@ public struct HeldLine: PairableLine, Sendable {
 
     public var pairingBytes: Int {
         switch body {
-        case .text(let held): MemoryLayout<HeldLine>.stride + 64 + held.bytes.header.count
+        case .text(let held): MemoryLayout<HeldLine>.stride + 64 + held.bytes.count
         case .record(let record, _): MemoryLayout<HeldLine>.stride + 32 + record.pairingBytes
         }
     }
@@ -117,7 +117,7 @@ public struct HeldLine: PairableLine, Sendable {
         switch body {
         case .record(let held, _): return record(held)
         case .text(let held):
-            let parser = held.bytes.header.parser
+            let parser = held.bytes.parser
             return held.bytes.withBytes { line in
                 // The line matched once, exactly or tolerating its end, and reads the same again.
                 if let result = parser.withMatch(line, { text(parser, $0) }) { return result }
@@ -162,6 +162,12 @@ public final class HeldBytes: ManagedBuffer<HeldBytes.Header, UInt8> {
         // `create` is declared to return the base class; the object is of this one.
         return unsafeDowncast(buffer, to: HeldBytes.self)
     }
+
+    // Through the header's pointer: reading `header` would copy it, a reference count for
+    // its parser and one for its source each time.
+    var count: Int { withUnsafeMutablePointerToHeader { $0.pointee.count } }
+    var parser: AccessLogParser { withUnsafeMutablePointerToHeader { $0.pointee.parser } }
+    var source: String { withUnsafeMutablePointerToHeader { $0.pointee.source } }
 
     func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         withUnsafeMutablePointers { header, elements in body(UnsafeBufferPointer(start: elements, count: header.pointee.count)) }
