@@ -76,9 +76,12 @@ struct DashboardTests {
         try await tmux.waitFor("the filter prompt") { $0.contains("Enter apply · Esc cancel") }
         try tmux.send("-l", "k1")
         try tmux.send("Enter")
-        // GET /storage/k1 comes every tenth request: wait for one.
+        // GET /storage/k1 comes every tenth request: wait for one. A capture can catch the
+        // terminal mid-frame (the title drawn, the rows below not yet), so the rows are
+        // waited for too: a filter that lets other rows through times out here.
         try await tmux.waitFor("the Requests filter") {
             $0.contains("├ Requests") && $0.contains("filter k1") && !requestLines($0).isEmpty
+                && requestLines($0).allSatisfy { $0.contains("k1") }
         }
         screen = tmux.screen
         let requestRows = requestLines(screen)

@@ -41,7 +41,7 @@ struct MeshGraphTests {
         try tmux.send("Right")
         try tmux.send("Right")
         try tmux.send("Enter")
-        try await tmux.waitFor("the storage node's callers", within: 10) { screen in
+        try await tmux.waitFor("the storage node's callers", within: 30) { screen in
             screen.contains("Node  default/proxy-etcd-storage") && screen.contains("CALLED BY")
                 && screen.range(of: #"istio-system/istio-ingressgateway +[0-9.]+ +[0-9.]+ %"#, options: .regularExpression) != nil
         }
