@@ -22,10 +22,13 @@ struct MeshGraphTests {
         try await tmux.waitFor("the dashboard", within: 30) { $0.contains("┌ Load") }
         try tmux.send("g")
         // The load enters by the gateway; the gateway's edge comes with Prometheus's rates.
-        let edge = #"istio-system/istio-ingressgatew… ├─[0-9.]+/s plain─+▶│ default/proxy-etcd-storage ├"#
-        let etcdEdge = #"│ default/proxy-etcd-storage ├─[0-9.]+/s plain─+▶│ etcd-service.default.svc.cluste… │"#
+        // A loaded machine can push an edge's P99 past the 500 ms threshold, which adds it to
+        // the label; the edges are what this test is about, so a P99 may be there or not.
+        let rate = #"[0-9.]+/s(?: p99 [0-9.]+ m?s)?"#
+        let edge = #"istio-system/istio-ingressgatew… ├─"# + rate + #" plain─+▶│ default/proxy-etcd-storage ├"#
+        let etcdEdge = #"│ default/proxy-etcd-storage ├─"# + rate + #" plain─+▶│ etcd-service.default.svc.cluste… │"#
         try await tmux.waitFor("load → gateway → storage → etcd, with rates", within: 60) { screen in
-            screen.range(of: #"│ load ├─[0-9.]+/s─+▶│ istio-system/istio-ingressgatew"#, options: .regularExpression) != nil
+            screen.range(of: #"│ load ├─"# + rate + #"─+▶│ istio-system/istio-ingressgatew"#, options: .regularExpression) != nil
                 && screen.range(of: edge, options: .regularExpression) != nil
                 && screen.range(of: etcdEdge, options: .regularExpression) != nil
         }

@@ -47,14 +47,6 @@ import Testing
         }
     }
 
-    private func cursor(_ bound: Int, _ body: (inout ByteCursor) -> Void) -> String {
-        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: bound)
-        defer { buffer.deallocate() }
-        var cursor = ByteCursor(start: buffer, capacity: bound)
-        body(&cursor)
-        return String(decoding: UnsafeBufferPointer(start: buffer, count: buffer.distance(to: cursor.position)), as: UTF8.self)
-    }
-
     private func expectSame(_ outputs: [String]?, _ line: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
         guard let outputs else { return }
         let context = Comment(rawValue: String(decoding: line, as: UTF8.self))
@@ -162,14 +154,6 @@ struct SplitMix {
 /// `--pairs --json` writes a pair or a chain of held lines from their bytes: the same bytes
 /// as the `RequestPair` / `RequestChain` of their records.
 @Suite struct HeldPairPrintingTests {
-    private func cursor(_ bound: Int, _ body: (inout ByteCursor) -> Void) -> String {
-        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: bound)
-        defer { buffer.deallocate() }
-        var cursor = ByteCursor(start: buffer, capacity: bound)
-        body(&cursor)
-        return String(decoding: UnsafeBufferPointer(start: buffer, count: buffer.distance(to: cursor.position)), as: UTF8.self)
-    }
-
     private func quoted(_ text: String) -> [UInt8] {
         var out: [UInt8] = []
         JSONValue.writeString(text, into: &out)
@@ -228,4 +212,13 @@ struct SplitMix {
         }
         #expect(kinds == ["pair", "pair", "pair", "chain2", "chain1"])
     }
+}
+
+/// What a writer puts in `bound` reserved bytes (ByteCursor traps past them).
+private func cursor(_ bound: Int, _ body: (inout ByteCursor) -> Void) -> String {
+    let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: bound)
+    defer { buffer.deallocate() }
+    var cursor = ByteCursor(start: buffer, capacity: bound)
+    body(&cursor)
+    return String(decoding: UnsafeBufferPointer(start: buffer, count: buffer.distance(to: cursor.position)), as: UTF8.self)
 }
