@@ -5,19 +5,22 @@
 # polling every second; then the render time of a 240x70 frame of a rich made-up mesh (60 edges,
 # 5 members, 1,000 request pairs). No Envoys, so the cost stays comparable with the earlier runs:
 # it is meshtop's own, and idle proxies would only add their scrapes and stats to the machine.
-#   bash bench/tui.sh            (env SECONDS_IDLE=30)
+#   bash bench/tui.sh            (env SECONDS_IDLE=30; BIN: a directory with both binaries to
+#                                 use, none built; RENDER=0: the idle CPU only)
 # Needs: swift, etcd, prometheus, tmux, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/common.sh
 source "bench/common.sh"
 need swift etcd prometheus tmux python3
-release_build
+if [[ -n "${BIN:-}" ]]; then bin=$BIN; else release_build; fi
 # The render benchmark is a test (Tests/MeshTopTests/RenderBenchmark.swift), built apart
 # so that the shipped binaries above stay built without -enable-testing.
 render_build=.build/render-bench
-swift build -c release --build-tests -Xswiftc -enable-testing --build-path "$render_build" --quiet
-SECONDS_IDLE=${SECONDS_IDLE:-30} BIN=$bin RENDER_BUILD=$render_build PYTHONPATH=deploy/local:bench python3 - <<'PY'
+if [[ "${RENDER:-1}" != 0 ]]; then
+    swift build -c release --build-tests -Xswiftc -enable-testing --build-path "$render_build" --quiet
+fi
+RENDER=${RENDER:-1} SECONDS_IDLE=${SECONDS_IDLE:-30} BIN=$bin RENDER_BUILD=$render_build PYTHONPATH=deploy/local:bench python3 - <<'PY'
 import os, subprocess, sys, time
 from mesh import Mesh, MeshError
 from panes import cpu_ticks, kill_tmux, start_dashboard, tmux
@@ -39,8 +42,9 @@ try:
         time.sleep(idle)
         after, t1 = cpu_ticks(pid), time.monotonic()
         share = (after - before) / hz / (t1 - t0) * 100
-        print(f"{'meshtop CPU, idle stack, every 1s, 200x50':48} {share:6.2f} % of one core over {t1 - t0:.0f} s   (target <= 1 %)")
+        print(f"{'meshtop CPU, idle stack, every 1s, 200x50':48} {share:6.2f} % of one core over {t1 - t0:.0f} s   (target <= 0.5 %)")
         tmux("send-keys", "-t", "main", "q")
+        if os.environ["RENDER"] == "0": sys.exit(0)
         run = subprocess.run(["swift", "test", "-c", "release", "--skip-build", "--build-path", os.environ["RENDER_BUILD"],
                               "--filter", "RenderBenchmark"],
                              check=True, capture_output=True, text=True, env={**os.environ, "MESHTOP_RENDER_BENCH": "1"})

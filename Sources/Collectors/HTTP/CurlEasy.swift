@@ -2,12 +2,19 @@ import CCurl
 import Foundation
 
 /// One-shot exchanges on one libcurl easy handle (`CurlHandle` owns it), the answer
-/// buffered up to the request's bound.
+/// buffered up to the request's bound: `perform` runs one on the calling thread, or
+/// `prepare` sets one up for `CurlLoop` and `finish` turns its result into the answer.
 ///
 /// Not thread-safe by design: one handle belongs to one thread at a time, and reusing it
 /// keeps the connection to the same host alive between calls.
 public final class CurlEasy {
     private let handle: CurlHandle
+    /// What the callbacks of the exchange under way collect; they reach it unretained,
+    /// so it lives here until the next `prepare`.
+    private var sink: ResponseSink?
+    private var limit = 0
+
+    var raw: UnsafeMutableRawPointer { handle.raw }
 
     /// libcurl's own version string, e.g. "7.88.1".
     public static var libraryVersion: String { String(cString: mt_curl_version_string()) }
@@ -17,21 +24,32 @@ public final class CurlEasy {
     }
 
     public func perform(_ request: CurlRequest) throws(CurlError) -> CurlResponse {
+        try prepare(request)
+        return try finish(curl_easy_perform(handle.raw))
+    }
+
+    /// Sets the handle up for `request`, callbacks included.
+    func prepare(_ request: CurlRequest) throws(CurlError) {
         handle.reset()
         let sink = ResponseSink(limit: request.maxResponseBytes)
-        let sinkPointer = Unmanaged.passRetained(sink)
-        defer { sinkPointer.release() }
+        self.sink = sink
+        limit = request.maxResponseBytes
+        let pointer = Unmanaged.passUnretained(sink).toOpaque()
         try handle.configure(request)
         try handle.set(CURLOPT_WRITEFUNCTION, callback: curlBodyCallback)
-        try handle.set(CURLOPT_WRITEDATA, pointer: sinkPointer.toOpaque())
+        try handle.set(CURLOPT_WRITEDATA, pointer: pointer)
         try handle.set(CURLOPT_HEADERFUNCTION, callback: curlHeaderCallback)
-        try handle.set(CURLOPT_HEADERDATA, pointer: sinkPointer.toOpaque())
+        try handle.set(CURLOPT_HEADERDATA, pointer: pointer)
+    }
 
-        let code = curl_easy_perform(handle.raw)
+    /// The answer of the prepared exchange, which ended with `code`; its buffers are let go.
+    func finish(_ code: CURLcode) throws(CurlError) -> CurlResponse {
+        guard let sink else { preconditionFailure("finish without prepare") }
+        self.sink = nil
         if sink.overflowed || code == CURLE_FILESIZE_EXCEEDED {
             throw CurlError(
                 failure: .tooLarge, code: Int(code.rawValue),
-                message: "answer larger than \(Self.size(request.maxResponseBytes)) (the limit is --max-answer-size)")
+                message: "answer larger than \(Self.size(limit)) (the limit is --max-answer-size)")
         }
         if let failure = TransferFailure(curl: code) {
             throw CurlError(failure: failure, code: Int(code.rawValue), message: String(cString: curl_easy_strerror(code)).lowercased())

@@ -1,9 +1,9 @@
 import Foundation
 
 /// The libcurl HTTP client of one peer (a Prometheus, an etcd member, the service): a few curl
-/// handles kept between polls, so connections to that host are reused; concurrent
-/// transfers each take a handle of their own, each on a thread of its own (`OffPool`), so
-/// a slow answer blocks nobody.
+/// handles kept between polls; concurrent transfers each take a handle of their own, and
+/// all of them run on the process's one `CurlLoop`, whose connection cache keeps the
+/// connections to that host open, so a slow answer blocks nobody.
 public final class CurlHTTPClient: @unchecked Sendable {
     public let baseURL: String
     /// scheme://host[:port] of the base URL. A backend whose API sits under a path prefix
@@ -60,22 +60,25 @@ public final class CurlHTTPClient: @unchecked Sendable {
             case .failure(let error): throw error
             }
         }
-        return try await OffPool.run { () throws(CurlError) in
-            let easy = try self.takeHandle()
-            let clock = ContinuousClock()
-            let start = clock.now
-            defer { self.putBack(easy) }
-            guard let tap = self.tap else { return (try easy.perform(request), clock.now - start) }
-            do throws(CurlError) {
-                let response = try easy.perform(request)
-                let latency = clock.now - start
-                tap(request, .success(response), latency)
-                return (response, latency)
-            } catch {
-                tap(request, .failure(error), clock.now - start)
-                throw error
-            }
+        let loop: CurlLoop
+        switch CurlLoop.shared {
+        case .success(let shared): loop = shared
+        case .failure(let error): throw error
         }
+        let easy = try takeHandle()
+        defer { putBack(easy) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let answer: Result<CurlResponse, CurlError>
+        do throws(CurlError) {
+            try easy.prepare(request)
+            answer = .success(try easy.finish(await loop.perform(easy)))
+        } catch {
+            answer = .failure(error)
+        }
+        let latency = clock.now - start
+        tap?(request, answer, latency)
+        return (try answer.get(), latency)
     }
 
     /// The URL up to its path (user info kept); the URL itself when it does not parse (curl

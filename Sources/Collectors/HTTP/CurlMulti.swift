@@ -1,17 +1,23 @@
 import CCurl
 import Glibc
 
+/// A transfer `CurlMulti` can run: what owns the easy handle it names.
+public protocol CurlMultiTransfer: AnyObject {
+    var easy: UnsafeMutableRawPointer { get }
+}
+
 /// The single owner of one libcurl multi handle: many transfers on one thread, driven by
-/// `perform` and `wait`, with connections kept alive between the transfers of each handle.
-/// For the load generator, where a thread per request would cost more than the request.
+/// `perform` and `wait`, with connections kept alive between transfers. For the load
+/// generator (`CurlTransfer`) and for every one-shot exchange of the process (`CurlLoop`),
+/// where a thread per request would cost more than the request.
 ///
 /// `curl_multi_socket_action` with epoll was tried in its place: at 64 connections it cost
 /// the same CPU per request, and at 256 about 15 % more (one call into curl per ready
 /// socket instead of one per turn).
-public final class CurlMulti {
+public final class CurlMulti<Transfer: CurlMultiTransfer> {
     private let handle: UnsafeMutableRawPointer
     /// The transfers now added, by their easy handle (what `curl_multi_info_read` names).
-    private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
+    private var active: [UnsafeMutableRawPointer: Transfer] = [:]
     /// Wakes `wait` at a moment finer than curl_multi_poll's milliseconds: the open
     /// model's next request is often due in less than one.
     private let timer: Int32
@@ -42,7 +48,7 @@ public final class CurlMulti {
     public var running: Int { active.count }
 
     /// Starts a prepared transfer.
-    public func add(_ transfer: CurlTransfer) throws(CurlError) {
+    public func add(_ transfer: Transfer) throws(CurlError) {
         try Self.check(curl_multi_add_handle(handle, transfer.easy), "add_handle")
         active[transfer.easy] = transfer
     }
@@ -53,8 +59,14 @@ public final class CurlMulti {
         try Self.check(curl_multi_perform(handle, &running), "perform")
     }
 
+    /// Ends a `wait` under way at once, or the next one; the one call that is safe from
+    /// any thread.
+    public func wakeUp() {
+        _ = curl_multi_wakeup(handle)
+    }
+
     /// Sleeps until a socket is ready, `after` has passed (to the microsecond), or
-    /// `milliseconds` pass.
+    /// `milliseconds` pass, or `wakeUp` is called.
     public func wait(milliseconds: Int, after: Duration? = nil) throws(CurlError) {
         var setting = itimerspec()
         if let after {
@@ -73,8 +85,13 @@ public final class CurlMulti {
 
     /// The transfers that ended since the last call, each with its failure (nil: answered);
     /// they are removed from the multi handle and can be prepared and added again.
-    public func finished() -> [(transfer: CurlTransfer, failure: TransferFailure?)] {
-        var done: [(CurlTransfer, TransferFailure?)] = []
+    public func finished() -> [(transfer: Transfer, failure: TransferFailure?)] {
+        finishedWithCodes().map { ($0.transfer, TransferFailure(curl: $0.code)) }
+    }
+
+    /// `finished`, with libcurl's own result of each.
+    func finishedWithCodes() -> [(transfer: Transfer, code: CURLcode)] {
+        var done: [(Transfer, CURLcode)] = []
         var left: Int32 = 0
         while let message = curl_multi_info_read(handle, &left) {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
@@ -83,9 +100,17 @@ public final class CurlMulti {
             let result = message.pointee.data.result
             // Removing a handle this multi handle runs cannot fail.
             precondition(curl_multi_remove_handle(handle, easy) == CURLM_OK)
-            done.append((transfer, TransferFailure(curl: result)))
+            done.append((transfer, result))
         }
         return done
+    }
+
+    /// Removes every transfer under way, unfinished; they can be prepared and added again.
+    func abandonAll() -> [(transfer: Transfer, code: CURLcode)] {
+        let all = active.values.map { ($0, CURLE_FAILED_INIT) }
+        for transfer in active.values { curl_multi_remove_handle(handle, transfer.easy) }
+        active.removeAll()
+        return all
     }
 
     private static func check(_ code: CURLMcode, _ call: String) throws(CurlError) {

@@ -3,9 +3,9 @@ import CCurl
 /// One reusable request for `CurlMulti`: set up once (`CurlHandle.configure`, as a one-shot
 /// exchange is); each run may add headers of its own (a fresh x-request-id). The answer is
 /// counted and dropped: a load generator measures, it does not keep bodies.
-public final class CurlTransfer {
+public final class CurlTransfer: CurlMultiTransfer {
     let handle: CurlHandle
-    var easy: UnsafeMutableRawPointer { handle.raw }
+    public var easy: UnsafeMutableRawPointer { handle.raw }
     private let fixedHeaders: [String]
     private let counter = ByteCounter()
     /// Whether the header list holds a run's own headers, which the next run must drop.

@@ -1,13 +1,13 @@
 import DequeModule
 import Foundation
 
-/// Runs a blocking call (a libcurl transfer, a kubectl run) on a thread outside Swift's
+/// Runs a blocking call (a kubectl run, a test's one-shot transfer) on a thread outside Swift's
 /// cooperative pool. Blocking a thread of that pool would stall every other task on a
 /// two-core machine, the HTTP servers of the same process included.
 ///
-/// Threads are kept and reused: a poll sends a dozen transfers a second, and starting a
-/// thread for each cost more than many of the transfers. A call never waits for a busy
-/// thread: without an idle one, a new thread starts, so a slow call delays no other.
+/// Threads are kept and reused: starting one for each call cost more than many of the
+/// calls. A call never waits for a busy thread: without an idle one, a new thread starts,
+/// so a slow call delays no other. (HTTP exchanges run on `CurlLoop` instead.)
 public enum OffPool {
     private static let workers = Workers()
 

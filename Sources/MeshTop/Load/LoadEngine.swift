@@ -29,7 +29,7 @@ final class LoadEngine {
     }
 
     func run(stop: () -> Bool = { false }, progress: (Progress) -> Void = { _ in }) throws -> LoadResult {
-        let multi = try CurlMulti(connections: max(1, plan.concurrency))
+        let multi = try CurlMulti<CurlTransfer>(connections: max(1, plan.concurrency))
         let timeout = Int(plan.timeout.wholeMilliseconds)
         let request = CurlRequest(
             url: plan.url, method: plan.method, headers: plan.headers, body: plan.body, connectTimeoutMilliseconds: timeout,

@@ -26,6 +26,7 @@ import Testing
         router.get("/auth") { request, _ in
             request.headers[.authorization] ?? "none"
         }
+        router.get("/big") { _, _ in String(repeating: "x", count: 64 << 10) }
         router.get("/slow") { _, _ in
             try await Task.sleep(for: .seconds(2))
             return "late"
@@ -110,6 +111,36 @@ import Testing
             }
             #expect(error?.failure == .timeout)
             #expect(error?.failure.responseFlag == "UT")
+        }
+    }
+
+    /// Every exchange of a client shares one thread (`CurlLoop`): a transfer that times out
+    /// or overflows ends alone, and one answered meanwhile is not held up by it.
+    @Test func aClientsTimeoutAndOverflowEndOnlyTheirOwnExchange() async throws {
+        try await makeApp().test(.live) { client in
+            let port = try #require(client.port)
+            let source = CurlHTTPClient(baseURL: "http://127.0.0.1:\(port)", totalTimeoutMilliseconds: Self.patient, maxResponseBytes: 16 << 10)
+            let slow = Task { () -> CurlError? in
+                do {
+                    _ = try await source.send("GET", "/slow", totalTimeoutMilliseconds: 1_000)
+                    return nil
+                } catch let error as CurlError { return error } catch { return nil }
+            }
+            for _ in 0..<5 {
+                let fast = try await source.send("GET", "/auth")
+                #expect(fast.response.text == "none")
+                #expect(fast.latency < .seconds(1), "a fast exchange waited for the slow one: \(fast.latency)")
+            }
+            let timeout = await slow.value
+            #expect(timeout?.failure == .timeout, "\(String(describing: timeout))")
+            do {
+                _ = try await source.send("GET", "/big")
+                Issue.record("a 64 KiB answer passed a 16 KiB bound")
+            } catch let error as CurlError {
+                #expect(error.failure == .tooLarge && error.message.contains("16 KiB"), "\(error)")
+            }
+            // The loop and the handles go on after both failures.
+            #expect(try await source.send("GET", "/auth").response.status == 200)
         }
     }
 }

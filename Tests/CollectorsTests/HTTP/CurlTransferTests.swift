@@ -21,7 +21,7 @@ import Testing
     }
 
     /// Runs `transfers` on one multi handle until each is done.
-    private func run(_ multi: CurlMulti, _ transfers: [CurlTransfer]) throws -> [TransferFailure?] {
+    private func run(_ multi: CurlMulti<CurlTransfer>, _ transfers: [CurlTransfer]) throws -> [TransferFailure?] {
         for transfer in transfers { try multi.add(transfer) }
         var done: [ObjectIdentifier: TransferFailure?] = [:]
         while done.count < transfers.count {
@@ -37,7 +37,7 @@ import Testing
             let port = try #require(client.port)
             let request = CurlRequest(url: "http://127.0.0.1:\(port)/echo", method: "PUT", body: Array("12345".utf8))
             let seen = try await OffPool.run { () throws -> [(TransferFailure?, Int, Int)] in
-                let multi = try CurlMulti(connections: 2)
+                let multi = try CurlMulti<CurlTransfer>(connections: 2)
                 let transfer = try CurlTransfer(request)
                 var seen: [(TransferFailure?, Int, Int)] = []
                 for id in ["a", "b"] {
@@ -61,7 +61,7 @@ import Testing
 
     @Test func refusedConnectionsAndForeignSchemesAreFailuresWithFlags() async throws {
         let failures = try await OffPool.run { () throws -> [TransferFailure?] in
-            let multi = try CurlMulti()
+            let multi = try CurlMulti<CurlTransfer>()
             return try run(multi, [try CurlTransfer(CurlRequest(url: "http://127.0.0.1:1/"))])
         }
         #expect(failures == [.connectRefused])
