@@ -86,6 +86,8 @@ try:
         if body and path.endswith("/query"):
             query = urllib.parse.parse_qs(body.decode()).get("query", [""])[0]
             metric = re.search(r"istio_[a-z_]+", query)
+            if "rate_span" in query: return "query span (a young edge's rate)"
+            if "rate(" not in query: return "query ledger counts"
             return "query " + (metric.group(0) if metric else query[:30])
         return f"{method} {path}"
     singles = {}

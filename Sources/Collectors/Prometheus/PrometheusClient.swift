@@ -92,7 +92,7 @@ public struct PrometheusClient: Sendable {
 
     /// Queries go as a form body: long PromQL does not fit every proxy's URL limit.
     private func post(_ path: String, _ form: [(String, String)]) async throws(PrometheusError) -> PrometheusAnswer {
-        let body = form.map { "\($0.0)=\(Self.formEncode($0.1))" }.joined(separator: "&")
+        let body = form.map { "\($0.0)=\(PercentEncoding.encode($0.1))" }.joined(separator: "&")
         let response: CurlResponse
         do {
             response = try await send(
@@ -138,11 +138,4 @@ public struct PrometheusClient: Sendable {
             totalTimeoutMilliseconds: totalTimeoutMilliseconds
         ).response
     }
-
-    static func formEncode(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
-    }
 }
-
-/// RFC 3986's unreserved characters, ASCII only: everything else is percent-encoded.
-private let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")

@@ -1,3 +1,4 @@
+import Collectors
 import Foundation
 import Hummingbird
 import NIOCore
@@ -26,7 +27,7 @@ struct EtcdV2Store: EtcdStore {
     }
 
     func put(key: String, value: String, headers: MeshHeaders) async throws(StoreError) -> PutResult {
-        let body = Array(("value=" + Self.formEncode(value)).utf8)
+        let body = Array(("value=" + PercentEncoding.encode(value)).utf8)
         guard let answer = try await call("put", .PUT, Self.path(key), body, headers), let node = answer.node.flatMap(Self.node)
         else { throw .rejected(status: 502, message: "etcd answered a write without a node") }
         return PutResult(node: node, prevNode: answer.prevNode.flatMap(Self.node))
@@ -88,15 +89,9 @@ struct EtcdV2Store: EtcdStore {
     }
 
     private static func path(_ key: String) -> String {
-        "/v2/keys/" + (key.addingPercentEncoding(withAllowedCharacters: unreserved) ?? key)
+        "/v2/keys/" + PercentEncoding.encode(key)
     }
 
-    private static func formEncode(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
-    }
-
-    private static let unreserved = CharacterSet(
-        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     private static func node(_ node: Node) -> StoredNode? {
         guard let key = node.key else { return nil }
