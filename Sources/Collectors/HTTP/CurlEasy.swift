@@ -10,9 +10,8 @@ import Foundation
 public final class CurlEasy {
     private let handle: CurlHandle
     /// What the callbacks of the exchange under way collect; they reach it unretained,
-    /// so it lives here until the next `prepare`.
+    /// so it is held here from `prepare` to `finish`.
     private var sink: ResponseSink?
-    private var limit = 0
 
     var raw: UnsafeMutableRawPointer { handle.raw }
 
@@ -33,7 +32,6 @@ public final class CurlEasy {
         handle.reset()
         let sink = ResponseSink(limit: request.maxResponseBytes)
         self.sink = sink
-        limit = request.maxResponseBytes
         let pointer = Unmanaged.passUnretained(sink).toOpaque()
         try handle.configure(request)
         try handle.set(CURLOPT_WRITEFUNCTION, callback: curlBodyCallback)
@@ -49,7 +47,7 @@ public final class CurlEasy {
         if sink.overflowed || code == CURLE_FILESIZE_EXCEEDED {
             throw CurlError(
                 failure: .tooLarge, code: Int(code.rawValue),
-                message: "answer larger than \(Self.size(limit)) (the limit is --max-answer-size)")
+                message: "answer larger than \(Self.size(sink.limit)) (the limit is --max-answer-size)")
         }
         if let failure = TransferFailure(curl: code) {
             throw CurlError(failure: failure, code: Int(code.rawValue), message: String(cString: curl_easy_strerror(code)).lowercased())

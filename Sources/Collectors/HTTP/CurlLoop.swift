@@ -74,7 +74,7 @@ final class CurlLoop: @unchecked Sendable {
             } catch {
                 // curl_multi_perform and curl_multi_poll fail only on a bad handle or out of
                 // memory; every exchange under way fails rather than hang.
-                for (job, _) in multi.abandonAll() { job.done.resume(returning: CURLE_FAILED_INIT) }
+                for job in multi.abandonAll() { job.done.resume(returning: CURLE_FAILED_INIT) }
             }
         }
     }

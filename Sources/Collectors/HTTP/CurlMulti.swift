@@ -106,9 +106,9 @@ public final class CurlMulti<Transfer: CurlMultiTransfer> {
     }
 
     /// Removes every transfer under way, unfinished; they can be prepared and added again.
-    func abandonAll() -> [(transfer: Transfer, code: CURLcode)] {
-        let all = active.values.map { ($0, CURLE_FAILED_INIT) }
-        for transfer in active.values { curl_multi_remove_handle(handle, transfer.easy) }
+    func abandonAll() -> [Transfer] {
+        let all = Array(active.values)
+        for transfer in all { curl_multi_remove_handle(handle, transfer.easy) }
         active.removeAll()
         return all
     }
