@@ -42,19 +42,25 @@ public enum ControlBytes {
         if let text = String(validating: bytes, as: UTF8.self) {
             return sanitize(text)
         }
+        // Scalar by scalar; each byte of an invalid sequence (Unicode's maximal subpart) escaped.
+        // Validating piece by piece with `String(validating:)` cost a generic lookup per byte.
         let raw = Array(bytes)
         var out = String()
+        out.reserveCapacity(raw.count * 2)
         var index = 0
         while index < raw.count {
-            let length = utf8Length(raw[index])
-            if length > 0, index + length <= raw.count,
-                let piece = String(validating: raw[index..<(index + length)], as: UTF8.self)
-            {
-                out += sanitize(piece)
+            var parser = Unicode.UTF8.ForwardParser()
+            var rest = raw[index...].makeIterator()
+            switch parser.parseScalar(from: &rest) {
+            case .valid(let encoded):
+                let scalar = Unicode.UTF8.decode(encoded)
+                if isHidden(scalar) { appendEscape(scalar.value, to: &out) } else { out.unicodeScalars.append(scalar) }
+                index += encoded.count
+            case .error(let length):
+                for byte in raw[index..<(index + length)] { appendEscape(UInt32(byte), to: &out) }
                 index += length
-            } else {
-                appendEscape(UInt32(raw[index]), to: &out)
-                index += 1
+            case .emptyInput:
+                index = raw.count
             }
         }
         return out
@@ -94,16 +100,6 @@ public enum ControlBytes {
     /// the tag characters (F3), plus C0 and DEL.
     static let suspect: [Bool] = (0...255).map { byte in
         byte < 0x20 || byte == 0x7F || [0xC2, 0xD8, 0xE1, 0xE2, 0xEF, 0xF3].contains(byte)
-    }
-
-    private static func utf8Length(_ lead: UInt8) -> Int {
-        switch lead {
-        case 0x00...0x7F: return 1
-        case 0xC2...0xDF: return 2
-        case 0xE0...0xEF: return 3
-        case 0xF0...0xF4: return 4
-        default: return 0
-        }
     }
 
     private static let hexDigits: [Character] = Array("0123456789abcdef")

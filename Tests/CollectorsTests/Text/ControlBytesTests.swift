@@ -51,4 +51,39 @@ import Testing
         let encoded = JSONEscape.escapingHidden(Array(#"{"name":"m1\#u{202E}x\#u{200B}"}"#.utf8))
         #expect(String(decoding: encoded, as: UTF8.self) == #"{"name":"m1\u202ex\u200b"}"#)
     }
+
+    /// Random bytes, mostly invalid UTF-8, against the byte-by-byte rule written plainly: a
+    /// lead byte whose whole sequence is valid UTF-8 is that scalar (escaped when hidden),
+    /// any other byte is `\xNN`.
+    @Test func invalidBytesAgreeWithTheBytewiseRule() {
+        func plainly(_ raw: [UInt8]) -> String {
+            var out = ""
+            var index = 0
+            while index < raw.count {
+                let lead = raw[index]
+                let length = lead < 0x80 ? 1 : (0xC2...0xDF).contains(lead) ? 2 : (0xE0...0xEF).contains(lead) ? 3 : (0xF0...0xF4).contains(lead) ? 4 : 0
+                if length > 0, index + length <= raw.count, let piece = String(validating: raw[index..<(index + length)], as: UTF8.self) {
+                    out += ControlBytes.sanitize(piece)
+                    index += length
+                } else {
+                    out += "\\x" + String(lead, radix: 16).leftPadded(to: 2)
+                    index += 1
+                }
+            }
+            return out
+        }
+        let pieces: [[UInt8]] = [[0x41], [0x1B], [0x7F], [0xC2, 0x9B], [0xC3, 0xA9], [0xE2, 0x80, 0xAE], [0xE2, 0x82], [0xED, 0xA0, 0x80],
+            [0xF0, 0x9F, 0x98, 0x80], [0xF0, 0x9F, 0x98], [0xC0, 0x80], [0x80], [0xFF], [0xF4, 0x90, 0x80, 0x80], [0xEF, 0xBB, 0xBF]]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let raw = (0..<Int.random(in: 1...12, using: &generator)).flatMap { _ -> [UInt8] in
+                Bool.random(using: &generator) ? pieces.randomElement(using: &generator)! : [UInt8.random(in: 0...255, using: &generator)]
+            }
+            #expect(ControlBytes.sanitize(bytes: raw) == plainly(raw), "\(raw.map { String($0, radix: 16) })")
+        }
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
