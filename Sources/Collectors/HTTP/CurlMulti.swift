@@ -21,6 +21,8 @@ public final class CurlMulti<Transfer: CurlMultiTransfer> {
     /// Wakes `wait` at a moment finer than curl_multi_poll's milliseconds: the open
     /// model's next request is often due in less than one.
     private let timer: Int32
+    /// Whether the timer was set by the last `wait` (it may have fired unread since).
+    private var timerArmed = false
 
     /// - Parameter connections: how many idle connections curl keeps for reuse; the load
     ///   generator passes its concurrency so no connection is closed between requests.
@@ -68,15 +70,19 @@ public final class CurlMulti<Transfer: CurlMultiTransfer> {
     /// Sleeps until a socket is ready, `after` has passed (to the microsecond), or
     /// `milliseconds` pass, or `wakeUp` is called.
     public func wait(milliseconds: Int, after: Duration? = nil) throws(CurlError) {
-        var setting = itimerspec()
-        if let after {
-            // A zero it_value would disarm the timer instead of firing it at once.
-            let (seconds, attoseconds) = max(after, .nanoseconds(1)).components
-            setting.it_value = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-        }
-        // Setting the timer also clears an expiry that was not read.
-        guard timerfd_settime(timer, 0, &setting, nil) == 0 else {
-            throw CurlError(failure: .other, code: -1, message: "timerfd_settime failed: \(String(cString: strerror(errno)))")
+        // A timer never armed needs no call: `CurlLoop` waits without one on every turn.
+        if after != nil || timerArmed {
+            var setting = itimerspec()
+            if let after {
+                // A zero it_value would disarm the timer instead of firing it at once.
+                let (seconds, attoseconds) = max(after, .nanoseconds(1)).components
+                setting.it_value = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+            }
+            // Setting the timer also clears an expiry that was not read.
+            guard timerfd_settime(timer, 0, &setting, nil) == 0 else {
+                throw CurlError(failure: .other, code: -1, message: "timerfd_settime failed: \(String(cString: strerror(errno)))")
+            }
+            timerArmed = after != nil
         }
         var wake = curl_waitfd(fd: timer, events: Int16(CURL_WAIT_POLLIN), revents: 0)
         var ready: Int32 = 0
@@ -86,12 +92,19 @@ public final class CurlMulti<Transfer: CurlMultiTransfer> {
     /// The transfers that ended since the last call, each with its failure (nil: answered);
     /// they are removed from the multi handle and can be prepared and added again.
     public func finished() -> [(transfer: Transfer, failure: TransferFailure?)] {
-        finishedWithCodes().map { ($0.transfer, TransferFailure(curl: $0.code)) }
+        var done: [(Transfer, TransferFailure?)] = []
+        drainFinished { done.append(($0, TransferFailure(curl: $1))) }
+        return done
     }
 
     /// `finished`, with libcurl's own result of each.
     func finishedWithCodes() -> [(transfer: Transfer, code: CURLcode)] {
         var done: [(Transfer, CURLcode)] = []
+        drainFinished { done.append(($0, $1)) }
+        return done
+    }
+
+    private func drainFinished(_ each: (Transfer, CURLcode) -> Void) {
         var left: Int32 = 0
         while let message = curl_multi_info_read(handle, &left) {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
@@ -100,9 +113,8 @@ public final class CurlMulti<Transfer: CurlMultiTransfer> {
             let result = message.pointee.data.result
             // Removing a handle this multi handle runs cannot fail.
             precondition(curl_multi_remove_handle(handle, easy) == CURLM_OK)
-            done.append((transfer, result))
+            each(transfer, result)
         }
-        return done
     }
 
     /// Removes every transfer under way, unfinished; they can be prepared and added again.

@@ -92,7 +92,6 @@ struct EtcdV2Store: EtcdStore {
         "/v2/keys/" + PercentEncoding.encode(key)
     }
 
-
     private static func node(_ node: Node) -> StoredNode? {
         guard let key = node.key else { return nil }
         return StoredNode(
